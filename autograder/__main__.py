@@ -1,0 +1,51 @@
+"""Command line: ``python -m autograder grade ASSIGNMENT PATH...`` and friends."""
+import argparse
+import sys
+from pathlib import Path
+
+from . import assignments
+from .pipeline import grade, summary_table
+from .release import release
+from .student import Limits
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder",
+                                     description="Grade PyTorch notebook assignments safely.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade_cmd = commands.add_parser("grade", help="grade submitted notebooks")
+    grade_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
+    grade_cmd.add_argument("paths", nargs="+", help="notebooks, or folders of notebooks")
+    demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
+    release_cmd = commands.add_parser("release", help="write assignments/ from solutions/")
+    release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
+    for command in (grade_cmd, demo_cmd):
+        command.add_argument("--out", default="out", help="output folder (default: out)")
+        command.add_argument("--jobs", type=int, default=None,
+                             help="submissions graded at once (default: all cores)")
+        command.add_argument("--timeout", type=float, default=Limits.timeout,
+                             help="seconds each cell or call into student code may take")
+    args = parser.parse_args(argv)
+    if args.command == "release":
+        for name in args.names:
+            print("wrote", release(name).relative_to(assignments.ROOT))
+        return 0
+    limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
+    try:
+        if args.command == "grade":
+            records = grade(args.assignment, args.paths, args.out, args.jobs, limits)
+            print(summary_table(records))
+        else:
+            for name in assignments.NAMES:
+                folder = assignments.ROOT / "demo" / name
+                print(f"== {name}")
+                records = grade(name, [folder], Path(args.out) / name, args.jobs, limits)
+                print(summary_table(records))
+    except (assignments.UnknownAssignment, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

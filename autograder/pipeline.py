@@ -1,0 +1,177 @@
+"""The grading pipeline, top to bottom:
+
+1. discover  -- find the submitted notebooks; a student's id is the file stem
+2. skip      -- leave out those graded before with the same notebook and checks
+3. execute and check -- each in its own forked grader (grading.py, sandbox.py)
+4. score     -- points per question (scoring.py)
+5. record    -- commit each result to SQLite as soon as it is known (store.py)
+6. report    -- grades.csv, results/*.json, feedback/*.md (report.py)
+"""
+import hashlib
+import json
+import os
+import select
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import assignments, isolation
+from .grading import grade_notebook
+from .report import write_reports
+from .scoring import score
+from .store import Store
+from .student import Limits
+
+
+@dataclass
+class Submission:
+    student: str
+    path: Path
+    key: str
+
+
+def grade(assignment, paths, out, jobs=None, limits=None, log=print):
+    """Grade every notebook under ``paths``; returns the records in student order."""
+    limits = limits or Limits()
+    questions = assignments.questions(assignment)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    store = Store(out / "grades.sqlite")
+    digest = assignments.checks_digest(assignment)
+    submissions = discover(paths, digest, limits, log)
+    todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
+    if len(todo) < len(submissions):
+        log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
+    started = time.monotonic()
+    for done, (submission, result) in enumerate(_run_all(assignment, todo, jobs, limits), 1):
+        record = _record(assignment, submission, result, questions)
+        store.put(record, submission.key)
+        log(f"[{done}/{len(todo)}] {submission.student}: {record['score']:g}/"
+            f"{record['max_score']:g} {record['status']} ({record['seconds']:.1f} s)")
+    records = [store.get(assignment, s.student, s.key) for s in submissions]
+    store.close()
+    write_reports(out, records, questions)
+    if todo:
+        elapsed = time.monotonic() - started
+        log(f"graded {len(todo)} in {elapsed:.1f} s ({elapsed / len(todo):.2f} s each)")
+    return records
+
+
+def discover(paths, digest, limits, log=print):
+    """Notebooks named directly or found in folders, one per student (file stem)."""
+    found = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            candidates = sorted(path.glob("*.ipynb"))
+        elif path.exists():
+            candidates = [path]
+        else:
+            log(f"warning: {path} does not exist; skipped")
+            continue
+        for candidate in candidates:
+            student = candidate.stem
+            if student in found:
+                log(f"warning: {candidate} has the same student id as {found[student].path}; "
+                    "only the first is graded")
+                continue
+            found[student] = Submission(student, candidate, _key(candidate, digest, limits))
+    return sorted(found.values(), key=lambda s: s.student)
+
+
+def _key(path, digest, limits):
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        content = "unreadable"
+    return f"{content}:{digest}:{limits.timeout:g}"
+
+
+def _run_all(assignment, submissions, jobs, limits):
+    """Grade submissions in forked graders, ``jobs`` at a time; yields as each ends."""
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    queue, running = list(submissions), {}
+    hard_limit = limits.budget * 1.5 + 60
+    with tempfile.TemporaryDirectory(prefix="torchgrade-") as workdir:
+        while queue or running:
+            while queue and len(running) < jobs:
+                submission = queue.pop(0)
+                fd, pid = _fork_grader(assignment, submission, limits, workdir)
+                running[fd] = [submission, pid, time.monotonic(), b""]
+            ready, _, _ = select.select(list(running), [], [], 1.0)
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                running[fd][3] += chunk
+                if not chunk:
+                    submission, pid, start, data = running.pop(fd)
+                    yield submission, _finish(fd, pid, data, start)
+            for fd, (submission, pid, start, data) in list(running.items()):
+                if time.monotonic() - start > hard_limit:
+                    running.pop(fd)
+                    yield submission, _finish(fd, pid, b"", start, timed_out=True)
+
+
+def _fork_grader(assignment, submission, limits, workdir):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        os.setpgid(0, 0)
+        isolation.die_with_parent()
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        try:
+            result = grade_notebook(assignment, submission.path, limits, workdir)
+        except BaseException as error:
+            result = {"status": "error", "detail": f"internal grader error: {error!r}",
+                      "checks": [], "notes": []}
+        os.write(write_end, json.dumps(result).encode())
+        os._exit(0)
+    os.close(write_end)
+    return read_end, pid
+
+
+def _finish(fd, pid, data, start, timed_out=False):
+    os.close(fd)
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.waitpid(pid, 0)
+    result = None
+    try:
+        result = json.loads(data) if data else None
+    except ValueError:
+        pass
+    if result is None:
+        result = {"status": "timeout" if timed_out else "crashed",
+                  "detail": "Grading this notebook took far too long and was stopped."
+                  if timed_out else "The grader for this notebook ended unexpectedly.",
+                  "checks": [], "notes": []}
+    result["seconds"] = time.monotonic() - start
+    return result
+
+
+def _record(assignment, submission, result, questions):
+    per_question = score(questions, result["checks"], result["detail"])
+    return {
+        "student": submission.student, "assignment": assignment,
+        "path": str(submission.path), "status": result["status"], "detail": result["detail"],
+        "score": round(sum(q["score"] for q in per_question.values()), 2),
+        "max_score": float(sum(questions.values())),
+        "questions": per_question, "notes": result["notes"],
+        "seconds": result["seconds"], "isolation": result.get("isolation", []),
+    }
+
+
+def summary_table(records):
+    """A plain-text table of every record, for the terminal."""
+    width = max([7] + [len(r["student"]) for r in records])
+    lines = [f"{'student':<{width}}  {'score':>11}  status"]
+    for r in records:
+        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max_score']:<3g}  {r['status']}")
+    return "\n".join(lines)
+

@@ -1,0 +1,162 @@
+"""Runs inside the sandbox: builds call arguments and describes what came back.
+
+Everything here is captured before student code runs, and every description is
+plain data (see channel.check_plain). The grader never trusts these descriptions
+for values it can check itself; they report autograd state that only exists in
+the submission's process: leaf-ness, grad, grad_fn, identity, in-place changes.
+"""
+import contextlib
+
+import torch
+from torch.autograd.variable import Variable
+
+_TensorBase = torch._C.TensorBase
+_plain_mode = torch._C.DisableTorchFunctionSubclass
+_detach = _TensorBase.detach
+_clone = _TensorBase.clone
+_to = _TensorBase.to
+_get = {name: getattr(_TensorBase, name).__get__
+        for name in ("is_leaf", "requires_grad", "grad_fn", "grad", "_version", "dtype",
+                     "device", "shape", "layout")}
+_MAX_LEN = 100_000
+
+
+class Usage:
+    """Counts autograd passes, nn.Module and optimizer constructions during a call."""
+
+    def __init__(self):
+        self.counts = {"backward": 0, "modules": 0, "optimizers": 0}
+        engine = Variable._execution_engine
+        usage = self
+
+        class CountingEngine:
+            def run_backward(self, *args, **kwargs):
+                usage.counts["backward"] += 1
+                return engine.run_backward(*args, **kwargs)
+
+            def __getattr__(self, name):
+                return getattr(engine, name)
+
+        Variable._execution_engine = CountingEngine()
+        self._count_init(torch.nn.Module, "modules")
+        self._count_init(torch.optim.Optimizer, "optimizers")
+
+    def _count_init(self, cls, key):
+        original, counts = cls.__init__, self.counts
+
+        def counted(obj, *args, **kwargs):
+            counts[key] += 1
+            original(obj, *args, **kwargs)
+
+        cls.__init__ = counted
+
+    def snapshot(self):
+        return dict(self.counts)
+
+
+def build(spec, names, built):
+    """Turn a request's argument spec into the objects passed to student code.
+
+    Tensor specs become fresh tensors (on their device, optionally a leaf that
+    requires grad and already has a grad); each is appended to ``built`` so its
+    state after the call can be described too.
+    """
+    if type(spec) is dict and "__tensor__" in spec:
+        tensor = _to(spec["__tensor__"], spec["device"])
+        if spec["requires_grad"]:
+            tensor.requires_grad_(True)
+        if spec["grad"] is not None:
+            tensor.grad = _to(spec["grad"], spec["device"])
+        if spec["name"]:
+            names[spec["name"]] = tensor
+        built.append(tensor)
+        return tensor
+    if type(spec) is dict and "__ref__" in spec:
+        return names[spec["__ref__"]]
+    if type(spec) is list:
+        return [build(item, names, built) for item in spec]
+    if type(spec) is tuple:
+        return tuple(build(item, names, built) for item in spec)
+    if type(spec) is dict:
+        return {key: build(item, names, built) for key, item in spec.items()}
+    return spec
+
+
+@contextlib.contextmanager
+def call_context(default_device):
+    """Grad mode on, and optionally a default device that traps missing device=."""
+    torch.set_grad_enabled(True)
+    if default_device:
+        torch.set_default_device(default_device)
+    try:
+        yield
+    finally:
+        torch.set_default_device(None)
+        torch.set_grad_enabled(True)
+
+
+def backward(result, weights):
+    """Back-propagate sum(result * weights), to see which inputs get gradients."""
+    torch.autograd.backward(torch.sum(result * weights))
+
+
+def describe(value, inputs=(), depth=0):
+    """Plain-data description of a value; tensors keep their autograd state."""
+    with _plain_mode():
+        return _describe(value, inputs, depth)
+
+
+def _describe(value, inputs, depth):
+    if depth > 8:
+        return {"__object__": "nested too deeply"}
+    kind = type(value)
+    if value is None or kind is bool:
+        return value
+    if issubclass(kind, float):
+        return float.__float__(value)
+    if issubclass(kind, int):
+        return int.__index__(value)
+    if issubclass(kind, str):
+        return str.__str__(value)[:_MAX_LEN]
+    if issubclass(kind, torch.Tensor):
+        return _describe_tensor(value, inputs)
+    if kind is torch.Size:
+        return tuple(int(size) for size in value)
+    if kind in (list, tuple):
+        items = [_describe(item, inputs, depth + 1) for item in value[:_MAX_LEN]]
+        return items if kind is list else tuple(items)
+    if kind is dict:
+        return {key: _describe(item, inputs, depth + 1)
+                for key, item in list(value.items())[:_MAX_LEN]
+                if type(key) in (str, int)}
+    return {"__object__": type_name(value)}
+
+
+def type_name(value):
+    """The name of value's type, read without running any of its code."""
+    name = type.__dict__["__name__"].__get__(type(value))
+    return str.__str__(name)[:100]
+
+
+def _describe_tensor(tensor, inputs):
+    device = _get["device"](tensor)
+    data = None
+    if device.type != "meta" and _get["layout"](tensor) is torch.strided:
+        data = _clone(_to(_detach(tensor), "cpu"), memory_format=torch.contiguous_format)
+        if type(data) is not torch.Tensor:
+            data = None
+    grad = _get["grad"](tensor)
+    grad_fn = _get["grad_fn"](tensor)
+    return {
+        "__tensor__": data,
+        "type": type_name(tensor),
+        "dtype": str(_get["dtype"](tensor)),
+        "device": device.type,
+        "shape": tuple(int(size) for size in _get["shape"](tensor)),
+        "requires_grad": bool(_get["requires_grad"](tensor)),
+        "is_leaf": bool(_get["is_leaf"](tensor)),
+        "grad_fn": None if grad_fn is None else type_name(grad_fn),
+        "grad": None if grad is None else _describe_tensor(grad, ()),
+        "version": int(_get["_version"](tensor)),
+        "same_as": next((i for i, arg in enumerate(inputs) if arg is tensor), None),
+    }

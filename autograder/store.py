@@ -1,0 +1,32 @@
+"""SQLite record of every graded submission, committed one by one.
+
+A re-run skips submissions whose notebook and checks are unchanged, and a run
+killed halfway loses nothing that was already committed.
+"""
+import json
+import sqlite3
+
+
+class Store:
+    def __init__(self, path):
+        self._db = sqlite3.connect(path, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("""CREATE TABLE IF NOT EXISTS results (
+            assignment TEXT, student TEXT, key TEXT, record TEXT,
+            graded_at TEXT DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (assignment, student))""")
+        self._db.commit()
+
+    def get(self, assignment, student, key):
+        """The stored record, if it was graded with this exact key; else None."""
+        row = self._db.execute("SELECT record FROM results WHERE assignment=? AND student=? "
+                               "AND key=?", (assignment, student, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put(self, record, key):
+        self._db.execute("INSERT OR REPLACE INTO results (assignment, student, key, record) "
+                         "VALUES (?, ?, ?, ?)",
+                         (record["assignment"], record["student"], key, json.dumps(record)))
+        self._db.commit()
+
+    def close(self):
+        self._db.close()

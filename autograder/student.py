@@ -1,0 +1,226 @@
+"""The grader's handle on a submission: call its functions, read plain answers.
+
+Hidden checks use ``Student.call``. Each call has a wall-clock deadline; a call
+that hangs or kills its process costs that check only: the sandbox is restarted
+for the next call, skipping any notebook cell that hung or crashed before.
+"""
+import time
+from dataclasses import dataclass, field
+
+from . import channel
+from .sandbox import Spawner
+
+GRACE = 2.0  # seconds past the soft limit before the hard kill
+
+
+class StudentError(Exception):
+    """A student function could not give an answer; the message says why."""
+
+
+class StudentTimeout(StudentError):
+    pass
+
+
+class StudentCrashed(StudentError):
+    pass
+
+
+@dataclass
+class TensorInfo:
+    """A tensor returned by student code: values (None on meta) and autograd state."""
+    data: object
+    type: str
+    dtype: str
+    device: str
+    shape: tuple
+    requires_grad: bool
+    is_leaf: bool
+    grad_fn: object
+    grad: object
+    version: int
+    same_as: object
+
+
+@dataclass
+class Opaque:
+    """Something that is not plain data; only its type name is known."""
+    type: str
+
+
+@dataclass
+class Reply:
+    value: object
+    args: list
+    usage: dict
+    backward_error: object = None
+
+
+@dataclass
+class Limits:
+    """Per-call time limit, per-submission time budget, memory and file size caps."""
+    timeout: float = 20.0
+    budget: float = 120.0
+    memory: int = 4 * 2**30
+    file_size: int = 64 * 2**20
+
+    def as_dict(self):
+        return dict(vars(self))
+
+
+def tensor(data, requires_grad=False, grad=None, name=None, device="cpu"):
+    """Argument spec: a fresh tensor built in the sandbox from ``data``."""
+    return {"__tensor__": data.detach().cpu(), "requires_grad": requires_grad,
+            "grad": None if grad is None else grad.detach().cpu(), "name": name,
+            "device": str(device)}
+
+
+def ref(name):
+    """Argument spec: an object the sandbox kept from an earlier call (store=...)."""
+    return {"__ref__": name}
+
+
+@dataclass
+class Student:
+    """A submission's notebook, started lazily in a sandbox."""
+    cells: list
+    limits: Limits = field(default_factory=Limits)
+    spawner: Spawner = None
+    skipped: dict = field(default_factory=dict)      # cell index -> why
+    cell_errors: dict = field(default_factory=dict)  # cell index -> error info
+    problems: set = field(default_factory=set)       # "timeout", "crashed", "syntax-error"
+    isolation: list = field(default_factory=list)
+    spent: float = 0.0
+    _pid: int = None
+    _fd: int = None
+
+    def call(self, function, *args, **kwargs):
+        """Call a student function with plain arguments; returns its plain value."""
+        return self.run(function, args, kwargs).value
+
+    def run(self, function, args=(), kwargs=None, default_device=None, store=None,
+            backward=None):
+        """Call a student function; returns a Reply with value, args after, API usage.
+
+        ``default_device`` sets torch's default device during the call (a trap for
+        tensors created without ``device=``); ``store`` keeps the result under a
+        name for ``ref``; ``backward`` back-propagates sum(result * backward).
+        """
+        if self._fd is None:
+            self._start()
+        request = {"op": "call", "function": function, "args": list(args),
+                   "kwargs": dict(kwargs or {}), "default_device": default_device,
+                   "store": store, "backward": backward}
+        reply = self._exchange(request, self.limits.timeout + GRACE, function)
+        status = reply.get("status")
+        if status == "missing":
+            raise StudentError(f"`{function}` is not defined. Keep the cell that defines it, "
+                               "with its name unchanged, and make sure it runs without errors.")
+        if status == "not-callable":
+            raise StudentError(f"`{function}` should be a function, but it is something else.")
+        if status == "raised":
+            raise StudentError(describe_error(function, reply))
+        return Reply(decode(reply.get("value")), [decode(a) for a in reply.get("args", [])],
+                     reply.get("usage", {}), reply.get("backward_error"))
+
+    def close(self):
+        if self._pid is not None:
+            self.spawner.release(self._pid)
+            self._pid = self._fd = None
+
+    def _start(self):
+        """Run the notebook in a fresh sandbox, skipping cells that hung or crashed."""
+        while True:
+            self._check_budget("starting your notebook")
+            self._pid, self._fd = self.spawner.spawn(self.cells, self.skipped,
+                                                     self.limits.as_dict())
+            pending = [index for index, _ in self.cells if index not in self.skipped]
+            try:
+                self.isolation = self._receive(self.limits.timeout + GRACE)["isolation"]
+                while pending:
+                    message = self._receive(self.limits.timeout + GRACE)
+                    if message.get("index") != pending[0]:
+                        raise channel.ChannelError("unexpected message")
+                    if message.get("error"):
+                        self._record_cell_error(pending[0], message["error"])
+                    pending.pop(0)
+                self._receive(self.limits.timeout + GRACE)
+                return
+            except channel.ChannelTimeout:
+                self._skip(pending, "timeout")
+            except channel.ChannelError:
+                self._skip(pending, "crashed")
+
+    def _skip(self, pending, problem):
+        """The first unfinished cell hung or crashed: leave it out next time."""
+        self.close()
+        self.problems.add(problem)
+        if not pending:
+            raise StudentCrashed("Your notebook's process stopped unexpectedly.")
+        self.skipped[pending[0]] = problem
+
+    def _record_cell_error(self, index, error):
+        self.cell_errors[index] = error
+        if error.get("type") == "SyntaxError":
+            self.problems.add("syntax-error")
+        elif error.get("type") == "timeout":
+            self.problems.add("timeout")
+
+    def _exchange(self, request, seconds, function):
+        try:
+            channel.send(self._fd, request)
+            return self._receive(seconds)
+        except channel.ChannelTimeout:
+            self.close()
+            self.problems.add("timeout")
+            raise StudentTimeout(f"`{function}` did not finish within {self.limits.timeout:g} "
+                                 "seconds. Look for a loop that never ends.") from None
+        except (channel.ChannelError, OSError) as error:
+            self.close()
+            self.problems.add("crashed")
+            raise StudentCrashed(f"`{function}` ended or crashed the Python process "
+                                 f"({error}). Do not call exit(), os._exit() or use "
+                                 "huge amounts of memory.") from None
+
+    def _receive(self, seconds):
+        self._check_budget("running your code")
+        start = time.monotonic()
+        left = self.limits.budget - self.spent
+        try:
+            return channel.receive(self._fd, deadline=start + min(seconds, left))
+        finally:
+            self.spent += time.monotonic() - start
+
+    def _check_budget(self, doing):
+        if self.spent >= self.limits.budget:
+            self.problems.add("timeout")
+            raise StudentTimeout(f"Time ran out while {doing}: the whole submission may use "
+                                 f"{self.limits.budget:g} seconds.")
+
+
+def decode(value):
+    """Turn a plain-data description from the sandbox into TensorInfo/Opaque objects."""
+    if type(value) is dict and "__tensor__" in value:
+        info = {name: value.get(name) for name in TensorInfo.__dataclass_fields__ if name != "data"}
+        info["grad"] = decode(info["grad"])
+        info["shape"] = tuple(info["shape"] or ())
+        return TensorInfo(data=value["__tensor__"], **info)
+    if type(value) is dict and "__object__" in value:
+        return Opaque(str(value["__object__"]))
+    if type(value) is dict:
+        return {key: decode(item) for key, item in value.items()}
+    if type(value) is list:
+        return [decode(item) for item in value]
+    if type(value) is tuple:
+        return tuple(decode(item) for item in value)
+    return value
+
+
+def describe_error(function, reply):
+    """One beginner-readable sentence for an exception raised by student code."""
+    kind, message = reply.get("type", "Exception"), reply.get("message", "")
+    where = f" ({reply['where']})" if reply.get("where") else ""
+    if kind == "NotImplementedError":
+        return f"`{function}` is not implemented yet: replace `raise NotImplementedError` with your code."
+    if kind == "timeout":
+        return f"`{function}` did not finish within the time limit. Look for a loop that never ends."
+    return f"`{function}` raised {kind}{where}: {message}"
