@@ -12,6 +12,7 @@ import json
 import os
 import select
 import signal
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -122,6 +123,7 @@ def _fork_grader(assignment, submission, limits, workdir):
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 1)
         os.dup2(null, 2)
+        sys.stdout = sys.stderr = open(os.devnull, "w")
         try:
             result = grade_notebook(assignment, submission.path, limits, workdir)
         except BaseException as error:

@@ -90,6 +90,7 @@ class Student:
     problems: set = field(default_factory=set)       # "timeout", "crashed", "syntax-error"
     isolation: list = field(default_factory=list)
     spent: float = 0.0
+    hung: set = field(default_factory=set)           # functions that ran out of time
     _pid: int = None
     _fd: int = None
 
@@ -105,6 +106,8 @@ class Student:
         tensors created without ``device=``); ``store`` keeps the result under a
         name for ``ref``; ``backward`` back-propagates sum(result * backward).
         """
+        if function in self.hung:
+            raise StudentTimeout(_too_slow(function, self.limits.timeout))
         if self._fd is None:
             self._start()
         request = {"op": "call", "function": function, "args": list(args),
@@ -117,6 +120,10 @@ class Student:
                                "with its name unchanged, and make sure it runs without errors.")
         if status == "not-callable":
             raise StudentError(f"`{function}` should be a function, but it is something else.")
+        if status == "raised" and reply.get("type") == "timeout":
+            self.hung.add(function)
+            self.problems.add("timeout")
+            raise StudentTimeout(_too_slow(function, self.limits.timeout))
         if status == "raised":
             raise StudentError(describe_error(function, reply))
         return Reply(decode(reply.get("value")), [decode(a) for a in reply.get("args", [])],
@@ -171,9 +178,9 @@ class Student:
             return self._receive(seconds)
         except channel.ChannelTimeout:
             self.close()
+            self.hung.add(function)
             self.problems.add("timeout")
-            raise StudentTimeout(f"`{function}` did not finish within {self.limits.timeout:g} "
-                                 "seconds. Look for a loop that never ends.") from None
+            raise StudentTimeout(_too_slow(function, self.limits.timeout)) from None
         except (channel.ChannelError, OSError) as error:
             self.close()
             self.problems.add("crashed")
@@ -215,12 +222,15 @@ def decode(value):
     return value
 
 
+def _too_slow(function, seconds):
+    return (f"`{function}` did not finish within {seconds:g} seconds. Look for a loop that "
+            "never ends.")
+
+
 def describe_error(function, reply):
     """One beginner-readable sentence for an exception raised by student code."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     where = f" ({reply['where']})" if reply.get("where") else ""
     if kind == "NotImplementedError":
         return f"`{function}` is not implemented yet: replace `raise NotImplementedError` with your code."
-    if kind == "timeout":
-        return f"`{function}` did not finish within the time limit. Look for a loop that never ends."
     return f"`{function}` raised {kind}{where}: {message}"

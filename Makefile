@@ -1,0 +1,29 @@
+# torchgrade: `make grade` sets everything up and grades the demo submissions;
+# `make test` runs the framework's own tests.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+OUT    ?= out
+
+.PHONY: setup grade test release clean
+
+setup: $(VENV)/.installed
+
+# torch is pinned to the CPU build (2.13.0): any other spec pulls several GB of CUDA wheels.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e .
+	touch $@
+
+grade: setup
+	$(PY) -m autograder demo --out $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+
+release: setup
+	$(PY) -m autograder release
+
+clean:
+	rm -rf $(OUT) build dist

@@ -1,0 +1,54 @@
+"""Shared helpers: build notebooks on disk and grade them through the real pipeline."""
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import pipeline
+from autograder.assignments import ROOT
+from autograder.student import Limits
+
+FAST = Limits(timeout=3, budget=30)
+
+
+def code_cells(path):
+    """The code cells of a notebook on disk, as source strings."""
+    notebook = json.loads(Path(path).read_text())
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in notebook["cells"] if c["cell_type"] == "code"]
+
+
+def write_notebook(path, sources):
+    """Write a minimal valid Python notebook with one code cell per source."""
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "outputs": [],
+              "execution_count": None} for s in sources]
+    path.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 4,
+                                "metadata": {"kernelspec": {"language": "python",
+                                                            "name": "python3"}}}))
+    return path
+
+
+def solution_cells(assignment):
+    return code_cells(ROOT / "solutions" / f"{assignment}.ipynb")
+
+
+def stub_cells(assignment):
+    return code_cells(ROOT / "assignments" / f"{assignment}.ipynb")
+
+
+@pytest.fixture
+def grade_many(tmp_path):
+    """Grade {student: [cell sources] or raw bytes}; returns {student: record}."""
+    def grade(assignment, notebooks, limits=FAST, jobs=2):
+        folder = tmp_path / "submissions"
+        folder.mkdir(exist_ok=True)
+        for student, content in notebooks.items():
+            path = folder / f"{student}.ipynb"
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                write_notebook(path, content)
+        records = pipeline.grade(assignment, [folder], tmp_path / "out", jobs, limits,
+                                 log=lambda *_: None)
+        return {record["student"]: record for record in records}
+    return grade

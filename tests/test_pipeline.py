@@ -1,0 +1,91 @@
+"""The grading pipeline end to end: statuses, outputs, resume."""
+import csv
+import json
+
+from autograder import pipeline
+from autograder.assignments import NAMES
+
+from conftest import FAST, solution_cells, stub_cells, write_notebook
+
+ASSIGNMENT = "tensor_shapes"
+
+
+def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_many):
+    solution = solution_cells(ASSIGNMENT)
+    records = grade_many(ASSIGNMENT, {
+        "solution": solution,
+        "stub": stub_cells(ASSIGNMENT),
+        "syntax": [c if "def flatten_images" not in c else "def flatten_images(batch)\n  return 1"
+                   for c in solution],
+        "corrupt": b'{"cells": [{"cell_type": "code", "sour',
+        "empty": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
+        "loop": solution[:2] + ["while True:\n    pass"] + solution[2:],
+        "hang_call": solution + ["def to_nchw(batch_hwc):\n    while True:\n        pass"],
+    })
+    assert records["solution"]["score"] == records["solution"]["max_score"] == 7
+    assert records["solution"]["status"] == "graded"
+
+    assert records["stub"]["score"] == 0 and records["stub"]["status"] == "graded"
+    for entry in records["stub"]["questions"].values():
+        assert any("not implemented yet" in message for message in entry["failed"])
+
+    syntax = records["syntax"]
+    assert syntax["status"] == "syntax-error"
+    assert syntax["questions"]["make_tensor"]["score"] == 2  # other questions still graded
+    assert syntax["questions"]["flatten_images"]["score"] == 0
+    assert any("syntax error" in note for note in syntax["notes"])
+
+    assert records["corrupt"]["status"] == "invalid-notebook"
+    assert "not valid notebook JSON" in records["corrupt"]["detail"]
+    assert records["empty"]["status"] == "empty-notebook"
+    assert records["corrupt"]["score"] == records["empty"]["score"] == 0
+
+    loop = records["loop"]
+    assert loop["status"] == "timeout" and loop["score"] == 7
+    assert any("time limit" in note or "ran too long" in note for note in loop["notes"])
+
+    hang = records["hang_call"]
+    assert hang["status"] == "timeout"
+    assert hang["questions"]["to_nchw"]["score"] == 0
+    assert any("did not finish" in m for m in hang["questions"]["to_nchw"]["failed"])
+    assert hang["questions"]["make_tensor"]["score"] == 2
+    assert hang["questions"]["flatten_images"]["score"] == 2
+
+
+def test_outputs_gradebook_results_and_feedback(grade_many, tmp_path):
+    grade_many(ASSIGNMENT, {"ann": solution_cells(ASSIGNMENT), "=cmd": stub_cells(ASSIGNMENT)})
+    out = tmp_path / "out"
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [r["student"] for r in rows] == ["'=cmd", "ann"]  # formula-safe, sorted
+    assert list(rows[0])[:5] == ["student", "assignment", "score", "max_score", "status"]
+    assert {"make_tensor", "to_nchw", "flatten_images"} <= set(rows[0])
+
+    results = json.loads((out / "results" / "ann.json").read_text())
+    assert results["score"] == 7
+    for test in results["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert test["status"] == "passed"
+
+    feedback = (out / "feedback" / "=cmd.md").read_text()
+    assert "make_tensor" in feedback and "not implemented yet" in feedback
+    assert "def test_" not in feedback and "permute" not in feedback.split("Notes")[0]
+
+
+def test_rerun_skips_graded_submissions_and_regrades_changed_ones(tmp_path):
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    write_notebook(folder / "a.ipynb", solution_cells(ASSIGNMENT))
+    write_notebook(folder / "b.ipynb", stub_cells(ASSIGNMENT))
+    logs = []
+    pipeline.grade(ASSIGNMENT, [folder], tmp_path / "out", 2, FAST, log=logs.append)
+    assert sum("] " in line for line in logs) == 2
+    logs.clear()
+    write_notebook(folder / "b.ipynb", solution_cells(ASSIGNMENT))
+    records = pipeline.grade(ASSIGNMENT, [folder], tmp_path / "out", 2, FAST, log=logs.append)
+    assert [line.split(":")[0] for line in logs if "] " in line] == ["[1/1] b"]
+    assert [r["score"] for r in records] == [7, 7]
+
+
+def test_every_assignment_is_registered():
+    assert NAMES == ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",
+                     "char_model")
