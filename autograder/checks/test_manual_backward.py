@@ -1,0 +1,91 @@
+"""Hidden checks for assignment 3, manual_backward (autograd is the answer key here)."""
+import pytest
+import torch
+
+from autograder.checking import expect, expect_close, expect_tensor, question, relative_error, tensor
+
+
+def autograd_grad(W, x, target):
+    W = W.double().requires_grad_(True)
+    ((W * x.double() - target.double()) ** 2).sum().backward()
+    return W.grad
+
+
+CASES = {
+    "worked example": (torch.tensor(2.0), torch.tensor(3.0), torch.tensor(12.0)),
+    "vector": (torch.randn(5), torch.randn(5), torch.randn(5)),
+    "matrix": (torch.randn(3, 4), torch.randn(3, 4), torch.randn(3, 4) * 5),
+}
+
+
+@question("manual_grad", points=2)
+@pytest.mark.parametrize("case", list(CASES))
+def test_manual_grad_matches_autograd(student, device, case):
+    W, x, target = CASES[case]
+    reply = student.run("manual_grad", [tensor(t, device=device) for t in (W, x, target)])
+    result = expect_tensor(reply.value, "manual_grad's result")
+    expected = autograd_grad(W, x, target)
+    expect(result.shape == tuple(W.shape), f"manual_grad should return a tensor shaped like W "
+           f"{tuple(W.shape)}, not {result.shape}.")
+    expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
+           "manual_grad gives the wrong gradient: for L = (W·x − target)² it is "
+           "2·(W·x − target)·x (check the factor 2, the sign and the factor x).")
+
+
+@question("manual_grad", points=1)
+def test_manual_grad_does_not_use_autograd(student):
+    W, x, target = CASES["vector"]
+    reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
+    expect(reply.usage.get("backward", 0) == 0, "manual_grad called autograd (backward() or "
+           "torch.autograd.grad). Here the point is to use the formula you derived by hand.")
+    result = expect_tensor(reply.value, "manual_grad's result")
+    expect(not result.requires_grad, "manual_grad's result is attached to an autograd graph; "
+           "compute it from the formula alone, without requires_grad.")
+
+
+@question("manual_grad", points=1)
+def test_manual_grad_leaves_inputs_and_types_alone(student):
+    W, x, target = (t.double() for t in CASES["matrix"])
+    reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
+    for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
+        expect_close(after, before, f"{name} after manual_grad (do not change the inputs, e.g. "
+                     "with -= or in-place methods)", tolerance=1e-12)
+    result = expect_tensor(reply.value, "manual_grad's result")
+    expect(result.dtype == "torch.float64", "manual_grad changed the dtype: float64 inputs "
+           "should give a float64 gradient.")
+    meta = student.run("manual_grad", [tensor(t, device="meta") for t in (W, x, target)])
+    expect(expect_tensor(meta.value, "manual_grad's result").device == "meta",
+           "manual_grad moved the result to another device; keep the inputs' device.")
+
+
+def linear_reference(w, b, x, y):
+    w, b = w.double().requires_grad_(True), b.double().requires_grad_(True)
+    ((w * x.double() + b - y.double()) ** 2).mean().backward()
+    return w.grad, b.grad
+
+
+LINES = [(torch.tensor(0.5), torch.tensor(-1.0), torch.randn(10), torch.randn(10)),
+         (torch.tensor(2.0), torch.tensor(3.0), torch.linspace(-1, 1, 7), torch.randn(7) * 3)]
+
+
+@question("linear_grads", points=2)
+@pytest.mark.parametrize("index", range(len(LINES)))
+def test_linear_grads_match_autograd(student, device, index):
+    w, b, x, y = LINES[index]
+    reply = student.run("linear_grads", [tensor(t, device=device) for t in (w, b, x, y)])
+    expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 2,
+           "linear_grads should return a tuple (dL/dw, dL/db).")
+    dw, db = (expect_tensor(v, name) for v, name in zip(reply.value, ("dL/dw", "dL/db")))
+    ref_w, ref_b = linear_reference(w, b, x, y)
+    expect(dw.data is not None and dw.data.numel() == 1 and relative_error(dw.data.reshape(()), ref_w) < 1e-5,
+           "dL/dw is wrong: it is the mean of 2·(w·x + b − y)·x over the points.")
+    expect(db.data is not None and db.data.numel() == 1 and relative_error(db.data.reshape(()), ref_b) < 1e-5,
+           "dL/db is wrong: it is the mean of 2·(w·x + b − y) over the points.")
+
+
+@question("linear_grads", points=1)
+def test_linear_grads_do_not_use_autograd(student):
+    w, b, x, y = LINES[0]
+    reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
+    expect(reply.usage.get("backward", 0) == 0, "linear_grads called autograd; derive the "
+           "gradients by hand and compute them from the formulas.")
