@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from . import assignments, isolation
 from .grading import grade_notebook
 from .report import write_reports
@@ -124,6 +126,7 @@ def _fork_grader(assignment, submission, limits, workdir):
         os.dup2(null, 1)
         os.dup2(null, 2)
         sys.stdout = sys.stderr = open(os.devnull, "w")
+        torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
         try:
             result = grade_notebook(assignment, submission.path, limits, workdir)
         except BaseException as error:

@@ -17,6 +17,8 @@ import socket
 import tempfile
 import traceback
 
+import torch
+
 from . import channel, isolation, probe
 
 
@@ -109,6 +111,7 @@ def _sandbox_main(fd, workdir, request):
             os._exit(0)
         isolation.die_with_parent()
         os.chdir(workdir)
+        torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
         _close_inherited_files(fd)
         limits = request["limits"]
         active += isolation.apply_limits(limits["memory"], limits["budget"], limits["file_size"])

@@ -1,0 +1,182 @@
+"""Hidden checks for assignment 5, char_model: a bigram model written by hand."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.checking import CheckFailed, expect, expect_tensor, question, tensor
+from autograder.student import StudentError
+
+TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
+        "petra.rosa.sara.tom.vera.zoe.")
+STEPS, LR = 300, 20.0
+
+
+def encode(text):
+    chars = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    return (torch.tensor([stoi[c] for c in text[:-1]]), torch.tensor([stoi[c] for c in text[1:]]),
+            len(chars))
+
+
+def count_floor(text):
+    """The count-based NLL: no bigram model can score lower on its own training text."""
+    xs, ys, V = encode(text)
+    counts = torch.zeros(V, V, dtype=torch.float64).index_put_((xs, ys), torch.tensor(1.0,
+                         dtype=torch.float64), accumulate=True)
+    probs = counts / counts.sum(1, keepdim=True).clamp_min(1)
+    return -probs[xs, ys].log().mean().item()
+
+
+def nll(W, text):
+    xs, ys, _ = encode(text)
+    return F.cross_entropy(W.double()[xs], ys).item()
+
+
+def reference_final_loss(text, steps=STEPS, lr=LR):
+    """torch as the answer key: what plain gradient descent reaches from a random start."""
+    xs, ys, V = encode(text)
+    W = torch.randn(V, V, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    for _ in range(steps):
+        loss = F.cross_entropy(W[xs], ys)
+        W.grad = None
+        loss.backward()
+        with torch.no_grad():
+            W -= lr * W.grad
+    return nll(W.detach(), text)
+
+
+def _train(student, device, steps=STEPS, seed=0, text=TEXT):
+    reply = student.run("train_bigram", [text, steps, LR, seed], {"device": device})
+    expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 2,
+           "train_bigram should return a tuple (W, losses).")
+    return reply
+
+
+@pytest.fixture(scope="module")
+def trained(student):
+    return {}
+
+
+def _trained(student, device, cache):
+    if device not in cache:
+        cache[device] = _train(student, device)
+    return cache[device]
+
+
+@question("train_bigram", points=2)
+def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
+    W, losses = _trained(student, device, trained).value
+    W = expect_tensor(W, "train_bigram's W")
+    V = len(set(TEXT))
+    expect(W.shape == (V, V), f"W should be V×V = {V}×{V} for this text (V = number of "
+           f"distinct characters), but it is {W.shape}.")
+    expect(W.data is not None and bool(torch.isfinite(W.data).all()), "W contains NaN or "
+           "infinity: the learning rate or the loss is wrong.")
+    floor, target = count_floor(TEXT), reference_final_loss(TEXT)
+    achieved = nll(W.data, TEXT)
+    expect(achieved >= floor - 1e-4, "W scores better than the count-based optimum, which no "
+           "bigram model can do: the targets must have leaked into the inputs (xs and ys "
+           "should be text[:-1] and text[1:]).")
+    expect(achieved <= max(target, floor) + 0.05,
+           f"After training, W's loss on the text is {achieved:.3f}, but gradient descent "
+           f"should reach about {target:.3f}. Check the vocabulary order (sorted(set(text))), "
+           "the targets, the update direction and resetting the gradient.")
+
+
+@question("train_bigram", points=1)
+def test_train_bigram_losses_are_honest_floats(student, device, trained):
+    W, losses = _trained(student, device, trained).value
+    expect(isinstance(losses, list) and len(losses) == STEPS,
+           f"losses should be a list with one entry per step ({STEPS}).")
+    expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
+           "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
+    start = nll(torch.randn(len(set(TEXT)), len(set(TEXT))), TEXT)
+    expect(losses[-1] < losses[0] and losses[0] > 1.5 and abs(losses[0] - start) < 3,
+           "The recorded losses do not start at a random model's loss and go down.")
+    if W.data is not None:
+        expect(abs(nll(W.data, TEXT) - losses[-1]) < 0.05, "The last recorded loss does not "
+               "match the returned W; record loss.item() of each step's real loss.")
+
+
+@question("train_bigram", points=1)
+def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
+    W = expect_tensor(_trained(student, device, trained).value[0], "train_bigram's W")
+    expect(W.is_leaf and W.requires_grad and W.grad_fn is None, "W is not a leaf that "
+           "requires grad after training: update it in place under torch.no_grad().")
+    expect(W.device == device and W.dtype == "torch.float32",
+           f"W should be float32 on {device}, but it is {W.dtype} on {W.device}.")
+    try:
+        meta = student.run("train_bigram", [TEXT, 0, LR, 0], {"device": "meta"}).value
+    except StudentError as error:
+        if any(s in str(error) for s in ("expected device", "same device", "CUDA")):
+            raise CheckFailed("train_bigram mixes devices: create every tensor on `device` "
+                              f"(without .cuda()). Details: {error}") from None
+        return  # some valid code cannot run on the meta test device at all
+    W = expect_tensor(meta[0], "train_bigram's W") if isinstance(meta, (tuple, list)) else None
+    expect(W is not None and W.device == "meta" and W.is_leaf, "train_bigram's W is not a "
+           "leaf on the given device: move it with .to(device) before requires_grad_(True), "
+           "or create it with device=device.")
+
+
+@question("train_bigram", points=1)
+def test_train_bigram_is_hand_written_and_reproducible(student, device, trained):
+    reply = _trained(student, device, trained)
+    expect(reply.usage.get("modules", 0) == 0 and reply.usage.get("optimizers", 0) == 0,
+           "train_bigram uses nn.Module/nn.Linear/nn.Embedding or torch.optim; this model "
+           "must be written by hand with a tensor W and a manual update.")
+    expect(reply.usage.get("backward", 0) >= 1, "train_bigram never calls backward().")
+    again = _train(student, device, steps=5).value[1]
+    other = _train(student, device, steps=5, seed=1).value[1]
+    expect(isinstance(again, list) and again == reply.value[1][:5], "train_bigram gives "
+           "different losses for the same seed: seed W's initialization with `seed`.")
+    expect(isinstance(other, list) and other[0] != again[0], "train_bigram ignores the seed: "
+           "different seeds should give different random starting W.")
+
+
+ALPHABET = "abcdef"
+ITOS = dict(enumerate(ALPHABET))
+
+
+def _sample(student, W, start, n, seed, device="cpu"):
+    value = student.call("sample", tensor(W, device=device), ITOS, start, n, seed)
+    expect(type(value) is str, f"sample should return a string, not {type(value).__name__}.")
+    expect(len(value) == n, f"sample(..., n={n}) should return {n} characters, not "
+           f"{len(value)} (do not include `start`).")
+    expect(set(value) <= set(ALPHABET), "sample returned characters that are not in itos.")
+    return value
+
+
+@question("sample", points=1)
+def test_sample_follows_the_model(student, device):
+    V = len(ALPHABET)
+    W = torch.zeros(V, V)
+    W[torch.arange(V), (torch.arange(V) + 1) % V] = 50.0  # a → b → c ... almost surely
+    expect(_sample(student, W, "a", 8, 0, device) == "bcdefabc",
+           "With a model where each character is almost surely followed by the next one, "
+           "sample should continue the chain from `start`: use row W[current] of the "
+           "current character, softmax it, and draw the next character from it.")
+
+
+@question("sample", points=1)
+def test_sample_draws_at_random_with_the_right_probabilities(student, device):
+    V = len(ALPHABET)
+    W = torch.zeros(V, V)
+    W[:, 0] = torch.log(torch.tensor(4.0 * (V - 1)))  # p(next = 'a') = 0.8 from any state
+    text = _sample(student, W, "c", 600, 5, device)
+    share = text.count("a") / len(text)
+    expect(0.74 < share < 0.86, f"A model giving 'a' probability 0.8 produced {share:.0%} "
+           "'a's: draw with torch.multinomial from the softmax of the logits (not argmax, "
+           "not the raw logits).")
+    expect(len(set(text)) == V, "sample never produced some characters the model allows: "
+           "draw at random from the probabilities rather than taking the most likely one.")
+
+
+@question("sample", points=1)
+def test_sample_is_reproducible_for_a_seed(student):
+    W = torch.randn(len(ALPHABET), len(ALPHABET))
+    first, again = _sample(student, W, "a", 40, 7), _sample(student, W, "a", 40, 7)
+    other = _sample(student, W, "a", 40, 8)
+    expect(first == again, "sample gives different text for the same seed: use a "
+           "torch.Generator seeded with `seed` and pass it to torch.multinomial.")
+    expect(first != other, "sample ignores its seed: different seeds should give different "
+           "text.")

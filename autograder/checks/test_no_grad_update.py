@@ -1,0 +1,113 @@
+"""Hidden checks for assignment 4, no_grad_update."""
+import pytest
+import torch
+
+from autograder.checking import CheckFailed, TensorInfo, expect, expect_close, expect_tensor, question, tensor
+from autograder.student import StudentError
+
+W0, GRAD = torch.randn(3, 4), torch.randn(3, 4)
+
+
+def _step(student, device, lr=0.1):
+    reply = student.run("sgd_step", [tensor(W0, requires_grad=True, grad=GRAD, device=device),
+                                     lr])
+    return reply, reply.args[0]
+
+
+@question("sgd_step", points=2)
+@pytest.mark.parametrize("lr", [0.1, 0.5])
+def test_sgd_step_updates_the_callers_tensor(student, device, lr):
+    reply, W = _step(student, device, lr)
+    expect_close(W, W0 - lr * GRAD, "W after sgd_step (it must become W − lr·W.grad, changed "
+                 "in place so the caller sees it: use W -= ... inside torch.no_grad())",
+                 tolerance=1e-5)
+
+
+@question("sgd_step", points=1)
+def test_sgd_step_returns_the_same_leaf(student, device):
+    reply, W = _step(student, device)
+    result = expect_tensor(reply.value, "sgd_step's result")
+    expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
+           "a new tensor (W = W - ... creates a new one).")
+    expect(W.is_leaf and W.requires_grad and W.grad_fn is None,
+           "After sgd_step, W is no longer a leaf that requires grad: the update was recorded "
+           "by autograd. Do it inside `with torch.no_grad():`.")
+
+
+@question("sgd_step", points=1)
+def test_sgd_step_resets_the_gradient(student, device):
+    reply, W = _step(student, device)
+    expect(W.grad is None or (W.grad.data is not None and bool((W.grad.data == 0).all())),
+           "sgd_step left the old gradient in W.grad; reset it with W.grad.zero_() or "
+           "W.grad = None, or the next backward() adds to it.")
+
+
+def line_data(seed=3, n=100):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, generator=g) * 2 - 1
+    return x, 2 * x + 3 + 0.1 * torch.randn(n, generator=g)
+
+
+def _fit(student, device, steps=300, lr=0.1, **options):
+    x, y = line_data()
+    reply = student.run("fit_linear", [tensor(x, device=device), tensor(y, device=device),
+                                       steps, lr], {"device": device}, **options)
+    expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 3,
+           "fit_linear should return a tuple (w, b, losses).")
+    return reply.value
+
+
+def _number(value):
+    if isinstance(value, TensorInfo) and value.data is not None and value.data.numel() == 1:
+        return value.data.reshape(()).item()
+    return value if type(value) in (int, float) else float("nan")
+
+
+@question("fit_linear", points=2)
+def test_fit_linear_finds_the_line(student, device):
+    w, b, losses = _fit(student, device)
+    w_value, b_value = _number(w), _number(b)
+    expect(abs(w_value - 2) < 0.1 and abs(b_value - 3) < 0.1,
+           f"fit_linear on y = 2x + 3 + noise ended at w={w_value:.3g}, b={b_value:.3g}; it "
+           "should reach about w=2, b=3. Check the loss (mean squared error), the update "
+           "direction (subtract lr·grad) and that gradients are reset every step.")
+
+
+@question("fit_linear", points=1)
+def test_fit_linear_records_decreasing_float_losses(student, device):
+    w, b, losses = _fit(student, device, steps=50)
+    expect(isinstance(losses, list) and len(losses) == 50,
+           "losses should be a list with one entry per step.")
+    expect(all(type(loss) is float for loss in losses),
+           "losses should hold Python floats (loss.item()), not tensors: a tensor keeps "
+           "its step's whole autograd graph alive.")
+    expect(losses[-1] < 0.2 * losses[0] and all(b <= a + 1e-6 for a, b in zip(losses, losses[1:])),
+           "The recorded losses do not go down step after step; record each step's loss "
+           "and check the update.")
+
+
+@question("fit_linear", points=1)
+def test_fit_linear_returns_leaf_parameters(student, device):
+    w, b, _ = _fit(student, device, steps=20)
+    for name, value in (("w", w), ("b", b)):
+        info = expect_tensor(value, f"fit_linear's {name}")
+        expect(info.is_leaf and info.requires_grad and info.grad_fn is None,
+               f"{name} is not a leaf tensor that requires grad after training: update it in "
+               "place under torch.no_grad() instead of assigning a new tensor.")
+        expect(info.device == device, f"{name} is on {info.device}, not on the device given.")
+
+
+@question("fit_linear", points=1)
+def test_fit_linear_creates_tensors_on_the_given_device(student):
+    try:
+        _fit(student, "cpu", steps=3, default_device="meta")
+        w, b, _ = _fit(student, "meta", steps=0)
+    except StudentError as error:
+        raise CheckFailed("fit_linear does not work when the default device differs from "
+                             "`device`: create every tensor with device=device (on a GPU this "
+                             f"code would fail). Details: {error}") from None
+    for name, value in (("w", w), ("b", b)):
+        info = expect_tensor(value, f"fit_linear's {name}")
+        expect(info.device == "meta" and info.is_leaf,
+               f"{name} is not a leaf on the given device: create it with device=device "
+               "(or call .to(device) before requires_grad_()), not .to(device) afterwards.")
