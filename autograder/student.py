@@ -231,6 +231,6 @@ def describe_error(function, reply):
     """One beginner-readable sentence for an exception raised by student code."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     where = f" ({reply['where']})" if reply.get("where") else ""
-    if kind == "NotImplementedError":
+    if kind == "NotImplementedError" and not message:
         return f"`{function}` is not implemented yet: replace `raise NotImplementedError` with your code."
     return f"`{function}` raised {kind}{where}: {message}"

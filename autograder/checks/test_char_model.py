@@ -53,7 +53,8 @@ def _train(student, device, steps=STEPS, seed=0, text=TEXT):
 
 
 @pytest.fixture(scope="module")
-def trained(student):
+def trained():
+    """Cache of one full training run per device, shared by the checks below."""
     return {}
 
 
@@ -73,10 +74,12 @@ def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
     expect(W.data is not None and bool(torch.isfinite(W.data).all()), "W contains NaN or "
            "infinity: the learning rate or the loss is wrong.")
     floor, target = count_floor(TEXT), reference_final_loss(TEXT)
+    final = losses[-1] if isinstance(losses, list) and losses else None
+    if type(final) is float:
+        expect(final >= floor - 1e-3, f"The final loss {final:.3f} is below {floor:.3f}, the "
+               "count-based optimum no bigram model can beat on its own text: the targets "
+               "have leaked into the inputs (xs must be text[:-1], ys text[1:]).")
     achieved = nll(W.data, TEXT)
-    expect(achieved >= floor - 1e-4, "W scores better than the count-based optimum, which no "
-           "bigram model can do: the targets must have leaked into the inputs (xs and ys "
-           "should be text[:-1] and text[1:]).")
     expect(achieved <= max(target, floor) + 0.05,
            f"After training, W's loss on the text is {achieved:.3f}, but gradient descent "
            f"should reach about {target:.3f}. Check the vocabulary order (sorted(set(text))), "

@@ -1,0 +1,259 @@
+"""Realistic student mistakes and valid alternatives, per assignment.
+
+A wrong solution is (name, question, hint, code): the code is appended to the reference
+notebook, redefining a function; grading must cost points on ``question`` and the feedback must
+contain ``hint``. A valid variant is (name, code) and must keep full marks.
+"""
+
+WRONG = {
+    "tensor_shapes": [
+        ("ignores device", "make_tensor", "ignores its `device`",
+         "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape)"),
+        ("ones", "make_tensor", "filled with zeros",
+         "def make_tensor(shape, device='cpu'):\n    return torch.ones(shape, device=device)"),
+        ("float64", "make_tensor", "float32",
+         "def make_tensor(shape, device='cpu'):\n"
+         "    return torch.zeros(shape, dtype=torch.float64, device=device)"),
+        ("hard-coded cuda", "make_tensor", "CUDA",
+         "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape).cuda()"),
+        ("reshape scrambles pixels", "to_nchw", "use permute",
+         "def to_nchw(b):\n    n, h, w, c = b.shape\n    return b.reshape(n, c, h, w)"),
+        ("transpose swaps H and W", "to_nchw", "should have shape",
+         "def to_nchw(b):\n    return b.transpose(1, 3)"),
+        ("detach", "to_nchw", "cuts the result off from autograd",
+         "def to_nchw(b):\n    return b.detach().permute(0, 3, 1, 2)"),
+        ("float cast", "to_nchw", "changed the dtype",
+         "def to_nchw(b):\n    return b.permute(0, 3, 1, 2).float()"),
+        ("flattens everything", "flatten_images", "N rows",
+         "def flatten_images(batch):\n    return batch.flatten()"),
+        ("channels-last order", "flatten_images", "original C, H, W order",
+         "def flatten_images(batch):\n    return batch.permute(0, 2, 3, 1).reshape(batch.shape[0], -1)"),
+        ("rebuilt with torch.tensor", "flatten_images", "changed the dtype",
+         "def flatten_images(batch):\n"
+         "    return torch.tensor(batch.reshape(batch.shape[0], -1).tolist())"),
+    ],
+    "requires_grad": [
+        ("formula typed in", "grad_of_poly", "with autograd",
+         "def grad_of_poly(x):\n    return 8 * x**3 + 3 * x**2 + 6 * x + 5"),
+        ("returns a tensor", "grad_of_poly", "Python float",
+         "def grad_of_poly(x):\n    t = torch.tensor(x, requires_grad=True)\n"
+         "    (2*t**4 + t**3 + 3*t**2 + 5*t + 1).backward()\n    return t.grad"),
+        ("global tensor accumulates", "grad_of_poly", "accumulating",
+         "_t = torch.tensor(0.0, requires_grad=True)\n"
+         "def grad_of_poly(x):\n    with torch.no_grad():\n        _t.fill_(x)\n"
+         "    (2*_t**4 + _t**3 + 3*_t**2 + 5*_t + 1).backward()\n    return _t.grad.item()"),
+        ("wrong polynomial", "grad_of_poly", "Check the polynomial",
+         "def grad_of_poly(x):\n    t = torch.tensor(float(x), requires_grad=True)\n"
+         "    (2*t**4 + t**3 + 3*t**2 + 1).backward()\n    return t.grad.item()"),
+        ("sum instead of mean", "multistep_grad", "12·y/n",
+         "def multistep_grad(x):\n    x = x.detach().clone().requires_grad_(True)\n"
+         "    (2 * (3 * x + 2) ** 2).sum().backward()\n    return x.grad"),
+        ("changes the caller's tensor", "multistep_grad", "caller's tensor",
+         "def multistep_grad(x):\n    x.requires_grad_(True)\n"
+         "    (2 * (3 * x + 2) ** 2).mean().backward()\n    return x.grad"),
+        ("formula typed in", "multistep_grad", "must use autograd",
+         "def multistep_grad(x):\n    return 12 * (3 * x + 2) / x.numel()"),
+        ("casts to float32", "multistep_grad", "changed the dtype",
+         "def multistep_grad(x):\n    x = x.detach().float().requires_grad_(True)\n"
+         "    (2 * (3 * x + 2) ** 2).mean().backward()\n    return x.grad"),
+    ],
+    "manual_backward": [
+        ("forgets the 2", "manual_grad", "factor 2",
+         "def manual_grad(W, x, target):\n    return (W * x - target) * x"),
+        ("sign flipped", "manual_grad", "the sign",
+         "def manual_grad(W, x, target):\n    return 2 * (target - W * x) * x"),
+        ("derivative for x", "manual_grad", "wrong gradient",
+         "def manual_grad(W, x, target):\n    return 2 * (W * x - target) * W"),
+        ("uses autograd", "manual_grad", "called autograd",
+         "def manual_grad(W, x, target):\n    W = W.clone().requires_grad_(True)\n"
+         "    ((W * x - target) ** 2).sum().backward()\n    return W.grad"),
+        ("in place on W", "manual_grad", "do not change the inputs",
+         "def manual_grad(W, x, target):\n    W.mul_(x).sub_(target).mul_(2 * x)\n    return W"),
+        ("sum instead of mean", "linear_grads", "dL/dw is wrong",
+         "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
+         "    return (2 * e * x).sum(), (2 * e).sum()"),
+        ("db without the 2", "linear_grads", "dL/db is wrong",
+         "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
+         "    return (2 * e * x).mean(), e.mean()"),
+        ("uses autograd", "linear_grads", "called autograd",
+         "def linear_grads(w, b, x, y):\n    w = w.clone().requires_grad_(True)\n"
+         "    b = b.clone().requires_grad_(True)\n    ((w * x + b - y) ** 2).mean().backward()\n"
+         "    return w.grad, b.grad"),
+    ],
+    "no_grad_update": [
+        ("new tensor instead of in place", "sgd_step", "return W itself",
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n        W = W - lr * W.grad\n    return W"),
+        ("keeps the gradient", "sgd_step", "left the old gradient",
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n        W -= lr * W.grad\n    return W"),
+        ("wrong direction", "sgd_step", "W − lr·W.grad",
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n        W += lr * W.grad\n"
+         "    W.grad = None\n    return W"),
+        ("no no_grad", "sgd_step", "raised RuntimeError",
+         "def sgd_step(W, lr):\n    W -= lr * W.grad\n    W.grad = None\n    return W"),
+        ("losses as tensors", "fit_linear", "Python floats",
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    x, y = x.to(device), y.to(device)\n"
+         "    w = torch.zeros((), device=device, requires_grad=True)\n"
+         "    b = torch.zeros((), device=device, requires_grad=True)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+         "        loss.backward()\n        with torch.no_grad():\n"
+         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+         "        w.grad = None\n        b.grad = None\n        losses.append(loss)\n"
+         "    return w, b, losses"),
+        ("never resets grads", "fit_linear", "reset every step",
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    x, y = x.to(device), y.to(device)\n"
+         "    w = torch.zeros((), device=device, requires_grad=True)\n"
+         "    b = torch.zeros((), device=device, requires_grad=True)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+         "        loss.backward()\n        with torch.no_grad():\n"
+         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+         "        losses.append(loss.item())\n    return w, b, losses"),
+        ("parameters without device=", "fit_linear", "create every tensor with device=device",
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    x, y = x.to(device), y.to(device)\n"
+         "    w = torch.zeros((), requires_grad=True)\n"
+         "    b = torch.zeros((), requires_grad=True)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+         "        loss.backward()\n        with torch.no_grad():\n"
+         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+         "        w.grad = None\n        b.grad = None\n        losses.append(loss.item())\n"
+         "    return w, b, losses"),
+        (".to(device) after requires_grad", "fit_linear", "device=device",
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    x, y = x.to(device), y.to(device)\n"
+         "    w = torch.zeros((), requires_grad=True).to(device)\n"
+         "    b = torch.zeros((), requires_grad=True).to(device)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+         "        loss.backward()\n        with torch.no_grad():\n"
+         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+         "        w.grad = None\n        b.grad = None\n        losses.append(loss.item())\n"
+         "    return w, b, losses"),
+    ],
+    "char_model": [
+        ("losses as tensors", "train_bigram", "Python floats",
+         "_train = train_bigram\n"
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    W, losses = _train(text, steps, lr, seed, device)\n"
+         "    return W, [torch.tensor(l, requires_grad=True) * 1 for l in losses]"),
+        ("targets leak into inputs", "train_bigram", "leaked",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn(len(chars), len(chars), generator=g).to(device).requires_grad_()\n"
+         "    losses = []\n    for _ in range(steps):\n"
+         "        loss = F.cross_entropy(W[ys], ys)\n        W.grad = None\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses"),
+        ("nn.Embedding and torch.optim", "train_bigram", "nn.Module",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    torch.manual_seed(seed)\n"
+         "    emb = torch.nn.Embedding(len(chars), len(chars)).to(device)\n"
+         "    opt = torch.optim.SGD(emb.parameters(), lr=lr)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = F.cross_entropy(emb(xs), ys)\n"
+         "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
+         "        losses.append(loss.item())\n    return emb.weight.detach().requires_grad_(), losses"),
+        ("vocabulary in set order", "train_bigram", "vocabulary order",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = list(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn(len(chars), len(chars), generator=g).to(device).requires_grad_()\n"
+         "    losses = []\n    for _ in range(steps):\n"
+         "        loss = F.cross_entropy(W[xs], ys)\n        W.grad = None\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses"),
+        (".to(device) after requires_grad", "train_bigram", "leaf on the given device",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn(len(chars), len(chars), generator=g, requires_grad=True).to(device)\n"
+         "    losses = []\n    for _ in range(steps):\n"
+         "        loss = F.cross_entropy(W[xs], ys)\n        W.grad = None\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses"),
+        ("argmax instead of sampling", "sample", "not argmax",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    cur, out = stoi[start], []\n    for _ in range(n):\n"
+         "        cur = W[cur].argmax().item(); out.append(itos[cur])\n    return ''.join(out)"),
+        ("ignores the seed", "sample", "ignores its seed",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(0)\n"
+         "    cur, out = stoi[start], []\n    for _ in range(n):\n"
+         "        p = F.softmax(W[cur], dim=0)\n"
+         "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
+         "    return ''.join(out)"),
+        ("includes start", "sample", "do not include `start`",
+         "_sample = sample\n"
+         "def sample(W, itos, start, n, seed):\n    return start + _sample(W, itos, start, n, seed)"),
+        ("raw logits as probabilities", "sample", "softmax of the logits",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    cur, out = stoi[start], []\n    for _ in range(n):\n"
+         "        p = W[cur].clamp_min(0) + 1e-6\n"
+         "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
+         "    return ''.join(out)"),
+    ],
+}
+
+VALID = {
+    "tensor_shapes": [
+        ("new_zeros, view, movedim, flatten",
+         "def make_tensor(shape, device='cpu'):\n    return torch.empty(0, device=device).new_zeros(shape)\n"
+         "def to_nchw(b):\n    return b.movedim(-1, 1)\n"
+         "def flatten_images(batch):\n    return batch.view(batch.shape[0], -1)"),
+        ("einsum, contiguous, flatten(1)",
+         "def to_nchw(b):\n    return torch.einsum('nhwc->nchw', b).contiguous()\n"
+         "def flatten_images(batch):\n    return batch.flatten(1)"),
+    ],
+    "requires_grad": [
+        ("torch.autograd.grad",
+         "def grad_of_poly(x):\n    t = torch.tensor(x, requires_grad=True)\n"
+         "    (g,) = torch.autograd.grad(2*t**4 + t**3 + 3*t**2 + 5*t + 1, t)\n    return float(g)\n"
+         "def multistep_grad(x):\n    x = x.clone().detach().requires_grad_()\n"
+         "    y = 3 * x + 2\n    out = (2 * y * y).mean()\n    return torch.autograd.grad(out, x)[0]"),
+    ],
+    "manual_backward": [
+        ("expanded algebra",
+         "def manual_grad(W, x, target):\n    return 2 * W * x * x - 2 * target * x\n"
+         "def linear_grads(w, b, x, y):\n    r = w * x + b - y\n"
+         "    return 2 * (r * x).sum() / len(x), 2 * r.sum() / len(x)"),
+    ],
+    "no_grad_update": [
+        ("W.data and zero_",
+         "def sgd_step(W, lr):\n    W.data -= lr * W.grad\n    W.grad.zero_()\n    return W\n"
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    w = torch.randn(1, device=device).requires_grad_()\n"
+         "    b = torch.zeros(1, device=device, requires_grad=True)\n"
+         "    x, y = x.to(device), y.to(device)\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+         "        if w.grad is not None:\n            w.grad.zero_(); b.grad.zero_()\n"
+         "        loss.backward()\n        for p in (w, b):\n            sgd_step_inplace = p.data.sub_(lr * p.grad)\n"
+         "        losses.append(float(loss))\n    return w, b, losses"),
+    ],
+    "char_model": [
+        ("one-hot matmul, manual_seed, zero_",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); V = len(chars); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    torch.manual_seed(seed)\n"
+         "    W = torch.randn(V, V, device=device, requires_grad=True)\n"
+         "    enc = F.one_hot(xs, V).float()\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = F.cross_entropy(enc @ W, ys)\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W.sub_(lr * W.grad)\n"
+         "            W.grad.zero_()\n        losses.append(loss.item())\n    return W, losses\n"
+         "def sample(W, itos, start, n, seed):\n    torch.manual_seed(seed)\n"
+         "    stoi = {c: i for i, c in itos.items()}\n    i, s = stoi[start], ''\n"
+         "    with torch.no_grad():\n        for _ in range(n):\n"
+         "            i = torch.multinomial(torch.softmax(W[i], -1), 1).item(); s += itos[i]\n"
+         "    return s"),
+    ],
+}

@@ -1,0 +1,48 @@
+"""Every hidden check earns its keep: wrong solutions lose points with the right hint,
+valid variants keep full marks, the reference scores 100% and the stub 0."""
+import pytest
+
+from autograder.assignments import NAMES
+
+from conftest import solution_cells, stub_cells
+from corpus import VALID, WRONG
+
+
+@pytest.mark.parametrize("assignment", NAMES)
+def test_corpus(grade_many, assignment):
+    solution = solution_cells(assignment)
+    notebooks = {"reference": solution, "stub": stub_cells(assignment)}
+    for index, (name, question, hint, code) in enumerate(WRONG[assignment]):
+        notebooks[f"wrong{index}"] = solution + [code]
+    for index, (name, code) in enumerate(VALID[assignment]):
+        notebooks[f"valid{index}"] = solution + [code]
+    records = grade_many(assignment, notebooks)
+
+    reference = records["reference"]
+    assert reference["score"] == reference["max_score"], reference["questions"]
+    assert records["stub"]["score"] == 0
+    problems = []
+    for index, (name, question, hint, code) in enumerate(WRONG[assignment]):
+        record = records[f"wrong{index}"]
+        entry = record["questions"][question]
+        if entry["score"] >= entry["max_score"]:
+            problems.append(f"{name}: no points lost on {question}")
+        elif not any(hint in message for message in entry["failed"]):
+            problems.append(f"{name}: hint {hint!r} not in {entry['failed']}")
+        for other, other_entry in record["questions"].items():
+            if other != question and other_entry["score"] < other_entry["max_score"]:
+                problems.append(f"{name}: also lost points on {other}: {other_entry['failed']}")
+    for index, (name, code) in enumerate(VALID[assignment]):
+        record = records[f"valid{index}"]
+        if record["score"] < record["max_score"]:
+            problems.append(f"valid {name} lost points: "
+                            f"{ {q: e['failed'] for q, e in record['questions'].items() if e['failed']} }")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_question_has_three_wrong_solutions():
+    from autograder.assignments import questions
+    for assignment in NAMES:
+        for question in questions(assignment):
+            count = sum(1 for case in WRONG[assignment] if case[1] == question)
+            assert count >= 3, f"{assignment}.{question} has only {count} wrong solutions"
