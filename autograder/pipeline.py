@@ -25,7 +25,8 @@ from .grading import grade_notebook
 from .report import write_reports
 from .scoring import score
 from .store import Store
-from .student import Limits
+from .sandbox import Spawner
+from .student import Limits, Student
 
 
 @dataclass
@@ -44,6 +45,7 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print):
     store = Store(out / "grades.sqlite")
     digest = assignments.checks_digest(assignment)
     submissions = discover(paths, digest, limits, log)
+    log(isolation_summary())
     todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
     if len(todo) < len(submissions):
         log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
@@ -60,6 +62,23 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print):
         elapsed = time.monotonic() - started
         log(f"graded {len(todo)} in {elapsed:.1f} s ({elapsed / len(todo):.2f} s each)")
     return records
+
+
+def isolation_summary():
+    """One line naming the confinement this machine gives a sandbox (and what it lacks)."""
+    spawner = Spawner()
+    student = Student([], Limits(), spawner)
+    try:
+        student.start()
+    finally:
+        student.close()
+        spawner.close()
+    active = ", ".join(student.isolation) or "none"
+    missing = [name for name in ("namespaces", "landlock", "rlimits")
+               if not any(name in item for item in student.isolation)]
+    warning = f" -- warning: no {', '.join(missing)} here; grade untrusted work on Linux as root" \
+        if missing else ""
+    return f"isolation: separate process, {active}{warning}"
 
 
 def discover(paths, digest, limits, log=print):

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import traceback
 
@@ -113,11 +114,18 @@ def _sandbox_main(fd, workdir, request):
         os.chdir(workdir)
         torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
         _close_inherited_files(fd)
+        os.environ["TMPDIR"] = os.environ["HOME"] = workdir
+        active += isolation.restrict_files(_READABLE, [workdir, "/dev"])
         limits = request["limits"]
         active += isolation.apply_limits(limits["memory"], limits["budget"], limits["file_size"])
         _serve(3, request["cells"], set(request["skip"]), limits["timeout"], active)
     finally:
         os._exit(0)
+
+
+# The Python installation and system libraries; not the project, not the submissions.
+_READABLE = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(torch.__path__[0]),
+                    "/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/bin"})
 
 
 def _close_inherited_files(fd):

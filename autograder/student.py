@@ -60,7 +60,7 @@ class Limits:
     """Per-call time limit, per-submission time budget, memory and file size caps."""
     timeout: float = 20.0
     budget: float = 120.0
-    memory: int = 4 * 2**30
+    memory: int = 2 * 2**30
     file_size: int = 64 * 2**20
 
     def as_dict(self):
@@ -109,7 +109,7 @@ class Student:
         if function in self.hung:
             raise StudentTimeout(_too_slow(function, self.limits.timeout))
         if self._fd is None:
-            self._start()
+            self.start()
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
                    "store": store, "backward": backward}
@@ -134,7 +134,7 @@ class Student:
             self.spawner.release(self._pid)
             self._pid = self._fd = None
 
-    def _start(self):
+    def start(self):
         """Run the notebook in a fresh sandbox, skipping cells that hung or crashed."""
         while True:
             self._check_budget("starting your notebook")
