@@ -7,6 +7,8 @@ import socket
 import subprocess
 import threading
 
+from autograder.assignments import ROOT
+
 from conftest import solution_cells, stub_cells
 
 A = "tensor_shapes"
@@ -39,12 +41,13 @@ ATTACKS = {
         "for name in ('results.json', 'grades.csv', 'conftest.py', 'pytest.ini', 'torch.py',"
         " 'sitecustomize.py'):\n"
         "    open(name, 'w').write('import os; os._exit(0)\\n{\"score\": 100}')\n"
-        "for target in ('/work/main/autograder/checks/conftest.py', '../grades.csv'):\n"
+        f"for target in ('{ROOT}/autograder/checks/conftest.py', '../grades.csv'):\n"
         "    try: open(target, 'w').write('x')\n    except OSError: pass\n"),
     # reading what it must not
     "reads_hidden_checks": (
         "import glob, os\nfound = []\n"
-        "for pattern in ('/work/**/test_tensor_shapes.py', '/tmp/**/*.ipynb', '/**/grades.sqlite'):\n"
+        f"for pattern in ('{ROOT}/**/test_*.py', '{ROOT}/solutions/*', '/tmp/**/*.ipynb', "
+        "'/tmp/**/grades.sqlite'):\n"
         "    try: found += [open(p).read()[:300] for p in glob.glob(pattern, recursive=True)[:3]]\n"
         "    except OSError: pass\n"
         "def make_tensor(shape, device='cpu'):\n    raise ValueError('LEAK:' + repr(found))\n"),
@@ -120,6 +123,7 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many):
     leaked = str(records["reads_hidden_checks"])
     assert "def test_" not in leaked and "LEAK:[]" in leaked
     assert subprocess.run(["pgrep", "-f", "sleep 987.654"], capture_output=True).returncode == 1
+    assert (ROOT / "autograder" / "checks" / "conftest.py").read_text() != "x"
 
 
 def test_no_network_not_even_loopback(grade_many):
