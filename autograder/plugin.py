@@ -7,6 +7,8 @@ run a check module directly:
 
     pytest autograder/checks/test_tensor_shapes.py --notebook solutions/tensor_shapes.ipynb
 """
+import os
+
 import pytest
 import torch
 
@@ -19,7 +21,12 @@ ENGINE = pytest.StashKey["Engine"]()
 
 
 def devices():
-    """Devices every check runs on: the CPU, and CUDA when a GPU is present."""
+    """Devices every check runs on: the CPU, and CUDA when a GPU is present.
+
+    The NVML-based check answers without initializing CUDA in the grader, so
+    sandboxes forked from it can still use the GPU.
+    """
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
 
 
