@@ -74,9 +74,7 @@ def check_plain(value, depth=0, budget=None):
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ChannelError("message too large or too deeply nested")
     kind = type(value)
-    if value is None or kind in (bool, int, str):
-        return
-    if kind is float:
+    if value is None or kind in (bool, int, float, str):
         return
     if kind in (list, tuple):
         for item in value:

@@ -5,6 +5,19 @@ notebook, redefining a function; grading must cost points on ``question`` and th
 contain ``hint``. A valid variant is (name, code) and must keep full marks.
 """
 
+def _fit_linear(param="torch.zeros((), device=device, requires_grad=True)",
+                reset="        w.grad = None\n        b.grad = None\n",
+                record="losses.append(loss.item())"):
+    """The reference fit_linear loop with one line changed: a typical beginner's slip."""
+    return ("def fit_linear(x, y, steps, lr, device='cpu'):\n"
+            "    x, y = x.to(device), y.to(device)\n"
+            f"    w = {param}\n    b = {param}\n    losses = []\n"
+            "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
+            "        loss.backward()\n        with torch.no_grad():\n"
+            "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+            f"{reset}        {record}\n    return w, b, losses")
+
+
 WRONG = {
     "tensor_shapes": [
         ("ignores device", "make_tensor", "ignores its `device`",
@@ -91,44 +104,12 @@ WRONG = {
         ("no no_grad", "sgd_step", "raised RuntimeError",
          "def sgd_step(W, lr):\n    W -= lr * W.grad\n    W.grad = None\n    return W"),
         ("losses as tensors", "fit_linear", "Python floats",
-         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
-         "    x, y = x.to(device), y.to(device)\n"
-         "    w = torch.zeros((), device=device, requires_grad=True)\n"
-         "    b = torch.zeros((), device=device, requires_grad=True)\n    losses = []\n"
-         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
-         "        loss.backward()\n        with torch.no_grad():\n"
-         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
-         "        w.grad = None\n        b.grad = None\n        losses.append(loss)\n"
-         "    return w, b, losses"),
-        ("never resets grads", "fit_linear", "reset every step",
-         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
-         "    x, y = x.to(device), y.to(device)\n"
-         "    w = torch.zeros((), device=device, requires_grad=True)\n"
-         "    b = torch.zeros((), device=device, requires_grad=True)\n    losses = []\n"
-         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
-         "        loss.backward()\n        with torch.no_grad():\n"
-         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
-         "        losses.append(loss.item())\n    return w, b, losses"),
+         _fit_linear(record="losses.append(loss)")),
+        ("never resets grads", "fit_linear", "reset every step", _fit_linear(reset="")),
         ("parameters without device=", "fit_linear", "create every tensor with device=device",
-         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
-         "    x, y = x.to(device), y.to(device)\n"
-         "    w = torch.zeros((), requires_grad=True)\n"
-         "    b = torch.zeros((), requires_grad=True)\n    losses = []\n"
-         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
-         "        loss.backward()\n        with torch.no_grad():\n"
-         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
-         "        w.grad = None\n        b.grad = None\n        losses.append(loss.item())\n"
-         "    return w, b, losses"),
+         _fit_linear(param="torch.zeros((), requires_grad=True)")),
         (".to(device) after requires_grad", "fit_linear", "device=device",
-         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
-         "    x, y = x.to(device), y.to(device)\n"
-         "    w = torch.zeros((), requires_grad=True).to(device)\n"
-         "    b = torch.zeros((), requires_grad=True).to(device)\n    losses = []\n"
-         "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
-         "        loss.backward()\n        with torch.no_grad():\n"
-         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
-         "        w.grad = None\n        b.grad = None\n        losses.append(loss.item())\n"
-         "    return w, b, losses"),
+         _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
     ],
     "char_model": [
         ("losses as tensors", "train_bigram", "Python floats",
