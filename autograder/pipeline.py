@@ -74,11 +74,20 @@ def isolation_summary():
         student.close()
         spawner.close()
     active = ", ".join(student.isolation) or "none"
-    missing = [name for name in ("namespaces", "landlock", "rlimits")
-               if not any(name in item for item in student.isolation)]
-    warning = f" -- warning: no {', '.join(missing)} here; grade untrusted work on Linux as root" \
-        if missing else ""
+    missing = [why for name, why in _PROTECTIONS if not any(name in item for item in student.isolation)]
+    warning = f"\nwarning: weaker isolation here: {'; '.join(missing)}. Grade untrusted work " \
+        "on Linux as root for full protection." if missing else ""
     return f"isolation: separate process, {active}{warning}"
+
+
+_PROTECTIONS = (  # (name in the summary, what its absence means)
+    ("namespaces", "no namespaces, so submissions can use the network and leave processes behind"),
+    ("landlock", "no landlock, so submissions can read files the grader can read"),
+    ("rlimits", "no rlimits, so memory, CPU time and file size are unbounded"),
+    ("separate uid", "no separate uid, so submissions run as the grader's user"),
+    ("seccomp", "no seccomp (install pyseccomp and libseccomp), so all system calls are open"),
+    ("cgroup", "no cgroup, so the memory of a submission's child processes is not capped in total"),
+)
 
 
 def discover(paths, digest, limits, log=print):

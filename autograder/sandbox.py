@@ -20,7 +20,7 @@ import traceback
 
 import torch
 
-from . import channel, isolation, probe
+from . import cgroup, channel, isolation, landlock, probe
 
 
 class _CellTimeout(BaseException):
@@ -98,34 +98,52 @@ def _kill_and_reap(pid):
         os.waitpid(pid, 0)
     except ChildProcessError:
         pass
+    cgroup.remove(group_name(pid))  # whatever left the process group dies here
 
 
 def _sandbox_main(fd, workdir, request):
-    """Body of a sandbox; never returns."""
+    """Body of a sandbox; never returns. Confinement is applied in this order."""
     try:
         os.setsid()
         isolation.die_with_parent()
-        active = isolation.new_namespaces()
-        if active and os.fork():
+        limits, me = request["limits"], os.getpid()
+        active = cgroup.join(group_name(me), limits["tasks"], limits["memory"] + limits["disk"])
+        namespaces = isolation.new_namespaces()
+        if namespaces and os.fork():
             # The namespace holder: wait for pid 1 of the new namespace, then leave.
             os.wait()
             os._exit(0)
         isolation.die_with_parent()
+        active += namespaces
+        uid = SANDBOX_UID_BASE + me  # unique among running sandboxes
+        if "mount" in "".join(namespaces):
+            active += isolation.private_disk(workdir, limits["disk"], uid)
+        if os.geteuid() == 0:
+            os.chown(workdir, uid, uid)
         os.chdir(workdir)
         torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
         _close_inherited_files(fd)
-        os.environ["TMPDIR"] = os.environ["HOME"] = workdir
-        active += isolation.restrict_files(_READABLE, [workdir, "/dev"])
-        limits = request["limits"]
-        active += isolation.apply_limits(limits["memory"], limits["budget"], limits["file_size"])
+        os.environ["TMPDIR"] = os.environ["HOME"] = tempfile.tempdir = workdir
+        active += landlock.restrict(_READABLE, [workdir, *_DEVICES])
+        active += isolation.apply_limits(limits["memory"], limits["budget"], limits["file_size"],
+                                         limits["tasks"])
+        active += isolation.drop_privileges(uid)
+        active += isolation.filter_syscalls()
         _serve(3, request["cells"], set(request["skip"]), limits["timeout"], active)
     finally:
         os._exit(0)
 
 
+def group_name(pid):
+    """The cgroup of the sandbox whose outermost process is ``pid``."""
+    return f"torchgrade-{pid}"
+
+
+SANDBOX_UID_BASE = 1_000_000_000
 # The Python installation and system libraries; not the project, not the submissions.
 _READABLE = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(torch.__path__[0]),
                     "/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/bin"})
+_DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 
 
 def _close_inherited_files(fd):

@@ -57,11 +57,13 @@ class Reply:
 
 @dataclass
 class Limits:
-    """Per-call time limit, per-submission time budget, memory and file size caps."""
+    """Per-call time limit, per-submission time budget, and caps on what a sandbox may use."""
     timeout: float = 20.0
     budget: float = 120.0
-    memory: int = 2 * 2**30
-    file_size: int = 64 * 2**20
+    memory: int = 2 * 2**30     # beyond the pre-loaded interpreter, torch included
+    file_size: int = 64 * 2**20  # one file
+    disk: int = 256 * 2**20     # all files together
+    tasks: int = 64             # processes and threads
 
     def as_dict(self):
         return dict(vars(self))
