@@ -47,9 +47,7 @@ def receive(fd, deadline=None, trusted=False):
         message = torch.load(io.BytesIO(data), weights_only=True)
     except Exception as error:  # hostile bytes may fail in any way
         raise ChannelError(f"unreadable message ({type(error).__name__})") from None
-    if not trusted:
-        check_plain(message)
-    return message
+    return message if trusted else plain(message)
 
 
 def _read_exactly(fd, size, deadline):
@@ -67,30 +65,37 @@ def _read_exactly(fd, size, deadline):
     return b"".join(chunks)
 
 
-def check_plain(value, depth=0, budget=None):
-    """Raise ChannelError unless value is built only from plain data types."""
+def plain(value, depth=0, budget=None):
+    """A copy of ``value`` if it is built only from plain data types, else ChannelError.
+
+    Text loses terminal escapes, other control characters and bidirectional overrides,
+    so nothing a submission says can restyle a terminal, a gradebook or feedback.
+    """
     budget = budget if budget is not None else [MAX_ITEMS]
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ChannelError("message too large or too deeply nested")
     kind = type(value)
-    if value is None or kind in (bool, int, float, str):
-        return
+    if value is None or kind in (bool, int, float):
+        return value
+    if kind is str:
+        return value.translate(_UNPRINTABLE)
     if kind in (list, tuple):
-        for item in value:
-            check_plain(item, depth + 1, budget)
-        return
+        return kind(plain(item, depth + 1, budget) for item in value)
     if kind is dict:
-        for key, item in value.items():
-            if type(key) not in (str, int):
-                raise ChannelError("dictionary keys must be strings or integers")
-            check_plain(item, depth + 1, budget)
-        return
+        if any(type(key) not in (str, int) for key in value):
+            raise ChannelError("dictionary keys must be strings or integers")
+        return {plain(key, depth + 1, budget): plain(item, depth + 1, budget)
+                for key, item in value.items()}
     if kind is torch.Tensor:
         if value.layout is not torch.strided or value.device.type != "cpu":
             raise ChannelError("only dense CPU tensors may be sent")
         if value.requires_grad or value.numel() > MAX_ITEMS:
             raise ChannelError("tensor is too large or carries autograd state")
-        return
+        return value
     raise ChannelError(f"{kind.__name__} is not plain data")
 
+
+_UNPRINTABLE = {code: "\ufffd" for code in [*range(0, 9), *range(11, 32), *range(127, 160),
+                                             0x200E, 0x200F, *range(0x202A, 0x202F),
+                                             *range(0x2066, 0x206A)]}

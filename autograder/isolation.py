@@ -19,7 +19,7 @@ CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 PR_SET_PDEATHSIG, PR_SET_KEEPCAPS, PR_CAPBSET_DROP = 1, 8, 24
 CAP_DAC_READ_SEARCH = 2
-MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 2, 4, 0x4000, 0x40000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -47,17 +47,21 @@ def new_namespaces():
     return []
 
 
-def private_disk(workdir, size_bytes, uid):
-    """Mount a size-capped tmpfs on ``workdir`` (needs a mount namespace of its own).
+def private_mounts(workdir, disk_bytes, uid):
+    """In a mount namespace of its own: a size-capped tmpfs on ``workdir`` and a /proc
+    that shows only the sandbox's own processes.
 
-    It vanishes with the namespace and stops disk bombs at ``size_bytes`` in all.
+    Both vanish with the namespace; the tmpfs stops disk bombs at ``disk_bytes`` in all.
     """
+    active = []
     if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return []
-    options = f"size={size_bytes},mode=0700,uid={uid},gid={uid}".encode()
-    if _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
-        return []
-    return [f"private disk ({size_bytes // 2**20} MB)"]
+        return active
+    options = f"size={disk_bytes},mode=0700,uid={uid},gid={uid}".encode()
+    if _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0:
+        active.append(f"private disk ({disk_bytes // 2**20} MB)")
+    if _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0:
+        active.append("private /proc")
+    return active
 
 
 def apply_limits(memory_bytes, cpu_seconds, file_bytes, tasks, open_files=256):
@@ -98,7 +102,7 @@ def _address_space():
 def _tasks_of_my_uid():
     """Processes and threads this uid already runs, which RLIMIT_NPROC also counts."""
     count, uid = 0, str(os.getuid())
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
         try:
             with open(f"/proc/{pid}/status") as status:
                 fields = dict(line.split(":", 1) for line in status if ":" in line)

@@ -1,6 +1,7 @@
 """Landlock: a process confines its own file access (Linux 5.13+, x86-64)."""
 import ctypes
 import os
+import sys
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -14,7 +15,7 @@ def restrict(readable, writable):
     Hidden checks, solutions, other submissions and the grade database lie outside
     both lists, so student code cannot open them. Linux 5.13+ on x86-64 only.
     """
-    if os.uname().machine != "x86_64":
+    if sys.platform != "linux" or os.uname().machine != "x86_64":
         return []
     syscall = _libc.syscall
     syscall.restype = ctypes.c_long

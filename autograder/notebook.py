@@ -30,6 +30,9 @@ def read_cells(path):
     except (json.JSONDecodeError, RecursionError):
         raise NotebookError("invalid-notebook", "The file is not valid notebook JSON (it may be "
                             "truncated or edited by hand). Re-download it from Jupyter.")
+    if isinstance(data, dict) and "worksheets" in data:
+        raise NotebookError("invalid-notebook", "The notebook is saved in the old format 3; "
+                            "open it in a current Jupyter and save it again.")
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError("invalid-notebook", "The file is JSON but not a Jupyter notebook "
                             "(it has no list of cells).")

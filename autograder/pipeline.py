@@ -87,6 +87,7 @@ _PROTECTIONS = (  # (name in the summary, what its absence means)
     ("separate uid", "no separate uid, so submissions run as the grader's user"),
     ("seccomp", "no seccomp (install pyseccomp and libseccomp), so all system calls are open"),
     ("cgroup", "no cgroup, so the memory of a submission's child processes is not capped in total"),
+    ("private disk", "no private disk, so only the size of each file a submission writes is capped"),
 )
 
 
@@ -102,7 +103,7 @@ def discover(paths, digest, limits, log=print):
             log(f"warning: {path} does not exist; skipped")
             continue
         for candidate in candidates:
-            student = candidate.stem
+            student = "".join(c if c.isprintable() else "?" for c in candidate.stem)
             if student in found:
                 log(f"warning: {candidate} has the same student id as {found[student].path}; "
                     "only the first is graded")

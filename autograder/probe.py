@@ -1,7 +1,7 @@
 """Runs inside the sandbox: builds call arguments and describes what came back.
 
 Everything here is captured before student code runs, and every description is
-plain data (see channel.check_plain). The grader never trusts these descriptions
+plain data (see channel.plain). The grader never trusts these descriptions
 for values it can check itself; they report autograd state that only exists in
 the submission's process: leaf-ness, grad, grad_fn, identity, in-place changes.
 """

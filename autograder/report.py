@@ -23,11 +23,15 @@ def gradebook(records, questions):
     writer = csv.writer(buffer)
     writer.writerow(["student", "assignment", "score", "max_score", "status", *questions, "detail"])
     for record in records:
-        writer.writerow([_cell(record["student"]), record["assignment"], record["score"],
-                         record["max_score"], record["status"],
-                         *(record["questions"][q]["score"] for q in questions),
+        writer.writerow([_cell(record["student"]), record["assignment"], _points(record["score"]),
+                         _points(record["max_score"]), record["status"],
+                         *(_points(record["questions"][q]["score"]) for q in questions),
                          _cell(record["detail"])])
     return buffer.getvalue()
+
+
+def _points(value):
+    return f"{round(value, 4):g}"
 
 
 def gradescope_results(record):

@@ -117,13 +117,13 @@ def _sandbox_main(fd, workdir, request):
         active += namespaces
         uid = SANDBOX_UID_BASE + me  # unique among running sandboxes
         if "mount" in "".join(namespaces):
-            active += isolation.private_disk(workdir, limits["disk"], uid)
+            active += isolation.private_mounts(workdir, limits["disk"], uid)
         if os.geteuid() == 0:
             os.chown(workdir, uid, uid)
         os.chdir(workdir)
         torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
         _close_inherited_files(fd)
-        os.environ["TMPDIR"] = os.environ["HOME"] = tempfile.tempdir = workdir
+        _clear_environment(workdir)
         active += landlock.restrict(_READABLE, [workdir, *_DEVICES])
         active += isolation.apply_limits(limits["memory"], limits["budget"], limits["file_size"],
                                          limits["tasks"])
@@ -144,6 +144,14 @@ SANDBOX_UID_BASE = 1_000_000_000
 _READABLE = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(torch.__path__[0]),
                     "/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/bin"})
 _DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
+
+
+def _clear_environment(workdir):
+    """Drop the grader's environment variables (they may hold tokens) but the basics."""
+    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL") if key in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, HOME=workdir, TMPDIR=workdir)
+    tempfile.tempdir = workdir
 
 
 def _close_inherited_files(fd):

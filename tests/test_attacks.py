@@ -3,13 +3,20 @@
 Each attack is appended to (or replaces parts of) the tensor_shapes reference solution, whose
 honest score is 7/7 (make_tensor 2, to_nchw 3, flatten_images 2).
 """
+import csv
+import os
+import re
+import shutil
 import socket
 import subprocess
+import sys
 import threading
+
+import pytest
 
 from autograder.assignments import ROOT
 
-from conftest import solution_cells, stub_cells
+from conftest import solution_cells, stub_cells, write_notebook
 
 A = "tensor_shapes"
 CHEAT = "def make_tensor(shape, device='cpu'):\n    return torch.ones(shape)\n"  # fails both checks
@@ -73,9 +80,77 @@ ATTACKS = {
     "daemon_left_behind": ("import os\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
                            "        os.execv('/bin/sleep', ['sleep', '987.654'])\n    os._exit(0)\n"),
     "magics_and_shell": "%matplotlib inline\n!rm -rf /\nx = 1\n",
+    # bombs that must hit a wall and report how far they got
+    "fork_bomb": ("import os, time\ntry:\n    while True:\n        if os.fork() == 0:\n"
+                  "            while True:\n                try: os.fork()\n"
+                  "                except OSError: time.sleep(0.01)\nexcept OSError:\n    pass\n"),
+    "counts_forks": ("import os, time\ndef to_nchw(b):\n    n = 0\n    try:\n"
+                     "        while n < 5000:\n            if os.fork() == 0:\n"
+                     "                time.sleep(60); os._exit(0)\n            n += 1\n"
+                     "    except OSError:\n        pass\n    raise ValueError(f'FORKED {n}')\n"),
+    "thread_bomb": ("import threading, time\nthreads = []\ntry:\n    while len(threads) < 5000:\n"
+                    "        t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
+                    "        t.start(); threads.append(t)\nexcept RuntimeError:\n    pass\n"),
+    "forked_memory_bomb": (
+        "import os, time\ndef to_nchw(b):\n    r, w = os.pipe()\n    for _ in range(6):\n"
+        "        if os.fork() == 0:\n            hog = b'x' * 2**30\n            os.write(w, b'+')\n"
+        "            time.sleep(60); os._exit(0)\n    time.sleep(2.5)\n    os.set_blocking(r, False)\n"
+        "    try: got = len(os.read(r, 100))\n    except BlockingIOError: got = 0\n"
+        "    raise ValueError(f'ALLOCATED {got}')\n"),
+    "disk_bomb": ("def to_nchw(b):\n    n = 0\n    try:\n        while n < 100:\n"
+                  "            with open(f'f{n}', 'wb') as f: f.write(b'x' * 60 * 2**20)\n"
+                  "            n += 1\n    except OSError:\n        pass\n"
+                  "    raise ValueError(f'WROTE {n}')\n"),
+    "stack_overflow": ("import sys\ndef to_nchw(b):\n    sys.setrecursionlimit(10**8)\n"
+                       "    nested = []\n    for _ in range(10**6): nested = [nested]\n"
+                       "    return repr(nested)\n"),  # C recursion: segfaults
+    "blocks_alarm_and_sleeps": ("import signal, time\ndef to_nchw(b):\n"
+                                "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})\n"
+                                "    time.sleep(10**6)\n"),
+    # reaching past the sandbox
+    "privileged_calls": (
+        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ndone = []\n"
+        "tries = {'sethostname': lambda: libc.sethostname(b'pwned', 5),\n"
+        "    'settimeofday': lambda: libc.settimeofday(ctypes.byref((ctypes.c_long * 2)(0, 0)), None),\n"
+        "    'unshare_user': lambda: libc.unshare(0x10000000),\n"
+        "    'mount': lambda: libc.mount(b'none', b'/mnt', b'tmpfs', 0, None),\n"
+        "    'setuid0': lambda: os.setuid(0),\n    'chroot': lambda: os.chroot('/'),\n"
+        "    'shm': lambda: open('/dev/shm/note', 'w').write('x'),\n"
+        "    'sysrq': lambda: open('/proc/sysrq-trigger', 'w').write('h'),\n"
+        "    'ptrace': lambda: libc.ptrace(16, 1, None, None)}\n"
+        "for name, attempt in tries.items():\n    try:\n        if attempt() in (0, 1, None):\n"
+        "            done.append(name)\n    except OSError:\n        pass\n"
+        "def make_tensor(shape, device='cpu'):\n    raise ValueError(f'DID {done}')\n"),
+    "kills_the_grader": ("import os, signal\nfor pid in (PYTEST_PID, os.getppid()):\n"
+                         "    for sig in (signal.SIGKILL, signal.SIGTERM):\n"
+                         "        try: os.kill(pid, sig)\n        except OSError: pass\n"),
+    "reads_environment": ("import os\ndef make_tensor(shape, device='cpu'):\n"
+                          "    raise ValueError('ENV ' + repr(dict(os.environ)))\n"),
+    "sees_other_processes": ("import os\ndef make_tensor(shape, device='cpu'):\n"
+                             "    raise ValueError(f'PIDS {sorted(int(p) for p in os.listdir(\"/proc\")"
+                             " if p.isdigit())}')\n"),
+    # lying in what comes back
+    "escape_codes_and_fake_summary": (
+        "def make_tensor(shape, device='cpu'):\n"
+        "    raise ValueError('\\x1b[2J\\x1b[32m===== 13 passed =====\\r\\u202eSCORE 7/7\\x1b[0m')\n"),
+    "nan_and_meta_results": ("def make_tensor(shape, device='cpu'):\n"
+                             "    return torch.full(shape, float('nan'))\n"
+                             "def to_nchw(b):\n    return torch.empty(b.shape[0], b.shape[3], b.shape[1],"
+                             " b.shape[2], device='meta')\n"),
+    "pickle_payload_and_hostile_repr": (
+        "import os\nclass Payload:\n    shape = (2, 3)\n"
+        "    def __reduce__(self): return (os.system, ('touch /tmp/torchgrade-pwned',))\n"
+        "    def __repr__(self): return 'x' * 10**8\n"
+        "def make_tensor(shape, device='cpu'):\n    return Payload()\n"),
+    "writes_fake_frames": ("import os, pickle\nfor junk in (b'\\xff' * 64, (2**31).to_bytes(8, 'big'),"
+                           " pickle.dumps({'event': 'ready'})):\n"
+                           "    try: os.write(3, junk)\n    except OSError: pass\n"),
 }
 
-CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_and_planted_files"}
+TOP_LEVEL = {"fork_bomb", "thread_bomb", "writes_fake_frames"}
+CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_and_planted_files",
+              "privileged_calls", "kills_the_grader", "reads_environment", "sees_other_processes",
+              "escape_codes_and_fake_summary"}
 
 EXPECTED = {  # student: (score, status, question that must lose points or None)
     "patched_comparisons": (5, None, "make_tensor"),
@@ -96,14 +171,32 @@ EXPECTED = {  # student: (score, status, question that must lose points or None)
     "file_bomb": (4, "graded", "to_nchw"),
     "daemon_left_behind": (7, "graded", None),
     "magics_and_shell": (7, "graded", None),
+    "fork_bomb": (7, "graded", None),
+    "counts_forks": (4, "graded", "to_nchw"),
+    "thread_bomb": (7, "graded", None),
+    "forked_memory_bomb": (4, None, "to_nchw"),
+    "disk_bomb": (4, "graded", "to_nchw"),
+    "stack_overflow": (4, "crashed", "to_nchw"),
+    "blocks_alarm_and_sleeps": (4, "timeout", "to_nchw"),
+    "privileged_calls": (5, "graded", "make_tensor"),
+    "kills_the_grader": (7, "graded", None),
+    "reads_environment": (5, "graded", "make_tensor"),
+    "sees_other_processes": (5, "graded", "make_tensor"),
+    "escape_codes_and_fake_summary": (5, "graded", "make_tensor"),
+    "nan_and_meta_results": (2, "graded", "make_tensor"),
+    "pickle_payload_and_hostile_repr": (5, "graded", "make_tensor"),
+    "writes_fake_frames": (7, None, None),
 }
 
 
-def test_attacks_gain_nothing_and_harm_no_one(grade_many):
+def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCHGRADE_TEST_SECRET", "s3cret-token")
+    hostname = socket.gethostname()
     solution = solution_cells(A)
     notebooks = {"honest": solution, "stub": stub_cells(A)}
     for name, code in ATTACKS.items():
-        if "top" in name or name.startswith("kills"):
+        code = code.replace("PYTEST_PID", str(os.getpid()))
+        if "top" in name or name.startswith("kills") or name in TOP_LEVEL:
             notebooks[name] = solution[:2] + [code] + solution[2:]
         else:
             cheat = [CHEAT] if name in CHEATS_TOO else []
@@ -122,8 +215,26 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many):
     assert not problems, "\n".join(problems)
     leaked = str(records["reads_hidden_checks"])
     assert "def test_" not in leaked and "LEAK:[]" in leaked
+    said = {name: str(record["questions"]) for name, record in records.items()}
+    assert _number(said["counts_forks"], "FORKED") < 64
+    assert _number(said["forked_memory_bomb"], "ALLOCATED") <= 2  # GiB, within the memory cap
+    assert _number(said["disk_bomb"], "WROTE") <= 4  # 60 MB files on a 256 MB disk
+    assert "DID []" in said["privileged_calls"] and socket.gethostname() == hostname
+    assert "s3cret" not in said["reads_environment"] and "ENV {" in said["reads_environment"]
+    assert "PIDS [1]" in said["sees_other_processes"]
+    gradebook = ((tmp_path / "out") / "grades.csv").read_text()
+    feedback = ((tmp_path / "out") / "feedback" / "escape_codes_and_fake_summary.md").read_text()
+    for text in (said["escape_codes_and_fake_summary"], gradebook, feedback):
+        assert not any(c in text for c in "\x1b\r\u202e")
+    assert not os.path.exists("/tmp/torchgrade-pwned")
     assert subprocess.run(["pgrep", "-f", "sleep 987.654"], capture_output=True).returncode == 1
     assert (ROOT / "autograder" / "checks" / "conftest.py").read_text() != "x"
+
+
+def _number(text, label):
+    match = re.search(label + r" (\d+)", text)
+    assert match, f"{label} not reported in {text[:300]}"
+    return int(match.group(1))
 
 
 def test_no_network_not_even_loopback(grade_many):
@@ -148,3 +259,33 @@ def test_no_network_not_even_loopback(grade_many):
     thread.join()
     assert not received
     assert record["questions"]["make_tensor"]["score"] == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_without_root_grading_still_works_and_warns(tmp_path):
+    """As an ordinary user (who may read the Python install): weaker, named, still graded."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    write_notebook(folder / "honest.ipynb", solution_cells(A))
+    write_notebook(folder / "forks.ipynb", solution_cells(A) + [ATTACKS["counts_forks"]])
+    write_notebook(folder / "net.ipynb", solution_cells(A) + [
+        "import socket\ndef make_tensor(shape, device='cpu'):\n"
+        "    socket.create_connection(('1.1.1.1', 53), timeout=1)\n"
+        "    return torch.zeros(shape, device=device)\n"])
+    out = tmp_path / "out"
+    out.mkdir(mode=0o777)
+    out.chmod(0o777)
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search",
+         sys.executable, "-m", "autograder", "grade", A, str(folder), "--out", str(out),
+         "--timeout", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "warning: weaker isolation here: no separate uid" in result.stdout
+    assert "landlock" in result.stdout and "processes" in result.stdout
+    rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
+    assert rows["honest"]["score"] == "7"
+    assert rows["forks"]["to_nchw"] == "0"
+    # RLIMIT_NPROC counts all of the user's tasks: bounded, though not at exactly 64
+    assert _number((out / "feedback" / "forks.md").read_text(), "FORKED") < 1000
+    assert rows["net"]["make_tensor"] == "0"

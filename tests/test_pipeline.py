@@ -21,6 +21,11 @@ def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_ma
         "empty": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
         "loop": solution[:2] + ["while True:\n    pass"] + solution[2:],
         "hang_call": solution + ["def to_nchw(batch_hwc):\n    while True:\n        pass"],
+        "markdown_only": _notebook([{"cell_type": "markdown", "source": "# my answers", "metadata": {}}]),
+        "r_kernel": _notebook(_code(solution), language="R"),
+        "latin1": "# café\n".encode("latin-1") + _notebook(_code(solution)),
+        "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
+        "huge_output": _notebook(_code(solution, output="x" * 50 * 2**20)),
     })
     assert records["solution"]["score"] == records["solution"]["max_score"] == 7
     assert records["solution"]["status"] == "graded"
@@ -44,12 +49,33 @@ def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_ma
     assert loop["status"] == "timeout" and loop["score"] == 7
     assert any("time limit" in note or "ran too long" in note for note in loop["notes"])
 
+    for name, status, words in (("markdown_only", "empty-notebook", "no code"),
+                                ("r_kernel", "wrong-kernel", "r kernel"),
+                                ("latin1", "invalid-notebook", "utf-8"),
+                                ("format3", "invalid-notebook", "format 3")):
+        assert records[name]["status"] == status and records[name]["score"] == 0, name
+        assert words in records[name]["detail"].lower(), records[name]["detail"]
+    assert records["huge_output"]["score"] == 7 and records["huge_output"]["status"] == "graded"
+
     hang = records["hang_call"]
     assert hang["status"] == "timeout"
     assert hang["questions"]["to_nchw"]["score"] == 0
     assert any("did not finish" in m for m in hang["questions"]["to_nchw"]["failed"])
     assert hang["questions"]["make_tensor"]["score"] == 2
     assert hang["questions"]["flatten_images"]["score"] == 2
+
+
+def _code(sources, output=None):
+    """Code cells; the first one carries ``output`` as printed text."""
+    outputs = [[{"output_type": "stream", "name": "stdout", "text": output}] if output and not i
+               else [] for i in range(len(sources))]
+    return [{"cell_type": "code", "source": source, "metadata": {}, "outputs": cell_outputs,
+             "execution_count": 1} for source, cell_outputs in zip(sources, outputs)]
+
+
+def _notebook(cells, language="python"):
+    return json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 4,
+                       "metadata": {"kernelspec": {"language": language, "name": language}}}).encode()
 
 
 def test_outputs_gradebook_results_and_feedback(grade_many, tmp_path):
