@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 from . import assignments
-from .pipeline import grade, summary_table
+from .pipeline import grade
+from .terminal import student_table
 from .release import release
 from .student import Limits
 
@@ -33,14 +34,16 @@ def main(argv=None):
     limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
     try:
         if args.command == "grade":
-            records = grade(args.assignment, args.paths, args.out, args.jobs, limits)
-            print(summary_table(records))
+            records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
+            print(student_table(records) if len(records) <= 30 else
+                  f"every student's score: {Path(args.out) / 'grades.csv'}")
         else:
             for name in assignments.NAMES:
                 folder = assignments.ROOT / "demo" / name
                 print(f"== {name}")
-                records = grade(name, [folder], Path(args.out) / name, args.jobs, limits)
-                print(summary_table(records))
+                records = grade(name, [folder], Path(args.out) / name, args.jobs, limits,
+                                live=True)
+                print(student_table(records))
     except (assignments.UnknownAssignment, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

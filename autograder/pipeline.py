@@ -7,6 +7,7 @@
 5. record    -- commit each result to SQLite as soon as it is known (store.py)
 6. report    -- grades.csv, results/*.json, feedback/*.md (report.py)
 """
+import gc
 import hashlib
 import json
 import os
@@ -25,7 +26,8 @@ from .grading import grade_notebook
 from .report import write_reports
 from .scoring import score
 from .store import Store
-from .sandbox import Spawner
+from .terminal import Progress, class_summary
+from .sandbox import Spawner, warm_up
 from .student import Limits, Student
 
 
@@ -36,9 +38,13 @@ class Submission:
     key: str
 
 
-def grade(assignment, paths, out, jobs=None, limits=None, log=print):
-    """Grade every notebook under ``paths``; returns the records in student order."""
+def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False):
+    """Grade every notebook under ``paths``; returns the records in student order.
+
+    ``live`` shows a progress bar when writing to a terminal.
+    """
     limits = limits or Limits()
+    jobs = max(1, jobs or os.cpu_count() or 1)
     questions = assignments.questions(assignment)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -50,17 +56,18 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print):
     if len(todo) < len(submissions):
         log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
     started = time.monotonic()
-    for done, (submission, result) in enumerate(_run_all(assignment, todo, jobs, limits), 1):
-        record = _record(assignment, submission, result, questions)
-        store.put(record, submission.key)
-        log(f"[{done}/{len(todo)}] {submission.student}: {record['score']:g}/"
-            f"{record['max_score']:g} {record['status']} ({record['seconds']:.1f} s)")
+    progress = Progress(len(todo), log, live=None if live else False)
+    try:
+        for submission, result in _run_all(assignment, todo, jobs, limits):
+            record = _record(assignment, submission, result, questions)
+            store.put(record, submission.key)
+            progress.update(record)
+    finally:
+        progress.close()
     records = [store.get(assignment, s.student, s.key) for s in submissions]
     store.close()
     write_reports(out, records, questions)
-    if todo:
-        elapsed = time.monotonic() - started
-        log(f"graded {len(todo)} in {elapsed:.1f} s ({elapsed / len(todo):.2f} s each)")
+    log(class_summary(records, questions, len(todo), time.monotonic() - started, jobs))
     return records
 
 
@@ -122,8 +129,9 @@ def _key(path, digest, limits):
 
 def _run_all(assignment, submissions, jobs, limits):
     """Grade submissions in forked graders, ``jobs`` at a time; yields as each ends."""
-    jobs = max(1, jobs or os.cpu_count() or 1)
     queue, running = list(submissions), {}
+    warm_up()
+    gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
     hard_limit = limits.budget * 1.5 + 60
     with tempfile.TemporaryDirectory(prefix="torchgrade-") as workdir:
         while queue or running:
@@ -156,6 +164,7 @@ def _fork_grader(assignment, submission, limits, workdir):
         os.dup2(null, 2)
         sys.stdout = sys.stderr = open(os.devnull, "w")
         torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the instructor's plugins stay out
         try:
             result = grade_notebook(assignment, submission.path, limits, workdir)
         except BaseException as error:
@@ -199,13 +208,3 @@ def _record(assignment, submission, result, questions):
         "questions": per_question, "notes": result["notes"],
         "seconds": result["seconds"], "isolation": result.get("isolation", []),
     }
-
-
-def summary_table(records):
-    """A plain-text table of every record, for the terminal."""
-    width = max([7] + [len(r["student"]) for r in records])
-    lines = [f"{'student':<{width}}  {'score':>11}  status"]
-    for r in records:
-        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max_score']:<3g}  {r['status']}")
-    return "\n".join(lines)
-

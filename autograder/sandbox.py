@@ -89,6 +89,27 @@ class Spawner:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def warm_up():
+    """Run a little of everything once, before any sandbox is forked.
+
+    torch imports much on first use (the meta device alone pulls in about 800
+    modules and takes a second); done here, every sandbox inherits it for free.
+    Never touches CUDA: a process that initialized it cannot fork safely.
+    """
+    for device in ("cpu", "meta"):
+        W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
+        x = torch.ones(4, device=device, dtype=torch.float64)
+        loss = ((W @ x - 1) ** 2).mean() + W.permute(1, 0).reshape(-1).sum()
+        torch.outer(W @ x, x).t().contiguous().view(-1)
+        labels = torch.zeros(2, dtype=torch.long, device=device)
+        torch.nn.functional.cross_entropy(torch.ones(2, 3, device=device), labels)
+        torch.softmax(W.detach(), dim=1).log().exp()
+    loss.detach()
+    W = torch.ones(3, 4, requires_grad=True)
+    torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
+    torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
+
+
 def _kill_and_reap(pid):
     try:
         os.killpg(pid, signal.SIGKILL)

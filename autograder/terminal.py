@@ -1,0 +1,72 @@
+"""What the terminal shows: progress while grading, a class summary afterwards."""
+import statistics
+import sys
+
+from tqdm import tqdm
+
+
+class Progress:
+    """Submissions done out of total, rate, ETA and failures so far.
+
+    On a terminal this is one live bar, with a line above it for each submission that
+    was not cleanly graded; elsewhere (CI logs, pipes) one line per submission.
+    """
+
+    def __init__(self, total, log=print, live=None):
+        self.total, self.done, self.failures, self.log = total, 0, 0, log
+        live = sys.stderr.isatty() if live is None else live
+        self.bar = tqdm(total=total, unit="nb", file=sys.stderr, dynamic_ncols=True,
+                        postfix="failures 0") if live and total else None
+
+    def update(self, record):
+        self.done += 1
+        failed = record["status"] != "graded"
+        self.failures += failed
+        line = (f"[{self.done}/{self.total}] {record['student']}: {record['score']:g}/"
+                f"{record['max_score']:g} {record['status']} ({record['seconds']:.1f} s)")
+        if self.bar is None:
+            self.log(line)
+            return
+        if failed:
+            self.bar.write(line, file=sys.stderr)
+        self.bar.set_postfix_str(f"failures {self.failures}", refresh=False)
+        self.bar.update()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def class_summary(records, questions, graded_now=0, seconds=0.0, jobs=1):
+    """Throughput, statuses, and mean/median/full marks per question, as text."""
+    lines = []
+    if graded_now:
+        lines.append(f"graded {graded_now} notebook(s) in {seconds:.1f} s: "
+                     f"{graded_now / seconds:.1f} per second, {seconds * jobs / graded_now:.2f} s "
+                     f"each on {jobs} job(s)")
+    counts = {}
+    for record in records:
+        counts[record["status"]] = counts.get(record["status"], 0) + 1
+    lines.append("status: " + ", ".join(f"{n} {status}" for status, n in
+                                         sorted(counts.items(), key=lambda item: -item[1])))
+    if not records:
+        return "\n".join(lines)
+    width = max(len("question"), *map(len, questions))
+    lines.append(f"{'question':<{width}}  {'points':>6}  {'mean':>6}  {'median':>6}  full marks")
+    rows = [(qid, points, [r["questions"][qid]["score"] for r in records])
+            for qid, points in questions.items()]
+    rows.append(("total", sum(questions.values()), [r["score"] for r in records]))
+    for name, points, scores in rows:
+        full = sum(score >= points for score in scores) / len(scores)
+        lines.append(f"{name:<{width}}  {points:>6g}  {statistics.mean(scores):>6.2f}  "
+                     f"{statistics.median(scores):>6g}  {full:>9.0%}")
+    return "\n".join(lines)
+
+
+def student_table(records):
+    """One line per student: score and status."""
+    width = max([7] + [len(r["student"]) for r in records])
+    lines = [f"{'student':<{width}}  {'score':>11}  status"]
+    for r in records:
+        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max_score']:<3g}  {r['status']}")
+    return "\n".join(lines)
