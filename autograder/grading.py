@@ -34,7 +34,8 @@ def grade_notebook(assignment, path, limits, workdir):
     student = Student(cells, limits, spawner)
     engine = Engine(student)
     try:
-        pytest.main([str(check_file(assignment)), "-q", "-W", "ignore", *QUIET], plugins=[engine])
+        pytest.main([str(check_file(assignment)), "-q", "-W", "ignore", "--tb=no", "--assert=plain",
+                     *QUIET], plugins=[engine])
     finally:
         student.close()
         spawner.close()

@@ -1,0 +1,263 @@
+"""How fast torchgrade grades, against otter run and nbgrader autograde on the same notebooks.
+
+    .venv/bin/python bench/speed.py [--assignment char_model] [--sample 3] [--sizes 10,100,1000]
+
+Builds N submissions of one assignment (the reference, the stub and the realistic wrong
+solutions of tests/corpus.py, in turn), each a notebook all three tools accept. Then, in one
+run, it prints:
+
+1. seconds per notebook for ``python -m autograder grade`` (isolation on), for ``otter run``
+   on an autograder.zip made by ``otter assign``, and for nbgrader's ``autograde``, on a sample
+   of the same notebooks, with the ratios;
+2. torchgrade's scaling curve for each size and 1 and 2 jobs, with peak memory per worker
+   (proportional set size of a grader and its sandbox, so shared torch pages count once).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from autograder.assignments import questions  # noqa: E402
+from corpus import WRONG  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def code_sources(path):
+    cells = json.loads(Path(path).read_text())["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def notebook(sources, assignment):
+    """A notebook torchgrade, otter and nbgrader all accept: nbgrader metadata on the
+    solution cells, and one locked nbgrader test cell per question at the end."""
+    cells = []
+    for index, source in enumerate(sources):
+        meta = {}
+        if "### BEGIN SOLUTION" in source or "# YOUR CODE HERE" in source:
+            meta = {"nbgrader": {"solution": True, "grade": False, "locked": False,
+                                 "grade_id": f"answer{index}", "schema_version": 3}}
+        cells.append({"cell_type": "code", "source": source, "metadata": meta, "outputs": [],
+                      "execution_count": None})
+    for qid, points in questions(assignment).items():
+        cells.append({"cell_type": "code", "source": f"assert callable({qid})", "outputs": [],
+                      "execution_count": None,
+                      "metadata": {"nbgrader": {"solution": False, "grade": True, "locked": True,
+                                                "points": points, "grade_id": f"test_{qid}",
+                                                "schema_version": 3}}})
+    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}}}
+
+
+def build_submissions(assignment, count, folder, stubs_only=False):
+    solution = code_sources(ROOT / "solutions" / f"{assignment}.ipynb")
+    stub = code_sources(ROOT / "assignments" / f"{assignment}.ipynb")
+    variants = [solution, stub] + [solution + [code] for _, _, _, code in WRONG[assignment]]
+    variants = [stub] if stubs_only else variants
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        path = folder / f"s{i:04d}.ipynb"
+        path.write_text(json.dumps(notebook(variants[i % len(variants)], assignment)))
+    return sorted(folder.glob("*.ipynb"))
+
+
+class MemorySampler(threading.Thread):
+    """Every 50 ms: the PSS of the grading command's own process, the PSS of each worker
+    (a forked grader with its sandbox), and the largest RSS of any one process."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.running = pid, True
+        self.main = self.worker = self.rss = 0
+
+    def run(self):
+        while self.running:
+            self.main = max(self.main, _memory(self.pid)["Pss"])
+            for child in _children(self.pid):
+                tree = [_memory(pid) for pid in _tree(child)]
+                self.worker = max(self.worker, sum(m["Pss"] for m in tree))
+                self.rss = max([self.rss, *(m["Rss"] for m in tree)])
+            time.sleep(0.05)
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _tree(pid):
+    found, stack = [], [pid]
+    while stack:
+        found.append(stack.pop())
+        stack.extend(_children(found[-1]))
+    return found
+
+
+def _memory(pid):
+    sizes = {"Pss": 0, "Rss": 0}
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                key = line.split(":")[0]
+                if key in sizes:
+                    sizes[key] = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return sizes
+
+
+def torchgrade(assignment, folder, jobs, out, fresh=True):
+    """Grade ``folder``; returns (seconds, the memory sampler)."""
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", assignment,
+                                str(folder), "--out", str(out), "--jobs", str(jobs)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = MemorySampler(process.pid)
+    sampler.start()
+    _, stderr = process.communicate()
+    sampler.running = False
+    seconds = time.perf_counter() - start
+    if process.returncode:
+        raise SystemExit(f"torchgrade failed: {stderr.decode()[-2000:]}")
+    return seconds, sampler
+
+
+def otter(assignment, sample, work):
+    """Seconds per notebook for ``otter run`` with an autograder.zip from ``otter assign``."""
+    master = notebook(code_sources(ROOT / "solutions" / f"{assignment}.ipynb"), assignment)
+    cells = [{"cell_type": "raw", "metadata": {}, "source":
+              "# ASSIGNMENT CONFIG\nrequirements: null\nexport_cell: false\ninit_cell: false\n"
+              "check_all_cell: false\nrun_tests: false\ngenerate: true"}]
+    cells += [c for c in master["cells"] if "grade" not in c["metadata"].get("nbgrader", {})
+              or not c["metadata"]["nbgrader"]["grade"]]
+    for qid, points in questions(assignment).items():
+        for text in (f"# BEGIN QUESTION\nname: {qid}\npoints: {points}", "# BEGIN TESTS"):
+            cells.append({"cell_type": "raw", "metadata": {}, "source": text})
+        cells.append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                      "source": f"assert callable({qid})"})
+        for text in ("# END TESTS", "# END QUESTION"):
+            cells.append({"cell_type": "raw", "metadata": {}, "source": text})
+    (work / "master.ipynb").write_text(json.dumps({**master, "cells": cells}))
+    subprocess.run([BIN / "otter", "assign", "master.ipynb", "dist"], cwd=work, check=True,
+                   capture_output=True)
+    archive = next((work / "dist" / "autograder").glob("*.zip"))
+    times = []
+    for path in sample:
+        out = work / "results" / path.stem
+        out.mkdir(parents=True)
+        start = time.perf_counter()
+        subprocess.run([BIN / "otter", "run", "-a", archive, "-o", out, path], cwd=work,
+                       capture_output=True)
+        times.append(time.perf_counter() - start)
+        if not (out / "results.json").exists():
+            raise SystemExit(f"otter run wrote no results for {path.name}")
+    return sum(times) / len(times)
+
+
+def nbgrader(assignment, sample, work):
+    """Seconds per notebook for nbgrader's autograde, one student at a time (as it runs)."""
+    source = work / "source" / assignment
+    source.mkdir(parents=True)
+    master = notebook(code_sources(ROOT / "solutions" / f"{assignment}.ipynb"), assignment)
+    (source / f"{assignment}.ipynb").write_text(json.dumps(master))
+    (work / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(work)!r}\n"
+        f"c.CourseDirectory.db_url = 'sqlite:///{work}/gradebook.db'\n")
+    for path in sample:
+        target = work / "submitted" / path.stem / assignment
+        target.mkdir(parents=True)
+        shutil.copy(path, target / f"{assignment}.ipynb")
+    script = (
+        "import sys, time, json\nfrom nbgrader.apps import NbGraderAPI\n"
+        "from traitlets.config import Config\nconfig = Config()\n"
+        f"config.CourseDirectory.root = {str(work)!r}\n"
+        f"config.CourseDirectory.db_url = 'sqlite:///{work}/gradebook.db'\n"
+        "api = NbGraderAPI(config=config)\n"
+        f"result = api.generate_assignment({assignment!r})\n"
+        "assert result['success'], result['log'][-3000:]\ntimes = []\n"
+        f"for student in {[p.stem for p in sample]!r}:\n"
+        "    start = time.perf_counter()\n"
+        f"    result = api.autograde({assignment!r}, student)\n"
+        "    times.append(time.perf_counter() - start)\n"
+        "    assert result['success'], result['log'][-3000:]\n"
+        "print(json.dumps(times))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=work, capture_output=True, text=True,
+                          env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"})
+    if done.returncode:
+        raise SystemExit(f"nbgrader failed: {done.stderr[-2000:]}")
+    times = json.loads(done.stdout.strip().splitlines()[-1])
+    return sum(times) / len(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--assignment", default="char_model")
+    parser.add_argument("--sample", type=int, default=3, help="notebooks for otter and nbgrader")
+    parser.add_argument("--sizes", default="10,100,1000", help="class sizes for the scaling curve")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(prefix="torchgrade-bench-") as tmp:
+        work = Path(tmp)
+        print(f"assignment {args.assignment}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+
+        sample = build_submissions(args.assignment, args.sample, work / "sample")
+        seconds, _ = torchgrade(args.assignment, work / "sample", 2, work / "out-sample")
+        ours_sample = seconds / len(sample)
+        many = build_submissions(args.assignment, max(sizes), work / "all")
+        seconds, _ = torchgrade(args.assignment, work / "all", 2, work / "out-all")
+        ours = seconds / len(many)
+        (work / "otter").mkdir()
+        otter_each = otter(args.assignment, sample, work / "otter")
+        (work / "nbgrader").mkdir()
+        nbgrader_each = nbgrader(args.assignment, sample, work / "nbgrader")
+        print(f"\nseconds per notebook ({args.sample} notebooks for otter and nbgrader; "
+              "torchgrade's whole command timed, startup included)")
+        print(f"  torchgrade, the same {len(sample)} notebooks   {ours_sample:8.3f}")
+        print(f"  torchgrade, {len(many)} notebooks (2 jobs)     {ours:8.3f}")
+        print(f"  otter run                        {otter_each:8.3f}   "
+              f"{otter_each / ours:6.1f}x torchgrade ({otter_each / ours_sample:.1f}x on the sample)")
+        print(f"  nbgrader autograde               {nbgrader_each:8.3f}   "
+              f"{nbgrader_each / ours:6.1f}x torchgrade "
+              f"({nbgrader_each / ours_sample:.1f}x on the sample)")
+
+        stubs = build_submissions(args.assignment, 100, work / "stubs", stubs_only=True)
+        seconds, _ = torchgrade(args.assignment, work / "stubs", 1, work / "o")
+        startup, _ = torchgrade(args.assignment, work / "stubs", 1, work / "o", fresh=False)
+        print(f"\noverhead per submission: {(seconds - startup) / len(stubs):.3f} s, from 100 "
+              "stubs on 1 job (their code and checks do almost nothing), less the "
+              f"{startup:.1f} s the command takes when it has nothing left to grade")
+
+        print("\nscaling (torchgrade, isolation on; memory in MB: PSS of the main process, "
+              "peak PSS of one worker = grader + sandbox, peak RSS of any one process)")
+        print(f"  {'notebooks':>9}  {'jobs':>4}  {'seconds':>8}  {'per nb':>7}  {'nb/s':>6}  "
+              f"{'main':>5}  {'worker':>6}  {'rss':>5}")
+        for size in sizes:
+            folder = work / f"size{size}"
+            for path in many[:size]:
+                folder.mkdir(exist_ok=True)
+                os.link(path, folder / path.name)
+            for jobs in (1, 2):
+                seconds, memory = torchgrade(args.assignment, folder, jobs, work / "o")
+                print(f"  {size:>9}  {jobs:>4}  {seconds:>8.1f}  {seconds / size:>7.3f}  "
+                      f"{size / seconds:>6.1f}  {memory.main / 2**20:>5.0f}  "
+                      f"{memory.worker / 2**20:>6.0f}  {memory.rss / 2**20:>5.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
