@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test release clean
+.PHONY: setup grade test bench release dist clean
 
 setup: $(VENV)/.installed
 
@@ -22,8 +22,16 @@ grade: setup
 test: setup
 	$(PY) -m pytest -q
 
+# Seconds per notebook against otter run and nbgrader autograde, scaling, memory (several minutes).
+bench: setup
+	$(PY) bench/speed.py
+
 release: setup
 	$(PY) -m autograder release
+
+# Per assignment: dist/<id>/<id>-student.zip (LMS) and dist/<id>/<id>-autograder.zip (Gradescope).
+dist: setup
+	$(PY) -m autograder dist
 
 clean:
 	rm -rf $(OUT) build dist

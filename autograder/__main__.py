@@ -6,6 +6,7 @@ from pathlib import Path
 from . import assignments
 from .pipeline import grade
 from .terminal import student_table
+from .dist import build
 from .release import release
 from .student import Limits
 
@@ -20,6 +21,10 @@ def main(argv=None):
     demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
     release_cmd = commands.add_parser("release", help="write assignments/ from solutions/")
     release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
+    dist_cmd = commands.add_parser("dist", help="build the student release and the Gradescope "
+                                   "autograder.zip with otter, into dist/<assignment>/")
+    dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
+    dist_cmd.add_argument("--out", default=str(assignments.ROOT / "dist"))
     for command in (grade_cmd, demo_cmd):
         command.add_argument("--out", default="out", help="output folder (default: out)")
         command.add_argument("--jobs", type=int, default=None,
@@ -31,8 +36,14 @@ def main(argv=None):
         for name in args.names:
             print("wrote", release(name).relative_to(assignments.ROOT))
         return 0
-    limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
     try:
+        if args.command == "dist":
+            for name in args.names:
+                assignments.check_file(name)
+                for kind, path in build(name, args.out).items():
+                    print(f"{name}: {kind:<10} {path}")
+            return 0
+        limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
         if args.command == "grade":
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
             print(student_table(records) if len(records) <= 30 else
@@ -44,7 +55,7 @@ def main(argv=None):
                 records = grade(name, [folder], Path(args.out) / name, args.jobs, limits,
                                 live=True)
                 print(student_table(records))
-    except (assignments.UnknownAssignment, OSError) as error:
+    except (assignments.UnknownAssignment, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -1,5 +1,6 @@
 """Read a submitted notebook into its code cells, or say clearly why not."""
 import json
+import zipfile
 
 MAX_BYTES = 100 * 2**20
 
@@ -13,10 +14,17 @@ class NotebookError(Exception):
 
 
 def read_cells(path):
-    """Return [(index, source)] for the notebook's code cells (index among code cells)."""
+    """Return [(index, source)] for the notebook's code cells (index among code cells).
+
+    ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
+    makes); nothing from a zip is written to disk.
+    """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        if str(path).lower().endswith(".zip"):
+            raw = _notebook_in_zip(path)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
     except OSError as error:
         raise NotebookError("unreadable", f"The file could not be read ({error.strerror}).")
     if len(raw) > MAX_BYTES:
@@ -53,6 +61,22 @@ def read_cells(path):
         raise NotebookError("empty-notebook", "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
     return cells
+
+
+def _notebook_in_zip(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            notebooks = [info for info in archive.infolist() if info.filename.endswith(".ipynb")
+                         and not info.filename.startswith("__MACOSX/") and not info.is_dir()]
+            if len(notebooks) != 1:
+                raise NotebookError("invalid-notebook", f"The zip file holds {len(notebooks)} "
+                                    "notebooks; submit the zip made by grader.export(), which "
+                                    "holds exactly one.")
+            with archive.open(notebooks[0]) as handle:
+                return handle.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+        raise NotebookError("invalid-notebook", "The zip file is damaged or not a zip file; "
+                            "export the notebook again and resubmit.") from None
 
 
 def _language(data):

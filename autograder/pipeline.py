@@ -98,12 +98,15 @@ _PROTECTIONS = (  # (name in the summary, what its absence means)
 )
 
 
+SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
+
+
 def discover(paths, digest, limits, log=print):
-    """Notebooks named directly or found in folders, one per student (file stem)."""
+    """Notebooks (or export zips) named directly or found in folders, one per student."""
     found = {}
     for path in map(Path, paths):
         if path.is_dir():
-            candidates = sorted(path.glob("*.ipynb"))
+            candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in SUBMITTED)
         elif path.exists():
             candidates = [path]
         else:

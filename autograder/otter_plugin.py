@@ -1,0 +1,66 @@
+"""An otter-grader plugin: the grade on Gradescope comes from torchgrade's sandboxed engine.
+
+otter runs a submission's cells and its tests inside one Jupyter kernel, where a notebook
+can patch the test runner. This plugin grades the submission with torchgrade first (the
+same hidden checks, points and isolation as ``make grade``), then hands otter a notebook
+with every code cell emptied, so no student code runs in otter's kernel, and finally
+writes torchgrade's per-question scores and feedback into otter's results, from which
+otter writes Gradescope's ``results.json`` as usual.
+
+Enabled by ``python -m autograder dist`` through the assignment config:
+``plugins: [{autograder.otter_plugin.TorchgradePlugin: {assignment: <id>}}]``.
+"""
+import tempfile
+from pathlib import Path
+
+from otter.plugins import AbstractOtterPlugin
+from otter.test_files import GradingResults, OKTestFile
+from otter.test_files.abstract_test import TestCase, TestCaseResult
+
+from . import pipeline
+
+
+class TorchgradePlugin(AbstractOtterPlugin):
+    """Grades with torchgrade before otter executes anything, and reports its scores."""
+
+    record = None
+
+    def before_grading(self, config):
+        assignment = self.plugin_config["assignment"]
+        with tempfile.TemporaryDirectory(prefix="torchgrade-otter-") as out:
+            records = pipeline.grade(assignment, [Path(self.submission_path)], out, jobs=1)
+        self.record = records[0] if records else None
+
+    def before_execution(self, submission):
+        for cell in submission.cells:
+            if cell.cell_type == "code":
+                cell.source = ""
+        return submission
+
+    def after_grading(self, results):
+        record = self.record or {"questions": {}, "detail": "torchgrade could not grade this "
+                                 "submission.", "notes": []}
+        tests = {}
+        for qid, entry in record["questions"].items():
+            case = TestCase(qid, "", False, entry["max_score"], None, None)
+            message = "\n".join(entry["failed"]) or "All checks passed."
+            test = OKTestFile(qid, f"tests/{qid}.py", [case], all_or_nothing=False)
+            test.test_case_results = [TestCaseResult(case, message, not entry["failed"])]
+            test.update_score(entry["score"])
+            tests[qid] = test
+        results.results = tests
+        results._catastrophic_error = None  # whatever otter's kernel did no longer matters
+        results.set_output("\n".join(filter(None, [record["detail"], *record["notes"]])))
+        results.__class__ = TorchgradeResults
+
+
+class TorchgradeResults(GradingResults):
+    """otter's results, written to results.json with a total score and a status per test."""
+
+    def to_gradescope_dict(self, ag_config):
+        output = super().to_gradescope_dict(ag_config)
+        output.setdefault("score", self.total)
+        for test in output["tests"]:
+            if "score" in test:
+                test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
+        return output
