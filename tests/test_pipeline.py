@@ -1,6 +1,7 @@
 """The grading pipeline end to end: statuses, outputs, resume."""
 import csv
 import json
+import zipfile
 
 from autograder import pipeline
 from autograder.assignments import NAMES
@@ -10,7 +11,7 @@ from conftest import FAST, solution_cells, stub_cells, write_notebook
 ASSIGNMENT = "tensor_shapes"
 
 
-def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_many):
+def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_many, tmp_path):
     solution = solution_cells(ASSIGNMENT)
     records = grade_many(ASSIGNMENT, {
         "solution": solution,
@@ -27,6 +28,20 @@ def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_ma
         "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
         "huge_output": _notebook(_code(solution, output="x" * 50 * 2**20)),
     })
+    folder = tmp_path / "zips"
+    folder.mkdir()
+    (folder / "damaged.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with zipfile.ZipFile(folder / "two.zip", "w") as archive:
+        archive.writestr("a.ipynb", _notebook(_code(solution)))
+        archive.writestr("b.ipynb", _notebook(_code(solution)))
+    with zipfile.ZipFile(folder / "exported.zip", "w") as archive:
+        archive.writestr("tensor_shapes.ipynb", _notebook(_code(solution)))
+        archive.writestr(".OTTER_LOG", b"\x00\x01")
+    zips = {r["student"]: r for r in pipeline.grade(ASSIGNMENT, [folder], tmp_path / "zout", 2,
+                                                    FAST, log=lambda *_: None)}
+    assert zips["exported"]["score"] == 7
+    assert zips["damaged"]["status"] == zips["two"]["status"] == "invalid-notebook"
+    assert "damaged" in zips["damaged"]["detail"] and "holds 2 notebooks" in zips["two"]["detail"]
     assert records["solution"]["score"] == records["solution"]["max_score"] == 7
     assert records["solution"]["status"] == "graded"
 
