@@ -64,6 +64,24 @@ def private_mounts(workdir, disk_bytes, uid):
     return active
 
 
+def wipe_initial_environment():
+    """Erase the environment the interpreter started with from this process's memory.
+
+    Clearing ``os.environ`` is not enough: Python keeps a copy (``posix.environ``) and the
+    kernel keeps the original strings, readable through ``/proc/self/environ``.
+    """
+    try:
+        import posix
+        posix.environ.clear()
+        with open("/proc/self/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end (proc(5))
+        if 0 < start < end:
+            ctypes.memset(start, 0, end - start)
+    except (ImportError, OSError, IndexError, ValueError):
+        pass
+
+
 def apply_limits(memory_bytes, cpu_seconds, file_bytes, tasks, open_files=256):
     """Set rlimits on address space growth, CPU time, file size, open files and tasks.
 

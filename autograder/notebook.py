@@ -1,5 +1,6 @@
 """Read a submitted notebook into its code cells, or say clearly why not."""
 import json
+import os
 import zipfile
 
 MAX_BYTES = 100 * 2**20
@@ -19,6 +20,9 @@ def read_cells(path):
     ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
     makes); nothing from a zip is written to disk.
     """
+    if not os.path.isfile(path):
+        raise NotebookError("unreadable", "This is not a regular file (a folder, a link to "
+                            "nothing, or a device), so it cannot be a notebook.")
     try:
         if str(path).lower().endswith(".zip"):
             raw = _notebook_in_zip(path)

@@ -173,6 +173,7 @@ def _clear_environment(workdir):
     os.environ.clear()
     os.environ.update(kept, HOME=workdir, TMPDIR=workdir)
     tempfile.tempdir = workdir
+    isolation.wipe_initial_environment()
 
 
 def _close_inherited_files(fd):

@@ -124,8 +124,12 @@ ATTACKS = {
     "kills_the_grader": ("import os, signal\nfor pid in (PYTEST_PID, os.getppid()):\n"
                          "    for sig in (signal.SIGKILL, signal.SIGTERM):\n"
                          "        try: os.kill(pid, sig)\n        except OSError: pass\n"),
-    "reads_environment": ("import os\ndef make_tensor(shape, device='cpu'):\n"
-                          "    raise ValueError('ENV ' + repr(dict(os.environ)))\n"),
+    "reads_environment": (
+        "import ctypes, os, posix\ndef make_tensor(shape, device='cpu'):\n"
+        "    stat = open('/proc/self/stat').read().rsplit(')', 1)[1].split()\n"
+        "    memory = ctypes.string_at(int(stat[47]), int(stat[48]) - int(stat[47]))\n"
+        "    raise ValueError('ENV ' + repr([dict(os.environ), posix.environ, memory,\n"
+        "                                    open('/proc/self/environ', 'rb').read()]))\n"),
     "sees_other_processes": ("import os\ndef make_tensor(shape, device='cpu'):\n"
                              "    raise ValueError(f'PIDS {sorted(int(p) for p in os.listdir(\"/proc\")"
                              " if p.isdigit())}')\n"),
@@ -220,7 +224,7 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path)
     assert _number(said["forked_memory_bomb"], "ALLOCATED") <= 2  # GiB, within the memory cap
     assert _number(said["disk_bomb"], "WROTE") <= 4  # 60 MB files on a 256 MB disk
     assert "DID []" in said["privileged_calls"] and socket.gethostname() == hostname
-    assert "s3cret" not in said["reads_environment"] and "ENV {" in said["reads_environment"]
+    assert "s3cret" not in said["reads_environment"] and "ENV [{" in said["reads_environment"]
     assert "PIDS [1]" in said["sees_other_processes"]
     gradebook = ((tmp_path / "out") / "grades.csv").read_text()
     feedback = ((tmp_path / "out") / "feedback" / "escape_codes_and_fake_summary.md").read_text()

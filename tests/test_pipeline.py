@@ -1,6 +1,7 @@
 """The grading pipeline end to end: statuses, outputs, resume."""
 import csv
 import json
+import os
 import zipfile
 
 from autograder import pipeline
@@ -37,9 +38,12 @@ def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_ma
     with zipfile.ZipFile(folder / "exported.zip", "w") as archive:
         archive.writestr("tensor_shapes.ipynb", _notebook(_code(solution)))
         archive.writestr(".OTTER_LOG", b"\x00\x01")
+    os.mkfifo(folder / "fifo.ipynb")  # reading it would block forever
+    (folder / "folder.ipynb").mkdir()
     zips = {r["student"]: r for r in pipeline.grade(ASSIGNMENT, [folder], tmp_path / "zout", 2,
                                                     FAST, log=lambda *_: None)}
     assert zips["exported"]["score"] == 7
+    assert zips["fifo"]["status"] == zips["folder"]["status"] == "unreadable"
     assert zips["damaged"]["status"] == zips["two"]["status"] == "invalid-notebook"
     assert "damaged" in zips["damaged"]["detail"] and "holds 2 notebooks" in zips["two"]["detail"]
     assert records["solution"]["score"] == records["solution"]["max_score"] == 7
