@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -23,16 +24,20 @@ import yaml
 
 from .assignments import PACKAGE, ROOT, questions
 
-# Gradescope installs these into otter's environment; the CPU build of torch keeps the
-# image small (the default torch wheel pulls several GB of CUDA libraries).
-REQUIREMENTS = """\
---extra-index-url https://download.pytorch.org/whl/cpu
-torch==2.13.0+cpu
-pytest>=8
-pyyaml>=6
-tqdm>=4.60
-pyseccomp>=0.1.2
-"""
+
+
+def requirements():
+    """What Gradescope installs besides otter: pyproject.toml's dependencies, with torch
+    pinned to its CPU build (the default wheel pulls several GB of CUDA libraries)."""
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        dependencies = tomllib.load(handle)["project"]["dependencies"]
+    lines = ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    for dependency in dependencies:
+        if dependency.startswith("torch=="):
+            lines.append(dependency + "+cpu")
+        elif not dependency.startswith(("otter-grader", "nbgrader")):
+            lines.append(dependency)
+    return "\n".join(lines) + "\n"
 
 
 def build(assignment, out=ROOT / "dist"):
@@ -44,7 +49,7 @@ def build(assignment, out=ROOT / "dist"):
         work = Path(tmp)
         master = work / f"{assignment}.ipynb"  # otter names everything after it
         master.write_text(json.dumps(master_notebook(assignment)))
-        (work / "requirements.txt").write_text(REQUIREMENTS)
+        (work / "requirements.txt").write_text(requirements())
         done = subprocess.run([Path(sys.executable).parent / "otter", "assign", master.name,
                                "otter-out"], cwd=work, capture_output=True, text=True)
         if done.returncode:
