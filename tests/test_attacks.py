@@ -94,7 +94,7 @@ ATTACKS = {
     "forked_memory_bomb": (
         "import os, time\ndef to_nchw(b):\n    r, w = os.pipe()\n    for _ in range(6):\n"
         "        if os.fork() == 0:\n            hog = b'x' * 2**30\n            os.write(w, b'+')\n"
-        "            time.sleep(60); os._exit(0)\n    time.sleep(2.5)\n    os.set_blocking(r, False)\n"
+        "            time.sleep(60); os._exit(0)\n    time.sleep(1.5)\n    os.set_blocking(r, False)\n"
         "    try: got = len(os.read(r, 100))\n    except BlockingIOError: got = 0\n"
         "    raise ValueError(f'ALLOCATED {got}')\n"),
     "disk_bomb": ("def to_nchw(b):\n    n = 0\n    try:\n        while n < 100:\n"
