@@ -58,6 +58,10 @@ def main(argv=None):
     except (assignments.UnknownAssignment, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: every submission graded so far is saved; run the same command "
+              "again to grade the rest.", file=sys.stderr)
+        return 130
     return 0
 
 

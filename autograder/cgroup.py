@@ -69,6 +69,20 @@ def remove(name):
                 time.sleep(0.005)
 
 
+def remove_stale(prefix):
+    """Delete groups named ``prefix<pid>`` whose process is gone (left by a killed run)."""
+    parents = {os.path.dirname(directory) for directory, _ in _groups("x").values()}
+    for parent in parents:
+        try:
+            names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+        except OSError:
+            continue
+        for name in names:
+            pid = name[len(prefix):]
+            if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                remove(name)
+
+
 def _enable_controllers(parent):
     """cgroup v2 only: let children of ``parent`` use the pids and memory controllers."""
     control = os.path.join(parent, "cgroup.subtree_control")

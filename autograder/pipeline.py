@@ -21,13 +21,13 @@ from pathlib import Path
 
 import torch
 
-from . import assignments, isolation
+from . import assignments, cgroup, isolation
 from .grading import grade_notebook
 from .report import write_reports
 from .scoring import score
 from .store import Store
 from .terminal import Progress, class_summary
-from .sandbox import Spawner, warm_up
+from .sandbox import GROUP_PREFIX, Spawner, warm_up
 from .student import Limits, Student
 
 
@@ -139,6 +139,7 @@ def _key(path, digest, limits):
 def _run_all(assignment, submissions, jobs, limits):
     """Grade submissions in forked graders, ``jobs`` at a time; yields as each ends."""
     queue, running = list(submissions), {}
+    cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
     warm_up()
     gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
     hard_limit = limits.budget * 1.5 + 60

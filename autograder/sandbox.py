@@ -155,9 +155,12 @@ def _sandbox_main(fd, workdir, request):
         os._exit(0)
 
 
+GROUP_PREFIX = "torchgrade-"
+
+
 def group_name(pid):
     """The cgroup of the sandbox whose outermost process is ``pid``."""
-    return f"torchgrade-{pid}"
+    return f"{GROUP_PREFIX}{pid}"
 
 
 SANDBOX_UID_BASE = 1_000_000_000
