@@ -18,6 +18,7 @@ from otter.test_files import GradingResults, OKTestFile
 from otter.test_files.abstract_test import TestCase, TestCaseResult
 
 from . import pipeline
+from .assignments import questions
 
 
 class TorchgradePlugin(AbstractOtterPlugin):
@@ -26,10 +27,13 @@ class TorchgradePlugin(AbstractOtterPlugin):
     record = None
 
     def before_grading(self, config):
-        assignment = self.plugin_config["assignment"]
-        with tempfile.TemporaryDirectory(prefix="torchgrade-otter-") as out:
-            records = pipeline.grade(assignment, [Path(self.submission_path)], out, jobs=1)
-        self.record = records[0] if records else None
+        try:
+            with tempfile.TemporaryDirectory(prefix="torchgrade-otter-") as out:
+                records = pipeline.grade(self.plugin_config["assignment"],
+                                         [Path(self.submission_path)], out, jobs=1)
+            self.record = records[0]
+        except Exception as error:  # still report every question, at zero, with the reason
+            print(f"torchgrade failed: {error!r}")
 
     def before_execution(self, submission):
         for cell in submission.cells:
@@ -38,8 +42,7 @@ class TorchgradePlugin(AbstractOtterPlugin):
         return submission
 
     def after_grading(self, results):
-        record = self.record or {"questions": {}, "detail": "torchgrade could not grade this "
-                                 "submission.", "notes": []}
+        record = self.record or _failed(self.plugin_config["assignment"])
         tests = {}
         for qid, entry in record["questions"].items():
             case = TestCase(qid, "", False, entry["max_score"], None, None)
@@ -52,6 +55,13 @@ class TorchgradePlugin(AbstractOtterPlugin):
         results._catastrophic_error = None  # whatever otter's kernel did no longer matters
         results.set_output("\n".join(filter(None, [record["detail"], *record["notes"]])))
         results.__class__ = TorchgradeResults
+
+
+def _failed(assignment):
+    why = "The autograder could not grade this submission; please tell your instructor."
+    return {"detail": why, "notes": [],
+            "questions": {qid: {"score": 0, "max_score": points, "failed": [why]}
+                          for qid, points in questions(assignment).items()}}
 
 
 class TorchgradeResults(GradingResults):

@@ -44,13 +44,13 @@ def class_summary(records, questions, graded_now=0, seconds=0.0, jobs=1):
         lines.append(f"graded {graded_now} notebook(s) in {seconds:.1f} s: "
                      f"{graded_now / seconds:.1f} per second, {seconds * jobs / graded_now:.2f} s "
                      f"each on {jobs} job(s)")
+    if not records:
+        return "\n".join(lines + ["no submissions found"])
     counts = {}
     for record in records:
         counts[record["status"]] = counts.get(record["status"], 0) + 1
     lines.append("status: " + ", ".join(f"{n} {status}" for status, n in
                                          sorted(counts.items(), key=lambda item: -item[1])))
-    if not records:
-        return "\n".join(lines)
     width = max(len("question"), *map(len, questions))
     lines.append(f"{'question':<{width}}  {'points':>6}  {'mean':>6}  {'median':>6}  full marks")
     rows = [(qid, points, [r["questions"][qid]["score"] for r in records])
