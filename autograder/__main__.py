@@ -46,8 +46,9 @@ def main(argv=None):
         limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
         if args.command == "grade":
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
-            print(student_table(records) if len(records) <= 30 else
-                  f"every student's score: {Path(args.out) / 'grades.csv'}")
+            if records:
+                print(student_table(records) if len(records) <= 30 else
+                      f"every student's score: {Path(args.out) / 'grades.csv'}")
         else:
             for name in assignments.NAMES:
                 folder = assignments.ROOT / "demo" / name
