@@ -164,9 +164,35 @@ def group_name(pid):
 
 
 SANDBOX_UID_BASE = 1_000_000_000
-# The Python installation and system libraries; not the project, not the submissions.
-_READABLE = sorted({sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(torch.__path__[0]),
-                    "/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/bin"})
+def _readable():
+    """The Python installation and system libraries; not the project, not the submissions,
+    not secrets in /etc, and not torchgrade itself where it was installed into site-packages
+    (its hidden checks would be readable there)."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(torch.__path__[0]),
+             "/usr", "/lib", "/lib64", "/bin", "/sys", "/proc"}
+    etc = ["/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
+           "/etc/nsswitch.conf", "/etc/host.conf", "/etc/mime.types", "/etc/os-release"]
+    hidden = os.path.dirname(os.path.abspath(__file__))
+    readable = set(etc)
+    for root in roots:
+        readable.update(_beside(os.path.realpath(root), hidden))
+    return sorted(readable)
+
+
+def _beside(root, hidden):
+    """``root`` itself, or, if ``hidden`` lies inside it, everything in it but ``hidden``."""
+    if os.path.commonpath([root, hidden]) != root:
+        return [root]
+    if root == hidden:
+        return []
+    try:
+        entries = [os.path.join(root, name) for name in os.listdir(root)]
+    except OSError:
+        return []
+    return [path for entry in entries for path in _beside(entry, hidden)]
+
+
+_READABLE = _readable()
 _DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]
 
 

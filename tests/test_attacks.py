@@ -54,7 +54,7 @@ ATTACKS = {
     "reads_hidden_checks": (
         "import glob, os\nfound = []\n"
         f"for pattern in ('{ROOT}/**/test_*.py', '{ROOT}/solutions/*', '/tmp/**/*.ipynb', "
-        "'/tmp/**/grades.sqlite'):\n"
+        "'/tmp/**/grades.sqlite', '/etc/shadow', '/etc/ssh/*key'):\n"
         "    try: found += [open(p).read()[:300] for p in glob.glob(pattern, recursive=True)[:3]]\n"
         "    except OSError: pass\n"
         "def make_tensor(shape, device='cpu'):\n    raise ValueError('LEAK:' + repr(found))\n"),
@@ -233,6 +233,17 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path)
     assert not os.path.exists("/tmp/torchgrade-pwned")
     assert subprocess.run(["pgrep", "-f", "sleep 987.654"], capture_output=True).returncode == 1
     assert (ROOT / "autograder" / "checks" / "conftest.py").read_text() != "x"
+
+
+def test_an_installed_torchgrade_is_unreadable_from_the_sandbox(tmp_path):
+    """Installed into site-packages, the hidden checks sit beside what the sandbox must read."""
+    from autograder.sandbox import _beside
+    site = tmp_path / "site-packages"
+    for folder in ("numpy", "autograder/checks", "otter"):
+        (site / folder).mkdir(parents=True)
+    readable = _beside(str(site), str(site / "autograder"))
+    assert sorted(readable) == [str(site / "numpy"), str(site / "otter")]
+    assert _beside(str(site / "numpy"), str(site / "autograder")) == [str(site / "numpy")]
 
 
 def _number(text, label):
