@@ -156,6 +156,7 @@ def _sandbox_main(fd, workdir, request):
 
 
 GROUP_PREFIX = "torchgrade-"
+SANDBOX_UID_BASE = 1_000_000_000  # plus the sandbox's pid: a uid no other process has
 
 
 def group_name(pid):
@@ -163,7 +164,6 @@ def group_name(pid):
     return f"{GROUP_PREFIX}{pid}"
 
 
-SANDBOX_UID_BASE = 1_000_000_000
 def _readable():
     """The Python installation and system libraries; not the project, not the submissions,
     not secrets in /etc, and not torchgrade itself where it was installed into site-packages
