@@ -8,6 +8,7 @@ from .pipeline import grade
 from .terminal import student_table
 from .dist import build
 from .release import release
+from .store import StoreError
 from .student import Limits
 
 
@@ -56,7 +57,7 @@ def main(argv=None):
                 records = grade(name, [folder], Path(args.out) / name, args.jobs, limits,
                                 live=True)
                 print(student_table(records))
-    except (assignments.UnknownAssignment, OSError, RuntimeError) as error:
+    except (assignments.UnknownAssignment, StoreError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -7,14 +7,22 @@ import json
 import sqlite3
 
 
+class StoreError(Exception):
+    """The grade database cannot be used; it is left untouched."""
+
+
 class Store:
     def __init__(self, path):
-        self._db = sqlite3.connect(path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("""CREATE TABLE IF NOT EXISTS results (
-            assignment TEXT, student TEXT, key TEXT, record TEXT,
-            graded_at TEXT DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (assignment, student))""")
-        self._db.commit()
+        try:
+            self._db = sqlite3.connect(path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("""CREATE TABLE IF NOT EXISTS results (
+                assignment TEXT, student TEXT, key TEXT, record TEXT,
+                graded_at TEXT DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (assignment, student))""")
+            self._db.commit()
+        except sqlite3.Error as error:
+            raise StoreError(f"{path} is not a usable grade database ({error}); it was left as "
+                             "it is: move it away, or grade into another --out folder.") from None
 
     def get(self, assignment, student, key):
         """The stored record, if it was graded with this exact key; else None."""

@@ -5,7 +5,7 @@ import os
 import zipfile
 
 from autograder import pipeline
-from autograder.assignments import NAMES
+from autograder.assignments import NAMES, ROOT
 
 from conftest import FAST, solution_cells, stub_cells, write_notebook
 
@@ -134,3 +134,15 @@ def test_rerun_skips_graded_submissions_and_regrades_changed_ones(tmp_path):
 def test_every_assignment_is_registered():
     assert NAMES == ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",
                      "char_model")
+
+
+def test_a_damaged_grade_database_is_reported_and_left_alone(tmp_path, capsys):
+    from autograder.__main__ import main
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "grades.sqlite").write_bytes(b"not a database, but maybe someone's grades" * 100)
+    before = (out / "grades.sqlite").read_bytes()
+    assert main(["grade", ASSIGNMENT, str(ROOT / "demo" / ASSIGNMENT), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "not a usable grade database" in err and "Traceback" not in err
+    assert (out / "grades.sqlite").read_bytes() == before
