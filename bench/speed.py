@@ -226,9 +226,9 @@ def main():
         otter_each = otter(args.assignment, sample, work / "otter")
         (work / "nbgrader").mkdir()
         nbgrader_each = nbgrader(args.assignment, sample, work / "nbgrader")
-        print(f"\nseconds per notebook ({args.sample} notebooks for otter and nbgrader; "
+        print(f"\nseconds per notebook ({args.sample} notebook(s) for otter and nbgrader; "
               "torchgrade's whole command timed, startup included)")
-        print(f"  torchgrade, the same {len(sample)} notebooks   {ours_sample:8.3f}")
+        print(f"  torchgrade, the same {len(sample)} notebook(s){ours_sample:8.3f}")
         print(f"  torchgrade, {len(many)} notebooks (2 jobs)     {ours:8.3f}")
         print(f"  otter run                        {otter_each:8.3f}   "
               f"{otter_each / ours:6.1f}x torchgrade ({otter_each / ours_sample:.1f}x on the sample)")
