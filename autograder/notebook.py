@@ -20,9 +20,13 @@ def read_cells(path):
     ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
     makes); nothing from a zip is written to disk.
     """
+    if os.path.isdir(path):
+        raise NotebookError("unreadable", "No single notebook was found in this student's "
+                            "folder: it holds none, or several and none named after the "
+                            "assignment. Keep only the notebook to grade.")
     if not os.path.isfile(path):
-        raise NotebookError("unreadable", "This is not a regular file (a folder, a link to "
-                            "nothing, or a device), so it cannot be a notebook.")
+        raise NotebookError("unreadable", "This is not a regular file (a link to nothing, "
+                            "or a device), so it cannot be a notebook.")
     try:
         if str(path).lower().endswith(".zip"):
             raw = _notebook_in_zip(path)

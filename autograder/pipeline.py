@@ -50,7 +50,7 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False)
     out.mkdir(parents=True, exist_ok=True)
     store = Store(out / "grades.sqlite")
     digest = assignments.checks_digest(assignment)
-    submissions = discover(paths, digest, limits, log)
+    submissions = discover(paths, assignment, digest, limits, log)
     log(isolation_summary())
     todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
     if len(todo) < len(submissions):
@@ -101,25 +101,45 @@ _PROTECTIONS = (  # (name in the summary, what its absence means)
 SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
 
 
-def discover(paths, digest, limits, log=print):
-    """Notebooks (or export zips) named directly or found in folders, one per student."""
+def discover(paths, assignment, digest, limits, log=print):
+    """One submission per student, found in one of three layouts:
+
+    - a notebook (or export zip) named on the command line: the student id is its stem;
+    - a folder of notebooks: likewise, one per file;
+    - a folder of folders, one per student, as nbgrader's ``submitted/<student>/<assignment>/``
+      and LMS bulk downloads lay them out: the student id is the folder's name.
+    """
     found = {}
     for path in map(Path, paths):
         if path.is_dir():
-            candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in SUBMITTED)
+            entries = sorted(path.iterdir())
+            candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
+            if not candidates:
+                candidates = [(p.name, _notebook_in(p, assignment)) for p in entries
+                              if p.is_dir() and not p.name.startswith((".", "__"))]
         elif path.exists():
-            candidates = [path]
+            candidates = [(path.stem, path)]
         else:
             log(f"warning: {path} does not exist; skipped")
             continue
-        for candidate in candidates:
-            student = "".join(c if c.isprintable() else "?" for c in candidate.stem)
+        for name, candidate in candidates:
+            student = "".join(c if c.isprintable() else "?" for c in name)
             if student in found:
                 log(f"warning: {candidate} has the same student id as {found[student].path}; "
                     "only the first is graded")
                 continue
             found[student] = Submission(student, candidate, _key(candidate, digest, limits))
     return sorted(found.values(), key=lambda s: s.student)
+
+
+def _notebook_in(folder, assignment):
+    """The notebook a student's folder holds: the only one, or the one named after the
+    assignment. Otherwise the folder itself, which grading reports as not one notebook."""
+    found = [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
+             if p.suffix.lower() in SUBMITTED and p.is_file()
+             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+    named = [p for p in found if p.stem == assignment]
+    return (named or found)[0] if len(named) == 1 or len(found) == 1 else folder
 
 
 def _key(path, digest, limits):

@@ -146,3 +146,32 @@ def test_a_damaged_grade_database_is_reported_and_left_alone(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not a usable grade database" in err and "Traceback" not in err
     assert (out / "grades.sqlite").read_bytes() == before
+
+
+def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_path):
+    solution, stub = solution_cells(ASSIGNMENT), stub_cells(ASSIGNMENT)
+    root = tmp_path / "submitted"
+    nbgrader = root / "alice" / ASSIGNMENT
+    nbgrader.mkdir(parents=True)
+    write_notebook(nbgrader / f"{ASSIGNMENT}.ipynb", solution)
+    (nbgrader / ".ipynb_checkpoints").mkdir()
+    write_notebook(nbgrader / ".ipynb_checkpoints" / f"{ASSIGNMENT}-checkpoint.ipynb", stub)
+    moodle = root / "Bob Smith_123_assignsubmission_file_"
+    moodle.mkdir()
+    write_notebook(moodle / "my work.ipynb", stub)
+    (root / "carol").mkdir()
+    (root / "carol" / "answers.pdf").write_bytes(b"%PDF")
+    (root / "dan").mkdir()
+    write_notebook(root / "dan" / "draft.ipynb", stub)
+    write_notebook(root / "dan" / f"{ASSIGNMENT}.ipynb", solution)
+    (root / "erin").mkdir()
+    write_notebook(root / "erin" / "one.ipynb", solution)
+    write_notebook(root / "erin" / "two.ipynb", stub)
+    records = {r["student"]: r for r in pipeline.grade(ASSIGNMENT, [root], tmp_path / "out", 2,
+                                                       FAST, log=lambda *_: None)}
+    assert set(records) == {"alice", "Bob Smith_123_assignsubmission_file_", "carol", "dan", "erin"}
+    assert records["alice"]["score"] == 7 and records["dan"]["score"] == 7
+    assert records["Bob Smith_123_assignsubmission_file_"]["score"] == 0
+    for student in ("carol", "erin"):
+        assert records[student]["status"] == "unreadable"
+        assert "No single notebook" in records[student]["detail"]
