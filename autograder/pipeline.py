@@ -158,6 +158,8 @@ def _key(path, digest, limits):
 
 def _run_all(assignment, submissions, jobs, limits):
     """Grade submissions in forked graders, ``jobs`` at a time; yields as each ends."""
+    if not submissions:
+        return
     queue, running = list(submissions), {}
     cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
     warm_up()
