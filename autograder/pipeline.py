@@ -139,7 +139,9 @@ def _notebook_in(folder, assignment):
              if p.suffix.lower() in SUBMITTED and p.is_file()
              and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
     named = [p for p in found if p.stem == assignment]
-    return (named or found)[0] if len(named) == 1 or len(found) == 1 else folder
+    if len(named) == 1:
+        return named[0]
+    return found[0] if len(found) == 1 else folder
 
 
 def _key(path, digest, limits):
