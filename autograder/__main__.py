@@ -1,15 +1,16 @@
 """Command line: ``python -m autograder grade ASSIGNMENT PATH...`` and friends."""
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
 from . import assignments
+from .config import ROOT, Course, Limits
+from .integrations.otter import build
 from .pipeline import grade
-from .terminal import student_table
-from .dist import build
 from .release import release
+from .reports.terminal import student_table
 from .store import StoreError
-from .student import Limits
 
 
 def main(argv=None):
@@ -25,7 +26,7 @@ def main(argv=None):
     dist_cmd = commands.add_parser("dist", help="build the student release and the Gradescope "
                                    "autograder.zip with otter, into dist/<assignment>/")
     dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
-    dist_cmd.add_argument("--out", default=str(assignments.ROOT / "dist"))
+    dist_cmd.add_argument("--out", default=str(ROOT / "dist"))
     for command in (grade_cmd, demo_cmd):
         command.add_argument("--out", default="out", help="output folder (default: out)")
         command.add_argument("--jobs", type=int, default=None,
@@ -35,7 +36,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "release":
         for name in args.names:
-            print("wrote", release(name).relative_to(assignments.ROOT))
+            print("wrote", release(name).relative_to(ROOT))
         return 0
     try:
         if args.command == "dist":
@@ -44,18 +45,18 @@ def main(argv=None):
                 for kind, path in build(name, args.out).items():
                     print(f"{name}: {kind:<10} {path}")
             return 0
-        limits = Limits(timeout=args.timeout, budget=max(Limits.budget, 6 * args.timeout))
+        limits = Limits.for_timeout(args.timeout)
         if args.command == "grade":
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
             if records:
                 print(student_table(records) if len(records) <= 30 else
                       f"every student's score: {Path(args.out) / 'grades.csv'}")
         else:
-            for name in assignments.NAMES:
-                folder = assignments.ROOT / "demo" / name
+            for name in Course().assignments:
                 print(f"== {name}")
-                records = grade(name, [folder], Path(args.out) / name, args.jobs, limits,
-                                live=True)
+                out = Path(args.out) / name
+                records = grade(name, [demo_submissions(name, out / "demo-submissions")], out,
+                                args.jobs, limits, live=True)
                 print(student_table(records))
     except (assignments.UnknownAssignment, StoreError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -65,6 +66,17 @@ def main(argv=None):
               "again to grade the rest.", file=sys.stderr)
         return 130
     return 0
+
+
+def demo_submissions(assignment, folder):
+    """The demo class in ``folder``: alice submits the reference solution, bob the untouched
+    stub, carol the partly wrong notebook kept in demo/."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for student, source in (("alice", ROOT / "solutions" / f"{assignment}.ipynb"),
+                            ("bob", ROOT / "assignments" / f"{assignment}.ipynb"),
+                            ("carol", ROOT / "demo" / f"{assignment}.ipynb")):
+        shutil.copyfile(source, folder / f"{student}.ipynb")
+    return folder
 
 
 if __name__ == "__main__":

@@ -1,16 +1,23 @@
-"""The assignments torchgrade ships and the questions their hidden checks grade.
+"""The assignments torchgrade ships, the questions their hidden checks grade, and the key
+that says when a grade is stale.
 
-Questions are read from the check modules' ``@question(...)`` decorators with
-``ast``, without importing them: the grading process must not hold hidden checks
-in memory before it forks sandboxes.
+Questions are read from the check modules' ``@question(...)`` decorators with ``ast``,
+without importing them: the grading process must not hold hidden checks in memory
+before it forks sandboxes.
 """
 import ast
 import hashlib
-from pathlib import Path
+from importlib import metadata
 
-PACKAGE = Path(__file__).resolve().parent
-ROOT = PACKAGE.parent
-NAMES = ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update", "char_model")
+from .config import PACKAGE, Course
+
+NAMES = Course.assignments
+
+# What can change a grade besides the notebook and its assignment's checks: the code that
+# runs the notebook and the checks, reads the notebook, and turns outcomes into points.
+# Reports, the terminal and the execution backends are left out on purpose.
+ENGINE = ("sandbox", "checking", "notebook.py", "scoring.py", "records.py",
+          "checks/conftest.py")
 
 
 class UnknownAssignment(Exception):
@@ -40,10 +47,16 @@ def questions(assignment):
     return points
 
 
-def checks_digest(assignment):
-    """Fingerprint of everything that decides a grade: the checks and the engine."""
+def grading_key(assignment, limits):
+    """Fingerprint of everything but the notebook that decides a grade: the assignment's
+    checks, the grading engine, the limits and the torch version."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if path.parent.name != "checks" or path.name in ("conftest.py", check_file(assignment).name):
-            digest.update(path.read_bytes())
+    files = [check_file(assignment)]
+    for part in ENGINE:
+        path = PACKAGE / part
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    for path in files:
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    digest.update(repr(sorted(limits.as_dict().items())).encode())
+    digest.update(metadata.version("torch").encode())
     return digest.hexdigest()[:16]

@@ -6,7 +6,7 @@ becomes ``raise NotImplementedError``; outputs and execution counts are cleared.
 import json
 import re
 
-from .assignments import ROOT
+from .config import ROOT
 
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?",
                        re.MULTILINE | re.DOTALL)

@@ -1,31 +1,41 @@
-"""Turn check outcomes into points per question."""
+"""Turn check outcomes into points per question, and an Outcome into a Record."""
 from collections import defaultdict
 
+from .records import QuestionResult, Record, msg
 
-def score(questions, checks, detail=""):
-    """Points per question from check outcomes.
 
-    A check function is worth its ``points``; when it is parametrized, each case
-    carries an equal share. Questions with no outcome (nothing could run) get 0.
+def score(questions, checks, detail=None):
+    """{question id: QuestionResult} from CheckOutcomes.
+
+    A check function is worth its ``points``; when it is parametrized, each case carries
+    an equal share. Questions with no outcome (nothing could run) get 0 and ``detail``.
     """
     cases = defaultdict(list)
     for check in checks:
-        cases[(check["question"], check["check"])].append(check)
-    result = {qid: {"score": 0.0, "max_score": float(points), "passed": [], "failed": []}
-              for qid, points in questions.items()}
+        cases[(check.question, check.check)].append(check)
+    result = {qid: QuestionResult(0.0, float(points)) for qid, points in questions.items()}
     for (qid, name), outcomes in cases.items():
         if qid not in result:
             continue
         entry = result[qid]
-        passed = [o for o in outcomes if o["passed"]]
-        entry["score"] += outcomes[0]["points"] * len(passed) / len(outcomes)
+        passed = [o for o in outcomes if o.passed]
+        entry.score += outcomes[0].points * len(passed) / len(outcomes)
         if len(passed) == len(outcomes):
-            entry["passed"].append(name)
+            entry.passed.append(name)
         for outcome in outcomes:
-            if not outcome["passed"] and outcome["message"] not in entry["failed"]:
-                entry["failed"].append(outcome["message"])
+            if not outcome.passed and outcome.message not in entry.failed:
+                entry.failed.append(outcome.message)
     for qid, entry in result.items():
-        entry["score"] = round(entry["score"], 2)
+        entry.score = round(entry.score, 2)
         if not any(key[0] == qid for key in cases):
-            entry["failed"].append(detail or "This question could not be checked.")
+            entry.failed.append(detail or msg("This question could not be checked."))
     return result
+
+
+def record(assignment, submission, outcome, questions):
+    """The Record of one graded submission."""
+    per_question = score(questions, outcome.checks, outcome.detail)
+    return Record(submission.student, assignment, str(submission.path), outcome.status,
+                  outcome.detail, round(sum(q.score for q in per_question.values()), 2),
+                  float(sum(questions.values())), per_question, outcome.notes,
+                  outcome.seconds, outcome.isolation, submission.seed)

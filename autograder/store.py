@@ -1,10 +1,12 @@
 """SQLite record of every graded submission, committed one by one.
 
-A re-run skips submissions whose notebook and checks are unchanged, and a run
-killed halfway loses nothing that was already committed.
+A re-run skips submissions whose key (notebook, checks, engine, limits, torch) is
+unchanged, and a run killed halfway loses nothing that was already committed.
 """
 import json
 import sqlite3
+
+from .records import Record
 
 
 class StoreError(Exception):
@@ -25,15 +27,20 @@ class Store:
                              "it is: move it away, or grade into another --out folder.") from None
 
     def get(self, assignment, student, key):
-        """The stored record, if it was graded with this exact key; else None."""
+        """The stored Record, if it was graded with this exact key; else None."""
         row = self._db.execute("SELECT record FROM results WHERE assignment=? AND student=? "
                                "AND key=?", (assignment, student, key)).fetchone()
-        return json.loads(row[0]) if row else None
+        if row is None:
+            return None
+        try:
+            return Record.from_dict(json.loads(row[0]))
+        except (ValueError, KeyError, TypeError):  # written by an older torchgrade: regrade
+            return None
 
     def put(self, record, key):
         self._db.execute("INSERT OR REPLACE INTO results (assignment, student, key, record) "
                          "VALUES (?, ?, ?, ?)",
-                         (record["assignment"], record["student"], key, json.dumps(record)))
+                         (record.assignment, record.student, key, json.dumps(record.to_dict())))
         self._db.commit()
 
     def close(self):

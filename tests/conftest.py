@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from autograder import pipeline
-from autograder.assignments import ROOT
-from autograder.student import Limits
+from autograder.config import ROOT, Limits
+from autograder.reports.render import render
 
 FAST = Limits(timeout=3, budget=30)
 
@@ -36,19 +36,35 @@ def stub_cells(assignment):
     return code_cells(ROOT / "assignments" / f"{assignment}.ipynb")
 
 
+def failures(record, question):
+    """The failure messages of one question, rendered as plain text."""
+    return [render(message) for message in record.questions[question].failed]
+
+
+def said(record):
+    """Everything the record tells the student, as plain text."""
+    return "\n".join([render(record.detail), *map(render, record.notes),
+                      *(render(m) for entry in record.questions.values() for m in entry.failed)])
+
+
+def grade_folder(assignment, notebooks, root, limits=FAST, jobs=2):
+    """Write {student: [cell sources] or raw bytes} under ``root`` and grade them;
+    returns {student: Record}; the outputs are in ``root / "out"``."""
+    folder = root / "submissions"
+    folder.mkdir(parents=True, exist_ok=True)
+    for student, content in notebooks.items():
+        path = folder / f"{student}.ipynb"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            write_notebook(path, content)
+    records = pipeline.grade(assignment, [folder], root / "out", jobs, limits,
+                             log=lambda *_: None)
+    return {record.student: record for record in records}
+
+
 @pytest.fixture
 def grade_many(tmp_path):
-    """Grade {student: [cell sources] or raw bytes}; returns {student: record}."""
-    def grade(assignment, notebooks, limits=FAST, jobs=2):
-        folder = tmp_path / "submissions"
-        folder.mkdir(exist_ok=True)
-        for student, content in notebooks.items():
-            path = folder / f"{student}.ipynb"
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                write_notebook(path, content)
-        records = pipeline.grade(assignment, [folder], tmp_path / "out", jobs, limits,
-                                 log=lambda *_: None)
-        return {record["student"]: record for record in records}
-    return grade
+    """Grade {student: [cell sources] or raw bytes}; returns {student: Record}."""
+    return lambda assignment, notebooks, limits=FAST, jobs=2: grade_folder(
+        assignment, notebooks, tmp_path, limits, jobs)

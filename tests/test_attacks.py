@@ -14,9 +14,11 @@ import threading
 
 import pytest
 
-from autograder.assignments import ROOT
+from autograder.config import ROOT
+from autograder.records import Status
+from autograder.sandbox.confine import beside
 
-from conftest import solution_cells, stub_cells, write_notebook
+from conftest import failures, grade_folder, said, solution_cells, stub_cells, write_notebook
 
 A = "tensor_shapes"
 CHEAT = "def make_tensor(shape, device='cpu'):\n    return torch.ones(shape)\n"  # fails both checks
@@ -156,19 +158,21 @@ CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_a
               "privileged_calls", "kills_the_grader", "reads_environment", "sees_other_processes",
               "escape_codes_and_fake_summary"}
 
-EXPECTED = {  # student: (score, status, question that must lose points or None)
-    "patched_comparisons": (5, None, "make_tensor"),
+# student: (score, status, question that must lose points or None). A status given as a tuple
+# lists the outcomes that depend on the machine's memory pressure, each of them acceptable.
+EXPECTED = {
+    "patched_comparisons": (5, "crashed", "make_tensor"),
     "always_equal_object": (5, "graded", "make_tensor"),
     "lying_subclass": (5, "graded", "make_tensor"),
-    "patched_probe_and_pytest": (5, None, "make_tensor"),
+    "patched_probe_and_pytest": (5, "crashed", "make_tensor"),
     "fake_results_and_planted_files": (5, "graded", "make_tensor"),
     "reads_hidden_checks": (5, "graded", "make_tensor"),
     "sys_exit_at_top": (7, "graded", None),
     "os_exit_at_top": (7, "crashed", None),
     "exit_in_function": (5, "crashed", "make_tensor"),
     "kills_everything_it_can": (7, "graded", None),
-    "memory_bomb": (4, None, "to_nchw"),
-    "huge_tensor": (4, None, "to_nchw"),
+    "memory_bomb": (4, "graded", "to_nchw"),
+    "huge_tensor": (4, "graded", "to_nchw"),
     "ignores_alarm_and_loops": (4, "timeout", "to_nchw"),
     "swallows_timeouts": (4, "timeout", "to_nchw"),
     "hostile_exception": (4, "timeout", "to_nchw"),
@@ -178,7 +182,7 @@ EXPECTED = {  # student: (score, status, question that must lose points or None)
     "fork_bomb": (7, "graded", None),
     "counts_forks": (4, "graded", "to_nchw"),
     "thread_bomb": (7, "graded", None),
-    "forked_memory_bomb": (4, None, "to_nchw"),
+    "forked_memory_bomb": (4, ("graded", "timeout"), "to_nchw"),
     "disk_bomb": (4, "graded", "to_nchw"),
     "stack_overflow": (4, "crashed", "to_nchw"),
     "blocks_alarm_and_sleeps": (4, "timeout", "to_nchw"),
@@ -189,12 +193,14 @@ EXPECTED = {  # student: (score, status, question that must lose points or None)
     "escape_codes_and_fake_summary": (5, "graded", "make_tensor"),
     "nan_and_meta_results": (2, "graded", "make_tensor"),
     "pickle_payload_and_hostile_repr": (5, "graded", "make_tensor"),
-    "writes_fake_frames": (7, None, None),
+    "writes_fake_frames": (7, "crashed", None),
 }
 
 
-def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path):
-    monkeypatch.setenv("TORCHGRADE_TEST_SECRET", "s3cret-token")
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    """Every attack graded once, in one batch beside an honest notebook and the stub."""
+    os.environ["TORCHGRADE_TEST_SECRET"] = "s3cret-token"
     hostname = socket.gethostname()
     solution = solution_cells(A)
     notebooks = {"honest": solution, "stub": stub_cells(A)}
@@ -205,31 +211,67 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path)
         else:
             cheat = [CHEAT] if name in CHEATS_TOO else []
             notebooks[name] = solution + cheat + [code]
-    records = grade_many(A, notebooks)
-    assert records["honest"]["score"] == 7 and records["honest"]["status"] == "graded"
-    assert records["stub"]["score"] == 0
-    problems = []
-    for name, (score, status, question) in EXPECTED.items():
-        record = records[name]
-        if record["score"] != score or (status and record["status"] != status):
-            problems.append(f"{name}: {record['score']} {record['status']} "
-                            f"{ {q: e['failed'] for q, e in record['questions'].items()} }")
-        if question and record["questions"][question]["score"] > 0:
-            problems.append(f"{name}: points on {question}")
-    assert not problems, "\n".join(problems)
-    leaked = str(records["reads_hidden_checks"])
+    root = tmp_path_factory.mktemp("attacks")
+    try:
+        records = grade_folder(A, notebooks, root)
+    finally:
+        del os.environ["TORCHGRADE_TEST_SECRET"]
+    return records, root / "out", hostname
+
+
+def test_the_honest_neighbours_are_unharmed(attacked):
+    records = attacked[0]
+    assert (records["honest"].score, records["honest"].status) == (7, Status.GRADED)
+    assert records["stub"].score == 0
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_attack_gets_its_honest_outcome(attacked, name):
+    score, status, question = EXPECTED[name]
+    record = attacked[0][name]
+    statuses = status if isinstance(status, tuple) else (status,)
+    assert record.score == score and record.status.value in statuses, said(record)
+    if question:
+        assert record.questions[question].score == 0, failures(record, question)
+
+
+def _said(attacked, name):
+    return said(attacked[0][name])
+
+
+def test_hidden_checks_and_secrets_are_unreadable(attacked):
+    leaked = _said(attacked, "reads_hidden_checks")
     assert "def test_" not in leaked and "LEAK:[]" in leaked
-    said = {name: str(record["questions"]) for name, record in records.items()}
-    assert _number(said["counts_forks"], "FORKED") < 64
-    assert _number(said["forked_memory_bomb"], "ALLOCATED") <= 2  # GiB, within the memory cap
-    assert _number(said["disk_bomb"], "WROTE") <= 4  # 60 MB files on a 256 MB disk
-    assert "DID []" in said["privileged_calls"] and socket.gethostname() == hostname
-    assert "s3cret" not in said["reads_environment"] and "ENV [{" in said["reads_environment"]
-    assert "PIDS [1]" in said["sees_other_processes"]
-    gradebook = ((tmp_path / "out") / "grades.csv").read_text()
-    feedback = ((tmp_path / "out") / "feedback" / "escape_codes_and_fake_summary.md").read_text()
-    for text in (said["escape_codes_and_fake_summary"], gradebook, feedback):
+
+
+def test_bombs_hit_their_walls(attacked):
+    assert _number(_said(attacked, "counts_forks"), "FORKED") < 64
+    assert _number(_said(attacked, "forked_memory_bomb"), "ALLOCATED") <= 2  # GiB
+    assert _number(_said(attacked, "disk_bomb"), "WROTE") <= 4  # 60 MB files, 256 MB disk
+
+
+def test_privileged_calls_fail_and_the_host_is_unchanged(attacked):
+    assert "DID []" in _said(attacked, "privileged_calls")
+    assert socket.gethostname() == attacked[2]
+
+
+def test_the_environment_and_other_processes_are_invisible(attacked):
+    environment = _said(attacked, "reads_environment")
+    assert "s3cret" not in environment and "ENV [{" in environment
+    assert "PIDS [1]" in _said(attacked, "sees_other_processes")
+
+
+def test_control_characters_reach_no_output(attacked):
+    out = attacked[1]
+    gradebook = (out / "grades.csv").read_text()
+    feedback = (out / "feedback" / "escape_codes_and_fake_summary.md").read_text()
+    said_text = _said(attacked, "escape_codes_and_fake_summary")
+    assert "13 passed" in said_text and "13 passed" in feedback  # the text, made harmless
+    for text in (said_text, gradebook, feedback):
         assert not any(c in text for c in "\x1b\r\u202e")
+
+
+def test_nothing_outlives_or_escapes_the_sandbox(attacked):
     assert not os.path.exists("/tmp/torchgrade-pwned")
     assert subprocess.run(["pgrep", "-f", "sleep 987.654"], capture_output=True).returncode == 1
     assert (ROOT / "autograder" / "checks" / "conftest.py").read_text() != "x"
@@ -237,13 +279,12 @@ def test_attacks_gain_nothing_and_harm_no_one(grade_many, monkeypatch, tmp_path)
 
 def test_an_installed_torchgrade_is_unreadable_from_the_sandbox(tmp_path):
     """Installed into site-packages, the hidden checks sit beside what the sandbox must read."""
-    from autograder.sandbox import _beside
     site = tmp_path / "site-packages"
     for folder in ("numpy", "autograder/checks", "otter"):
         (site / folder).mkdir(parents=True)
-    readable = _beside(str(site), str(site / "autograder"))
+    readable = beside(str(site), str(site / "autograder"))
     assert sorted(readable) == [str(site / "numpy"), str(site / "otter")]
-    assert _beside(str(site / "numpy"), str(site / "autograder")) == [str(site / "numpy")]
+    assert beside(str(site / "numpy"), str(site / "autograder")) == [str(site / "numpy")]
 
 
 def _number(text, label):
@@ -273,7 +314,7 @@ def test_no_network_not_even_loopback(grade_many):
     server.close()
     thread.join()
     assert not received
-    assert record["questions"]["make_tensor"]["score"] == 0
+    assert record.questions["make_tensor"].score == 0
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")

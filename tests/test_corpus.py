@@ -4,7 +4,7 @@ import pytest
 
 from autograder.assignments import NAMES
 
-from conftest import solution_cells, stub_cells
+from conftest import failures, solution_cells, stub_cells
 from corpus import VALID, WRONG
 
 
@@ -19,24 +19,24 @@ def test_corpus(grade_many, assignment):
     records = grade_many(assignment, notebooks)
 
     reference = records["reference"]
-    assert reference["score"] == reference["max_score"], reference["questions"]
-    assert records["stub"]["score"] == 0
+    assert reference.score == reference.max_score, reference.questions
+    assert records["stub"].score == 0
     problems = []
     for index, (name, question, hint, code) in enumerate(WRONG[assignment]):
         record = records[f"wrong{index}"]
-        entry = record["questions"][question]
-        if entry["score"] >= entry["max_score"]:
+        if record.questions[question].full:
             problems.append(f"{name}: no points lost on {question}")
-        elif not any(hint in message for message in entry["failed"]):
-            problems.append(f"{name}: hint {hint!r} not in {entry['failed']}")
-        for other, other_entry in record["questions"].items():
-            if other != question and other_entry["score"] < other_entry["max_score"]:
-                problems.append(f"{name}: also lost points on {other}: {other_entry['failed']}")
+        elif not any(hint in text for text in failures(record, question)):
+            problems.append(f"{name}: hint {hint!r} not in {failures(record, question)}")
+        for other, other_entry in record.questions.items():
+            if other != question and not other_entry.full:
+                problems.append(f"{name}: also lost points on {other}: "
+                                f"{failures(record, other)}")
     for index, (name, code) in enumerate(VALID[assignment]):
         record = records[f"valid{index}"]
-        if record["score"] < record["max_score"]:
+        if record.score < record.max_score:
             problems.append(f"valid {name} lost points: "
-                            f"{ {q: e['failed'] for q, e in record['questions'].items() if e['failed']} }")
+                            f"{ {q: failures(record, q) for q in record.questions} }")
     assert not problems, "\n".join(problems)
 
 

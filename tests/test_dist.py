@@ -12,8 +12,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder import dist, pipeline
-from autograder.assignments import NAMES, ROOT, check_file
+from autograder import pipeline
+from autograder.integrations import otter as dist
+from autograder.assignments import NAMES, check_file
+from autograder.config import ROOT
 
 from conftest import solution_cells, stub_cells, write_notebook
 from corpus import WRONG
@@ -65,9 +67,9 @@ def test_autograder_zip_installs_cpu_torch_and_carries_the_engine(built):
         assert "torch==2.13.0+cpu" in environment and "download.pytorch.org/whl/cpu" in environment
         assert len(re.findall(r"^\s*- torch\b", environment, re.MULTILINE)) == 1
         assert f"autograder/checks/test_{assignment}.py" in files
-        assert "autograder/otter_plugin.py" in files
+        assert "autograder/integrations/otter_plugin.py" in files
         config = json.loads(files["otter_config.json"])
-        assert config["plugins"] == [{"autograder.otter_plugin.TorchgradePlugin":
+        assert config["plugins"] == [{"autograder.integrations.otter_plugin.TorchgradePlugin":
                                       {"assignment": assignment}}]
 
 
@@ -110,21 +112,19 @@ def test_otter_run_gives_torchgrade_scores_and_cannot_be_patched(built, tmp_path
     for assignment in NAMES:
         for record in pipeline.grade(assignment, [tmp_path / assignment], tmp_path / f"tg-{assignment}",
                                      log=lambda *_: None):
-            ours[assignment, record["student"]] = record
+            ours[assignment, record.student] = record
     problems = []
     for (assignment, path), results in zip(cases, otter):
         record = ours[assignment, path.stem]
-        expected = {q: e["score"] for q, e in record["questions"].items()}
+        expected = {q: e.score for q, e in record.questions.items()}
         if _scores(results) != expected:
             problems.append(f"{assignment}/{path.stem}: otter {_scores(results)} != {expected}")
         for test in results["tests"]:
-            assert {"name", "output", "visibility", "status"} <= set(test) or "score" not in test
-            if "score" in test:
-                assert {"score", "max_score", "status"} <= set(test)
-                assert test["status"] in ("passed", "failed")
+            assert {"name", "output", "visibility", "score", "max_score", "status"} <= set(test)
+            assert test["status"] in ("passed", "failed")
     assert not problems, "\n".join(problems)
-    assert ours["tensor_shapes", "solution"]["score"] == 7
-    assert ours["tensor_shapes", "cheat"]["score"] == 0
+    assert ours["tensor_shapes", "solution"].score == 7
+    assert ours["tensor_shapes", "cheat"].score == 0
 
 
 def test_released_notebook_with_solution_passes_its_checks_and_its_export_grades_full(built,
@@ -151,4 +151,4 @@ def test_released_notebook_with_solution_passes_its_checks_and_its_export_grades
         assert len(exported) == 1, f"{assignment}: grader.export() made {exported}"
         record = pipeline.grade(assignment, exported, tmp_path / f"out-{assignment}",
                                 log=lambda *_: None)[0]
-        assert record["score"] == record["max_score"], (assignment, record["questions"])
+        assert record.score == record.max_score, (assignment, record.questions)

@@ -6,7 +6,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.assignments import NAMES, ROOT
+from autograder.assignments import NAMES
+from autograder.config import ROOT
 from autograder.release import student_notebook
 
 

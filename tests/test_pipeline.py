@@ -1,87 +1,21 @@
-"""The grading pipeline end to end: statuses, outputs, resume."""
+"""The grading pipeline end to end: statuses, outputs, resume. One batch is graded once per
+module; each assertion about it is its own test."""
 import csv
 import json
 import os
 import zipfile
 
-from autograder import pipeline
-from autograder.assignments import NAMES, ROOT
+import pytest
 
-from conftest import FAST, solution_cells, stub_cells, write_notebook
+from autograder import pipeline
+from autograder.assignments import NAMES
+from autograder.config import ROOT
+from autograder.records import Status
+
+from conftest import FAST, failures, grade_folder, said, solution_cells, stub_cells, write_notebook
 
 ASSIGNMENT = "tensor_shapes"
-
-
-def test_solution_full_marks_stub_zero_and_bad_notebooks_get_clear_rows(grade_many, tmp_path):
-    solution = solution_cells(ASSIGNMENT)
-    records = grade_many(ASSIGNMENT, {
-        "solution": solution,
-        "stub": stub_cells(ASSIGNMENT),
-        "syntax": [c if "def flatten_images" not in c else "def flatten_images(batch)\n  return 1"
-                   for c in solution],
-        "corrupt": b'{"cells": [{"cell_type": "code", "sour',
-        "empty": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
-        "loop": solution[:2] + ["while True:\n    pass"] + solution[2:],
-        "hang_call": solution + ["def to_nchw(batch_hwc):\n    while True:\n        pass"],
-        "markdown_only": _notebook([{"cell_type": "markdown", "source": "# my answers", "metadata": {}}]),
-        "r_kernel": _notebook(_code(solution), language="R"),
-        "latin1": "# café\n".encode("latin-1") + _notebook(_code(solution)),
-        "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
-        "huge_output": _notebook(_code(solution, output="x" * 50 * 2**20)),
-    })
-    folder = tmp_path / "zips"
-    folder.mkdir()
-    (folder / "damaged.zip").write_bytes(b"PK\x03\x04 not really a zip")
-    with zipfile.ZipFile(folder / "two.zip", "w") as archive:
-        archive.writestr("a.ipynb", _notebook(_code(solution)))
-        archive.writestr("b.ipynb", _notebook(_code(solution)))
-    with zipfile.ZipFile(folder / "exported.zip", "w") as archive:
-        archive.writestr("tensor_shapes.ipynb", _notebook(_code(solution)))
-        archive.writestr(".OTTER_LOG", b"\x00\x01")
-    os.mkfifo(folder / "fifo.ipynb")  # reading it would block forever
-    (folder / "folder.ipynb").mkdir()
-    zips = {r["student"]: r for r in pipeline.grade(ASSIGNMENT, [folder], tmp_path / "zout", 2,
-                                                    FAST, log=lambda *_: None)}
-    assert zips["exported"]["score"] == 7
-    assert zips["fifo"]["status"] == zips["folder"]["status"] == "unreadable"
-    assert zips["damaged"]["status"] == zips["two"]["status"] == "invalid-notebook"
-    assert "damaged" in zips["damaged"]["detail"] and "holds 2 notebooks" in zips["two"]["detail"]
-    assert records["solution"]["score"] == records["solution"]["max_score"] == 7
-    assert records["solution"]["status"] == "graded"
-
-    assert records["stub"]["score"] == 0 and records["stub"]["status"] == "graded"
-    for entry in records["stub"]["questions"].values():
-        assert any("not implemented yet" in message for message in entry["failed"])
-
-    syntax = records["syntax"]
-    assert syntax["status"] == "syntax-error"
-    assert syntax["questions"]["make_tensor"]["score"] == 2  # other questions still graded
-    assert syntax["questions"]["flatten_images"]["score"] == 0
-    assert any("syntax error" in note for note in syntax["notes"])
-
-    assert records["corrupt"]["status"] == "invalid-notebook"
-    assert "not valid notebook JSON" in records["corrupt"]["detail"]
-    assert records["empty"]["status"] == "empty-notebook"
-    assert records["corrupt"]["score"] == records["empty"]["score"] == 0
-
-    loop = records["loop"]
-    assert loop["status"] == "timeout" and loop["score"] == 7
-    assert any("time limit" in note or "ran too long" in note for note in loop["notes"])
-
-    for name, status, words in (("markdown_only", "empty-notebook", "no code"),
-                                ("r_kernel", "wrong-kernel", "r kernel"),
-                                ("latin1", "invalid-notebook", "utf-8"),
-                                ("format3", "invalid-notebook", "format 3")):
-        assert records[name]["status"] == status and records[name]["score"] == 0, name
-        assert words in records[name]["detail"].lower(), records[name]["detail"]
-    assert records["huge_output"]["score"] == 7 and records["huge_output"]["status"] == "graded"
-
-    hang = records["hang_call"]
-    assert hang["status"] == "timeout"
-    assert hang["questions"]["to_nchw"]["score"] == 0
-    assert any("did not finish" in m for m in hang["questions"]["to_nchw"]["failed"])
-    assert hang["questions"]["make_tensor"]["score"] == 2
-    assert hang["questions"]["flatten_images"]["score"] == 2
+SOLUTION = solution_cells(ASSIGNMENT)
 
 
 def _code(sources, output=None):
@@ -97,38 +31,144 @@ def _notebook(cells, language="python"):
                        "metadata": {"kernelspec": {"language": language, "name": language}}}).encode()
 
 
-def test_outputs_gradebook_results_and_feedback(grade_many, tmp_path):
-    grade_many(ASSIGNMENT, {"ann": solution_cells(ASSIGNMENT), "=cmd": stub_cells(ASSIGNMENT)})
-    out = tmp_path / "out"
-    rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert [r["student"] for r in rows] == ["'=cmd", "ann"]  # formula-safe, sorted
-    assert list(rows[0])[:5] == ["student", "assignment", "score", "max_score", "status"]
-    assert {"make_tensor", "to_nchw", "flatten_images"} <= set(rows[0])
+BATCH = {
+    "solution": SOLUTION,
+    "stub": stub_cells(ASSIGNMENT),
+    "syntax": [c if "def flatten_images" not in c else "def flatten_images(batch)\n  return 1"
+               for c in SOLUTION],
+    "corrupt": b'{"cells": [{"cell_type": "code", "sour',
+    "empty": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
+    "loop": SOLUTION[:2] + ["while True:\n    pass"] + SOLUTION[2:],
+    "hang_call": SOLUTION + ["def to_nchw(batch_hwc):\n    while True:\n        pass"],
+    "markdown_only": _notebook([{"cell_type": "markdown", "source": "# my answers", "metadata": {}}]),
+    "r_kernel": _notebook(_code(SOLUTION), language="R"),
+    "latin1": "# café\n".encode("latin-1") + _notebook(_code(SOLUTION)),
+    "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
+    "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
+    "=cmd": stub_cells(ASSIGNMENT),
+}
 
-    results = json.loads((out / "results" / "ann.json").read_text())
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline")
+    return grade_folder(ASSIGNMENT, BATCH, root), root / "out"
+
+
+@pytest.fixture(scope="module")
+def zips(tmp_path_factory):
+    """Export zips, damaged files and things that are not files, graded once."""
+    folder = tmp_path_factory.mktemp("zips")
+    (folder / "damaged.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    with zipfile.ZipFile(folder / "two.zip", "w") as archive:
+        archive.writestr("a.ipynb", _notebook(_code(SOLUTION)))
+        archive.writestr("b.ipynb", _notebook(_code(SOLUTION)))
+    with zipfile.ZipFile(folder / "exported.zip", "w") as archive:
+        archive.writestr("tensor_shapes.ipynb", _notebook(_code(SOLUTION)))
+        archive.writestr(".OTTER_LOG", b"\x00\x01")
+    os.mkfifo(folder / "fifo.ipynb")  # reading it would block forever
+    (folder / "folder.ipynb").mkdir()
+    os.symlink(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb", folder / "link.ipynb")
+    records = pipeline.grade(ASSIGNMENT, [folder], folder / "out", 2, FAST, log=lambda *_: None)
+    return {r.student: r for r in records}
+
+
+@pytest.mark.parametrize("student, score, status, words", [
+    ("solution", 7, Status.GRADED, None),
+    ("stub", 0, Status.GRADED, "not implemented yet"),
+    ("corrupt", 0, Status.INVALID_NOTEBOOK, "not valid notebook JSON"),
+    ("empty", 0, Status.EMPTY_NOTEBOOK, "no code"),
+    ("markdown_only", 0, Status.EMPTY_NOTEBOOK, "no code"),
+    ("r_kernel", 0, Status.WRONG_KERNEL, "R kernel"),
+    ("latin1", 0, Status.INVALID_NOTEBOOK, "UTF-8"),
+    ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
+    ("huge_output", 7, Status.GRADED, None),
+    ("loop", 7, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
+])
+def test_score_status_and_reason(graded, student, score, status, words):
+    record = graded[0][student]
+    assert (record.score, record.status) == (score, status), said(record)
+    if words:
+        assert words in said(record)
+
+
+def test_every_stub_question_says_not_implemented(graded):
+    stub = graded[0]["stub"]
+    for question in stub.questions:
+        assert all("not implemented yet" in text for text in failures(stub, question))
+
+
+def test_a_syntax_error_costs_only_its_cell(graded):
+    syntax = graded[0]["syntax"]
+    assert syntax.status == Status.SYNTAX_ERROR
+    assert syntax.questions["make_tensor"].score == 2
+    assert syntax.questions["flatten_images"].score == 0
+    assert "has a syntax error" in said(syntax)
+
+
+def test_a_hanging_function_costs_only_its_question(graded):
+    hang = graded[0]["hang_call"]
+    assert hang.status == Status.TIMEOUT
+    assert hang.questions["to_nchw"].score == 0
+    assert any("did not finish" in text for text in failures(hang, "to_nchw"))
+    assert (hang.questions["make_tensor"].score, hang.questions["flatten_images"].score) == (2, 2)
+
+
+@pytest.mark.parametrize("student, score, status, words", [
+    ("exported", 7, Status.GRADED, None),
+    ("fifo", 0, Status.UNREADABLE, "not a regular file"),
+    ("folder", 0, Status.UNREADABLE, "No single notebook"),
+    ("link", 0, Status.UNREADABLE, "symbolic link"),
+    ("damaged", 0, Status.INVALID_NOTEBOOK, "damaged"),
+    ("two", 0, Status.INVALID_NOTEBOOK, "holds 2 notebooks"),
+])
+def test_zips_links_and_special_files(zips, student, score, status, words):
+    record = zips[student]
+    assert (record.score, record.status) == (score, status), said(record)
+    if words:
+        assert words in said(record)
+
+
+def test_gradebook_is_sorted_and_formula_safe(graded):
+    rows = list(csv.DictReader((graded[1] / "grades.csv").open()))
+    assert [r["student"] for r in rows] == sorted(r["student"] for r in rows)
+    assert rows[0]["student"] == "'=cmd"
+    assert list(rows[0])[:5] == ["student", "assignment", "score", "max_score", "status"]
+    assert list(rows[0])[5:8] == ["make_tensor", "to_nchw", "flatten_images"]
+    by_student = {row["student"]: row for row in rows}
+    assert by_student["solution"]["score"] == "7" and by_student["stub"]["score"] == "0"
+    assert len(rows) == len(BATCH)
+
+
+def test_results_follow_gradescope_schema(graded):
+    results = json.loads((graded[1] / "results" / "solution.json").read_text())
     assert results["score"] == 7
+    assert [test["name"] for test in results["tests"]] == ["make_tensor", "to_nchw",
+                                                           "flatten_images"]
     for test in results["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
-        assert test["status"] == "passed"
+        assert test["status"] == "passed" and test["score"] == test["max_score"]
 
-    feedback = (out / "feedback" / "=cmd.md").read_text()
-    assert "make_tensor" in feedback and "not implemented yet" in feedback
-    assert "def test_" not in feedback and "permute" not in feedback.split("Notes")[0]
+
+def test_feedback_names_questions_and_hides_checks(graded):
+    feedback = (graded[1] / "feedback" / "=cmd.md").read_text()
+    assert "## ❌ `make_tensor`: 0 / 2" in feedback and "not implemented yet" in feedback
+    assert "def test_" not in feedback and "expect(" not in feedback
 
 
 def test_rerun_skips_graded_submissions_and_regrades_changed_ones(tmp_path):
     folder = tmp_path / "subs"
     folder.mkdir()
-    write_notebook(folder / "a.ipynb", solution_cells(ASSIGNMENT))
+    write_notebook(folder / "a.ipynb", SOLUTION)
     write_notebook(folder / "b.ipynb", stub_cells(ASSIGNMENT))
     logs = []
     pipeline.grade(ASSIGNMENT, [folder], tmp_path / "out", 2, FAST, log=logs.append)
     assert sum("] " in line for line in logs) == 2
     logs.clear()
-    write_notebook(folder / "b.ipynb", solution_cells(ASSIGNMENT))
+    write_notebook(folder / "b.ipynb", SOLUTION)
     records = pipeline.grade(ASSIGNMENT, [folder], tmp_path / "out", 2, FAST, log=logs.append)
     assert [line.split(":")[0] for line in logs if "] " in line] == ["[1/1] b"]
-    assert [r["score"] for r in records] == [7, 7]
+    assert [r.score for r in records] == [7, 7]
 
 
 def test_every_assignment_is_registered():
@@ -142,18 +182,18 @@ def test_a_damaged_grade_database_is_reported_and_left_alone(tmp_path, capsys):
     out.mkdir()
     (out / "grades.sqlite").write_bytes(b"not a database, but maybe someone's grades" * 100)
     before = (out / "grades.sqlite").read_bytes()
-    assert main(["grade", ASSIGNMENT, str(ROOT / "demo" / ASSIGNMENT), "--out", str(out)]) == 2
+    assert main(["grade", ASSIGNMENT, str(ROOT / "solutions"), "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "not a usable grade database" in err and "Traceback" not in err
     assert (out / "grades.sqlite").read_bytes() == before
 
 
 def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_path):
-    solution, stub = solution_cells(ASSIGNMENT), stub_cells(ASSIGNMENT)
+    stub = stub_cells(ASSIGNMENT)
     root = tmp_path / "submitted"
     nbgrader = root / "alice" / ASSIGNMENT
     nbgrader.mkdir(parents=True)
-    write_notebook(nbgrader / f"{ASSIGNMENT}.ipynb", solution)
+    write_notebook(nbgrader / f"{ASSIGNMENT}.ipynb", SOLUTION)
     (nbgrader / ".ipynb_checkpoints").mkdir()
     write_notebook(nbgrader / ".ipynb_checkpoints" / f"{ASSIGNMENT}-checkpoint.ipynb", stub)
     moodle = root / "Bob Smith_123_assignsubmission_file_"
@@ -163,15 +203,15 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
     (root / "carol" / "answers.pdf").write_bytes(b"%PDF")
     (root / "dan").mkdir()
     write_notebook(root / "dan" / "draft.ipynb", stub)
-    write_notebook(root / "dan" / f"{ASSIGNMENT}.ipynb", solution)
+    write_notebook(root / "dan" / f"{ASSIGNMENT}.ipynb", SOLUTION)
     (root / "erin").mkdir()
-    write_notebook(root / "erin" / "one.ipynb", solution)
+    write_notebook(root / "erin" / "one.ipynb", SOLUTION)
     write_notebook(root / "erin" / "two.ipynb", stub)
-    records = {r["student"]: r for r in pipeline.grade(ASSIGNMENT, [root], tmp_path / "out", 2,
-                                                       FAST, log=lambda *_: None)}
+    records = {r.student: r for r in pipeline.grade(ASSIGNMENT, [root], tmp_path / "out", 2,
+                                                    FAST, log=lambda *_: None)}
     assert set(records) == {"alice", "Bob Smith_123_assignsubmission_file_", "carol", "dan", "erin"}
-    assert records["alice"]["score"] == 7 and records["dan"]["score"] == 7
-    assert records["Bob Smith_123_assignsubmission_file_"]["score"] == 0
+    assert records["alice"].score == 7 and records["dan"].score == 7
+    assert records["Bob Smith_123_assignsubmission_file_"].score == 0
     for student in ("carol", "erin"):
-        assert records[student]["status"] == "unreadable"
-        assert "No single notebook" in records[student]["detail"]
+        assert records[student].status == Status.UNREADABLE
+        assert "No single notebook" in said(records[student])

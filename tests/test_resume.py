@@ -5,7 +5,7 @@ import sqlite3
 import subprocess
 import sys
 
-from autograder.assignments import ROOT
+from autograder.config import ROOT
 
 from conftest import solution_cells, stub_cells, write_notebook
 

@@ -3,8 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import CheckFailed, expect, expect_tensor, question, tensor
-from autograder.student import StudentError
+from autograder.checking import CheckFailed, StudentError, expect, expect_tensor, question, tensor
 
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
         "petra.rosa.sara.tom.vera.zoe.")
@@ -69,31 +68,33 @@ def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
     W, losses = _trained(student, device, trained).value
     W = expect_tensor(W, "train_bigram's W")
     V = len(set(TEXT))
-    expect(W.shape == (V, V), f"W should be V×V = {V}×{V} for this text (V = number of "
-           f"distinct characters), but it is {W.shape}.")
+    expect(W.shape == (V, V), "W should be V×V = {V}×{V} for this text (V = number of "
+           "distinct characters), but it is {shape}.", V=V, shape=W.shape)
     expect(W.data is not None and bool(torch.isfinite(W.data).all()), "W contains NaN or "
            "infinity: the learning rate or the loss is wrong.")
     floor, target = count_floor(TEXT), reference_final_loss(TEXT)
     final = losses[-1] if isinstance(losses, list) and losses else None
     if type(final) is float:
-        expect(final >= floor - 1e-3, f"The final loss {final:.3f} is below {floor:.3f}, the "
+        expect(final >= floor - 1e-3, "The final loss {final:.3f} is below {floor:.3f}, the "
                "count-based optimum no bigram model can beat on its own text: the targets "
-               "have leaked into the inputs (xs must be text[:-1], ys text[1:]).")
+               "have leaked into the inputs (xs must be text[:-1], ys text[1:]).",
+               final=final, floor=floor)
     achieved = nll(W.data, TEXT)
     expect(achieved <= max(target, floor) + 0.05,
-           f"After training, W's loss on the text is {achieved:.3f}, but gradient descent "
-           f"should reach about {target:.3f}. Check the vocabulary order (sorted(set(text))), "
-           "the targets, the update direction and resetting the gradient.")
+           "After training, W's loss on the text is {achieved:.3f}, but gradient descent "
+           "should reach about {target:.3f}. Check the vocabulary order (sorted(set(text))), "
+           "the targets, the update direction and resetting the gradient.",
+           achieved=achieved, target=target)
 
 
 @question("train_bigram", points=1)
-def test_train_bigram_losses_are_honest_floats(student, device, trained):
+def test_train_bigram_losses_are_honest_floats(student, device, trained, rng):
     W, losses = _trained(student, device, trained).value
     expect(isinstance(losses, list) and len(losses) == STEPS,
-           f"losses should be a list with one entry per step ({STEPS}).")
+           "losses should be a list with one entry per step ({steps}).", steps=STEPS)
     expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
            "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
-    start = nll(torch.randn(len(set(TEXT)), len(set(TEXT))), TEXT)
+    start = nll(torch.randn(len(set(TEXT)), len(set(TEXT)), generator=rng), TEXT)
     expect(losses[-1] < losses[0] and losses[0] > 1.5 and abs(losses[0] - start) < 3,
            "The recorded losses do not start at a random model's loss and go down.")
     if W.data is not None:
@@ -107,13 +108,15 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None, "W is not a leaf that "
            "requires grad after training: update it in place under torch.no_grad().")
     expect(W.device == device and W.dtype == "torch.float32",
-           f"W should be float32 on {device}, but it is {W.dtype} on {W.device}.")
+           "W should be float32 on {device}, but it is {dtype} on {actual}.", device=device,
+           dtype=W.dtype, actual=W.device)
     try:
         meta = student.run("train_bigram", [TEXT, 0, LR, 0], {"device": "meta"}).value
     except StudentError as error:
         if any(s in str(error) for s in ("expected device", "same device", "CUDA")):
             raise CheckFailed("train_bigram mixes devices: create every tensor on `device` "
-                              f"(without .cuda()). Details: {error}") from None
+                              "(without .cuda()). Details: {details}",
+                              details=error.message) from None
         return  # some valid code cannot run on the meta test device at all
     W = expect_tensor(meta[0], "train_bigram's W") if isinstance(meta, (tuple, list)) else None
     expect(W is not None and W.device == "meta" and W.is_leaf, "train_bigram's W is not a "
@@ -142,9 +145,10 @@ ITOS = dict(enumerate(ALPHABET))
 
 def _sample(student, W, start, n, seed, device="cpu"):
     value = student.call("sample", tensor(W, device=device), ITOS, start, n, seed)
-    expect(type(value) is str, f"sample should return a string, not {type(value).__name__}.")
-    expect(len(value) == n, f"sample(..., n={n}) should return {n} characters, not "
-           f"{len(value)} (do not include `start`).")
+    expect(type(value) is str, "sample should return a string, not {kind}.",
+           kind=getattr(value, "type", type(value).__name__))
+    expect(len(value) == n, "sample(..., n={n}) should return {n} characters, not "
+           "{count} (do not include `start`).", n=n, count=len(value))
     expect(set(value) <= set(ALPHABET), "sample returned characters that are not in itos.")
     return value
 
@@ -167,16 +171,16 @@ def test_sample_draws_at_random_with_the_right_probabilities(student, device):
     W[:, 0] = torch.log(torch.tensor(4.0 * (V - 1)))  # p(next = 'a') = 0.8 from any state
     text = _sample(student, W, "c", 600, 5, device)
     share = text.count("a") / len(text)
-    expect(0.74 < share < 0.86, f"A model giving 'a' probability 0.8 produced {share:.0%} "
+    expect(0.74 < share < 0.86, "A model giving 'a' probability 0.8 produced {share:.0%} "
            "'a's: draw with torch.multinomial from the softmax of the logits (not argmax, "
-           "not the raw logits).")
+           "not the raw logits).", share=share)
     expect(len(set(text)) == V, "sample never produced some characters the model allows: "
            "draw at random from the probabilities rather than taking the most likely one.")
 
 
 @question("sample", points=1)
-def test_sample_is_reproducible_for_a_seed(student):
-    W = torch.randn(len(ALPHABET), len(ALPHABET))
+def test_sample_is_reproducible_for_a_seed(student, rng):
+    W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     first, again = _sample(student, W, "a", 40, 7), _sample(student, W, "a", 40, 7)
     other = _sample(student, W, "a", 40, 8)
     expect(first == again, "sample gives different text for the same seed: use a "

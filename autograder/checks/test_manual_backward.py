@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from autograder.checking import expect, expect_close, expect_tensor, question, relative_error, tensor
+from autograder.checking import (expect, expect_close, expect_tensor, msg, question,
+                                 relative_error, tensor)
 
 
 def autograd_grad(W, x, target):
@@ -11,30 +12,35 @@ def autograd_grad(W, x, target):
     return W.grad
 
 
-CASES = {
-    "worked example": (torch.tensor(2.0), torch.tensor(3.0), torch.tensor(12.0)),
-    "vector": (torch.randn(5), torch.randn(5), torch.randn(5)),
-    "matrix": (torch.randn(3, 4), torch.randn(3, 4), torch.randn(3, 4) * 5),
-}
+def case(name, rng):
+    """(W, x, target) for a named case; random ones are drawn from the check's generator."""
+    if name == "worked example":
+        return torch.tensor(2.0), torch.tensor(3.0), torch.tensor(12.0)
+    shape, scale = {"vector": ((5,), 1), "matrix": ((3, 4), 5)}[name]
+    return (torch.randn(shape, generator=rng), torch.randn(shape, generator=rng),
+            torch.randn(shape, generator=rng) * scale)
+
+
+CASES = ["worked example", "vector", "matrix"]
 
 
 @question("manual_grad", points=2)
-@pytest.mark.parametrize("case", list(CASES))
-def test_manual_grad_matches_autograd(student, device, case):
-    W, x, target = CASES[case]
+@pytest.mark.parametrize("name", CASES)
+def test_manual_grad_matches_autograd(student, device, rng, name):
+    W, x, target = case(name, rng)
     reply = student.run("manual_grad", [tensor(t, device=device) for t in (W, x, target)])
     result = expect_tensor(reply.value, "manual_grad's result")
     expected = autograd_grad(W, x, target)
-    expect(result.shape == tuple(W.shape), f"manual_grad should return a tensor shaped like W "
-           f"{tuple(W.shape)}, not {result.shape}.")
+    expect(result.shape == tuple(W.shape), "manual_grad should return a tensor shaped like W "
+           "{expected}, not {actual}.", expected=tuple(W.shape), actual=result.shape)
     expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
            "manual_grad gives the wrong gradient: for L = (W·x − target)² it is "
            "2·(W·x − target)·x (check the factor 2, the sign and the factor x).")
 
 
 @question("manual_grad", points=1)
-def test_manual_grad_does_not_use_autograd(student):
-    W, x, target = CASES["vector"]
+def test_manual_grad_does_not_use_autograd(student, rng):
+    W, x, target = case("vector", rng)
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     expect(reply.usage.get("backward", 0) == 0, "manual_grad called autograd (backward() or "
            "torch.autograd.grad). Here the point is to use the formula you derived by hand.")
@@ -44,12 +50,12 @@ def test_manual_grad_does_not_use_autograd(student):
 
 
 @question("manual_grad", points=1)
-def test_manual_grad_leaves_inputs_and_types_alone(student):
-    W, x, target = (t.double() for t in CASES["matrix"])
+def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
+    W, x, target = (t.double() for t in case("matrix", rng))
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
-        expect_close(after, before, f"{name} after manual_grad (do not change the inputs, e.g. "
-                     "with -= or in-place methods)", tolerance=1e-12)
+        expect_close(after, before, msg("{name} after manual_grad (do not change the inputs, "
+                     "e.g. with -= or in-place methods)", name=name), tolerance=1e-12)
     result = expect_tensor(reply.value, "manual_grad's result")
     expect(result.dtype == "torch.float64", "manual_grad changed the dtype: float64 inputs "
            "should give a float64 gradient.")
@@ -64,14 +70,19 @@ def linear_reference(w, b, x, y):
     return w.grad, b.grad
 
 
-LINES = [(torch.tensor(0.5), torch.tensor(-1.0), torch.randn(10), torch.randn(10)),
-         (torch.tensor(2.0), torch.tensor(3.0), torch.linspace(-1, 1, 7), torch.randn(7) * 3)]
+def line(index, rng):
+    """(w, b, x, y) for one of two fits; the points are drawn from the check's generator."""
+    if index == 0:
+        return (torch.tensor(0.5), torch.tensor(-1.0), torch.randn(10, generator=rng),
+                torch.randn(10, generator=rng))
+    return (torch.tensor(2.0), torch.tensor(3.0), torch.linspace(-1, 1, 7),
+            torch.randn(7, generator=rng) * 3)
 
 
 @question("linear_grads", points=2)
-@pytest.mark.parametrize("index", range(len(LINES)))
-def test_linear_grads_match_autograd(student, device, index):
-    w, b, x, y = LINES[index]
+@pytest.mark.parametrize("index", [0, 1])
+def test_linear_grads_match_autograd(student, device, rng, index):
+    w, b, x, y = line(index, rng)
     reply = student.run("linear_grads", [tensor(t, device=device) for t in (w, b, x, y)])
     expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 2,
            "linear_grads should return a tuple (dL/dw, dL/db).")
@@ -84,8 +95,8 @@ def test_linear_grads_match_autograd(student, device, index):
 
 
 @question("linear_grads", points=1)
-def test_linear_grads_do_not_use_autograd(student):
-    w, b, x, y = LINES[0]
+def test_linear_grads_do_not_use_autograd(student, rng):
+    w, b, x, y = line(0, rng)
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
     expect(reply.usage.get("backward", 0) == 0, "linear_grads called autograd; derive the "
            "gradients by hand and compute them from the formulas.")

@@ -2,30 +2,30 @@
 import pytest
 import torch
 
-from autograder.checking import CheckFailed, TensorInfo, expect, expect_close, expect_tensor, question, tensor
-from autograder.student import StudentError
-
-W0, GRAD = torch.randn(3, 4), torch.randn(3, 4)
+from autograder.checking import (CheckFailed, StudentError, TensorInfo, expect, expect_close,
+                                 expect_tensor, msg, question, tensor)
 
 
-def _step(student, device, lr=0.1):
-    reply = student.run("sgd_step", [tensor(W0, requires_grad=True, grad=GRAD, device=device),
+def _step(student, device, rng, lr=0.1):
+    """Call sgd_step on a fresh leaf W with a gradient; returns (reply, W after, W0, grad)."""
+    W0, grad = torch.randn(3, 4, generator=rng), torch.randn(3, 4, generator=rng)
+    reply = student.run("sgd_step", [tensor(W0, requires_grad=True, grad=grad, device=device),
                                      lr])
-    return reply, reply.args[0]
+    return reply, reply.args[0], W0, grad
 
 
 @question("sgd_step", points=2)
 @pytest.mark.parametrize("lr", [0.1, 0.5])
-def test_sgd_step_updates_the_callers_tensor(student, device, lr):
-    reply, W = _step(student, device, lr)
-    expect_close(W, W0 - lr * GRAD, "W after sgd_step (it must become W − lr·W.grad, changed "
-                 "in place so the caller sees it: use W -= ... inside torch.no_grad())",
-                 tolerance=1e-5)
+def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
+    reply, W, W0, grad = _step(student, device, rng, lr)
+    expect_close(W, W0 - lr * grad, msg("W after sgd_step (it must become W − lr·W.grad, "
+                 "changed in place so the caller sees it: use W -= ... inside "
+                 "torch.no_grad())"), tolerance=1e-5)
 
 
 @question("sgd_step", points=1)
-def test_sgd_step_returns_the_same_leaf(student, device):
-    reply, W = _step(student, device)
+def test_sgd_step_returns_the_same_leaf(student, device, rng):
+    reply, W, _, _ = _step(student, device, rng)
     result = expect_tensor(reply.value, "sgd_step's result")
     expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
            "a new tensor (W = W - ... creates a new one).")
@@ -35,8 +35,8 @@ def test_sgd_step_returns_the_same_leaf(student, device):
 
 
 @question("sgd_step", points=1)
-def test_sgd_step_resets_the_gradient(student, device):
-    reply, W = _step(student, device)
+def test_sgd_step_resets_the_gradient(student, device, rng):
+    reply, W, _, _ = _step(student, device, rng)
     expect(W.grad is None or (W.grad.data is not None and bool((W.grad.data == 0).all())),
            "sgd_step left the old gradient in W.grad; reset it with W.grad.zero_() or "
            "W.grad = None, or the next backward() adds to it.")
@@ -68,9 +68,10 @@ def test_fit_linear_finds_the_line(student, device):
     w, b, losses = _fit(student, device)
     w_value, b_value = _number(w), _number(b)
     expect(abs(w_value - 2) < 0.1 and abs(b_value - 3) < 0.1,
-           f"fit_linear on y = 2x + 3 + noise ended at w={w_value:.3g}, b={b_value:.3g}; it "
+           "fit_linear on y = 2x + 3 + noise ended at w={w:.3g}, b={b:.3g}; it "
            "should reach about w=2, b=3. Check the loss (mean squared error), the update "
-           "direction (subtract lr·grad) and that gradients are reset every step.")
+           "direction (subtract lr·grad) and that gradients are reset every step.",
+           w=w_value, b=b_value)
 
 
 @question("fit_linear", points=1)
@@ -92,9 +93,10 @@ def test_fit_linear_returns_leaf_parameters(student, device):
     for name, value in (("w", w), ("b", b)):
         info = expect_tensor(value, f"fit_linear's {name}")
         expect(info.is_leaf and info.requires_grad and info.grad_fn is None,
-               f"{name} is not a leaf tensor that requires grad after training: update it in "
-               "place under torch.no_grad() instead of assigning a new tensor.")
-        expect(info.device == device, f"{name} is on {info.device}, not on the device given.")
+               "{name} is not a leaf tensor that requires grad after training: update it in "
+               "place under torch.no_grad() instead of assigning a new tensor.", name=name)
+        expect(info.device == device, "{name} is on {actual}, not on the device given.",
+               name=name, actual=info.device)
 
 
 @question("fit_linear", points=1)
@@ -106,10 +108,11 @@ def test_fit_linear_creates_tensors_on_the_given_device(student):
         if not any(word in str(error) for word in ("device", "meta", "CUDA")):
             raise
         raise CheckFailed("fit_linear does not work when the default device differs from "
-                             "`device`: create every tensor with device=device (on a GPU this "
-                             f"code would fail). Details: {error}") from None
+                          "`device`: create every tensor with device=device (on a GPU this "
+                          "code would fail). Details: {details}", details=error.message) from None
     for name, value in (("w", w), ("b", b)):
         info = expect_tensor(value, f"fit_linear's {name}")
         expect(info.device == "meta" and info.is_leaf,
-               f"{name} is not a leaf on the given device: create it with device=device "
-               "(or call .to(device) before requires_grad_()), not .to(device) afterwards.")
+               "{name} is not a leaf on the given device: create it with device=device "
+               "(or call .to(device) before requires_grad_()), not .to(device) afterwards.",
+               name=name)

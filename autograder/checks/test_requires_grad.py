@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.checking import expect, expect_close, expect_tensor, question, ref, tensor
+from autograder.checking import expect, expect_close, expect_tensor, msg, question, ref, tensor
 
 
 def poly_grad(x):
@@ -12,8 +12,9 @@ def poly_grad(x):
 
 
 def expect_number(value, what):
-    expect(type(value) in (int, float), f"{what} should be a Python float (use .item() on a "
-           f"one-element tensor), but it is {getattr(value, 'type', type(value).__name__)}.")
+    expect(type(value) in (int, float), "{what} should be a Python float (use .item() on a "
+           "one-element tensor), but it is {kind}.", what=what,
+           kind=getattr(value, "type", type(value).__name__))
     return float(value)
 
 
@@ -23,8 +24,9 @@ def test_grad_of_poly_values(student, x):
     value = expect_number(student.call("grad_of_poly", x), f"grad_of_poly({x})")
     expected = poly_grad(x)
     expect(abs(value - expected) <= 1e-5 * max(1.0, abs(expected)),
-           f"grad_of_poly({x}) returned {value:.6g}; the derivative of 2x⁴+x³+3x²+5x+1 there "
-           f"is {expected:.6g}. Check the polynomial and that you return x's .grad.")
+           "grad_of_poly({x}) returned {value:.6g}; the derivative of 2x⁴+x³+3x²+5x+1 there "
+           "is {expected:.6g}. Check the polynomial and that you return x's .grad.",
+           x=x, value=value, expected=expected)
 
 
 @question("grad_of_poly", points=1)
@@ -38,8 +40,9 @@ def test_grad_of_poly_uses_autograd(student):
 def test_grad_of_poly_gives_the_same_answer_every_call(student):
     answers = [student.call("grad_of_poly", 2.0) for _ in range(3)]
     expect(all(type(a) in (int, float) and abs(a - 93.0) < 1e-4 for a in answers),
-           f"Calling grad_of_poly(2.0) three times gave {answers}: gradients are accumulating "
-           "between calls. Create a fresh tensor inside the function each time.")
+           "Calling grad_of_poly(2.0) three times gave {answers}: gradients are accumulating "
+           "between calls. Create a fresh tensor inside the function each time.",
+           answers=answers)
 
 
 def multistep_reference(x):
@@ -52,14 +55,15 @@ EXAMPLE = torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
 
 
 @question("multistep_grad", points=2)
-@pytest.mark.parametrize("x", [EXAMPLE, torch.linspace(-2, 2, 5), torch.randn(2, 3, 4)],
-                         ids=["example", "vector", "3d"])
-def test_multistep_grad_values(student, device, x):
+@pytest.mark.parametrize("case", ["example", "vector", "3d"])
+def test_multistep_grad_values(student, device, rng, case):
+    x = {"example": EXAMPLE, "vector": torch.linspace(-2, 2, 5),
+         "3d": torch.randn(2, 3, 4, generator=rng)}[case]
     reply = student.run("multistep_grad", [tensor(x, device=device)])
     result = expect_tensor(reply.value, "multistep_grad's result")
     expect(result.device == device, "multistep_grad's result is on another device than x.")
-    expect_close(result, multistep_reference(x), "multistep_grad's result (for y=3x+2, "
-                 "z=2y², out=z.mean() the gradient is 12·y/n, n the number of elements)")
+    expect_close(result, multistep_reference(x), msg("multistep_grad's result (for y=3x+2, "
+                 "z=2y², out=z.mean() the gradient is 12·y/n, n the number of elements)"))
 
 
 @question("multistep_grad", points=1)
@@ -67,22 +71,23 @@ def test_multistep_grad_leaves_the_callers_tensor_alone(student, device):
     plain = student.run("multistep_grad", [tensor(EXAMPLE, device=device)])
     expect(not plain.args[0].requires_grad, "multistep_grad turned on requires_grad on the "
            "caller's tensor; work on x.detach().clone() instead.")
-    expect_close(plain.args[0], EXAMPLE, "The caller's x after multistep_grad")
+    expect_close(plain.args[0], EXAMPLE, msg("The caller's x after multistep_grad"))
     leaf = student.run("multistep_grad", [tensor(EXAMPLE, requires_grad=True, device=device)])
     expect(leaf.args[0].grad is None, "multistep_grad left a .grad on the caller's tensor; "
            "compute the gradient on a copy (x.detach().clone().requires_grad_(True)).")
 
 
 @question("multistep_grad", points=1)
-def test_multistep_grad_does_not_accumulate(student, device):
-    x = torch.randn(3, 2)
+def test_multistep_grad_does_not_accumulate(student, device, rng):
+    x = torch.randn(3, 2, generator=rng)
     first = student.run("multistep_grad", [tensor(x, requires_grad=True, name="x",
                                                   device=device)])
     second = student.run("multistep_grad", [ref("x")])
     for reply in (first, second):
         expect_close(expect_tensor(reply.value, "multistep_grad's result"),
-                     multistep_reference(x), "multistep_grad called twice on the same tensor "
-                     "(the second answer must equal the first: do not let gradients add up)")
+                     multistep_reference(x), msg("multistep_grad called twice on the same "
+                     "tensor (the second answer must equal the first: do not let gradients "
+                     "add up)"))
 
 
 @question("multistep_grad", points=1)

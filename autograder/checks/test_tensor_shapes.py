@@ -2,33 +2,34 @@
 import pytest
 import torch
 
-from autograder.checking import expect, expect_close, expect_tensor, question, tensor
+from autograder.checking import expect, expect_close, expect_tensor, msg, question, tensor
 
 
 def _same_tensor(info, expected, what):
     expect_close(info, expected, what, tolerance=1e-6)
 
 
-def _expect_connected(reply, grad, what):
+def _expect_connected(reply, grad, function):
     """The result must stay in the autograd graph of the input."""
     expect(reply.backward_error is None and reply.args[0].grad is not None,
-           f"{what} cuts the result off from autograd: gradients cannot flow back to the "
-           "input. Do not use .detach(), .data, torch.tensor(...) or NumPy here.")
+           "{function} cuts the result off from autograd: gradients cannot flow back to the "
+           "input. Do not use .detach(), .data, torch.tensor(...) or NumPy here.",
+           function=function)
     _same_tensor(reply.args[0].grad, grad,
-                 f"The gradient flowing back through {what}")
+                 msg("The gradient flowing back through {function}", function=function))
 
 
 @question("make_tensor", points=1)
 @pytest.mark.parametrize("shape", [(2, 3), (4,), (1, 2, 3, 4), ()])
 def test_make_tensor_gives_float32_zeros_of_that_shape(student, device, shape):
-    result = expect_tensor(student.call("make_tensor", shape, device=device),
-                           f"make_tensor({shape})")
-    expect(result.shape == shape, f"make_tensor({shape}) should have shape {shape}, "
-           f"but it has shape {result.shape}.")
-    expect(result.dtype == "torch.float32", f"make_tensor should return float32 values, "
-           f"not {result.dtype}.")
-    expect(result.device == device, f"make_tensor(..., device={device!r}) returned a tensor "
-           f"on {result.device}.")
+    call = f"make_tensor({shape})"
+    result = expect_tensor(student.call("make_tensor", shape, device=device), call)
+    expect(result.shape == shape, "{call} should have shape {expected}, but it has shape "
+           "{actual}.", call=call, expected=shape, actual=result.shape)
+    expect(result.dtype == "torch.float32", "make_tensor should return float32 values, "
+           "not {dtype}.", dtype=result.dtype)
+    expect(result.device == device, "make_tensor(..., device={device}) returned a tensor "
+           "on {actual}.", device=device, actual=result.device)
     expect(bool((result.data == 0).all()), "make_tensor should be filled with zeros.")
 
 
@@ -45,16 +46,17 @@ SHAPES = [(2, 4, 5, 3), (3, 4, 4, 4)]
 
 @question("to_nchw", points=1)
 @pytest.mark.parametrize("shape", SHAPES)
-def test_to_nchw_moves_every_value_to_its_place(student, device, shape):
-    batch = torch.randn(shape)
+def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
+    batch = torch.randn(shape, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, device=device)])
     result = expect_tensor(reply.value, "to_nchw's result")
     expected = batch.permute(0, 3, 1, 2)
-    expect(result.shape == tuple(expected.shape), f"to_nchw of a {shape} batch should have "
-           f"shape {tuple(expected.shape)}, but has {result.shape}.")
-    _same_tensor(result, expected, "to_nchw's result (each value must move with its pixel and "
-                 "channel: use permute, not reshape or view)")
-    _same_tensor(reply.args[0], batch, "The input batch after to_nchw (do not change it)")
+    expect(result.shape == tuple(expected.shape), "to_nchw of a {shape} batch should have "
+           "shape {expected}, but has {actual}.", shape=shape, expected=tuple(expected.shape),
+           actual=result.shape)
+    _same_tensor(result, expected, msg("to_nchw's result (each value must move with its "
+                                       "pixel and channel: use permute, not reshape or view)"))
+    _same_tensor(reply.args[0], batch, msg("The input batch after to_nchw (do not change it)"))
 
 
 @question("to_nchw", points=1)
@@ -62,16 +64,16 @@ def test_to_nchw_moves_every_value_to_its_place(student, device, shape):
 def test_to_nchw_keeps_dtype_and_device(student, dtype):
     reply = student.run("to_nchw", [tensor(torch.zeros(2, 4, 5, 3, dtype=dtype), device="meta")])
     result = expect_tensor(reply.value, "to_nchw's result")
-    expect(result.dtype == str(dtype), f"to_nchw changed the dtype from {dtype} to "
-           f"{result.dtype}; keep the input's dtype.")
+    expect(result.dtype == str(dtype), "to_nchw changed the dtype from {expected} to "
+           "{actual}; keep the input's dtype.", expected=str(dtype), actual=result.dtype)
     expect(result.device == "meta", "to_nchw moved the tensor to another device; keep the "
            "input's device.")
     expect(result.shape == (2, 3, 4, 5), "to_nchw should give shape (N, C, H, W).")
 
 
 @question("to_nchw", points=1)
-def test_to_nchw_keeps_autograd_working(student, device):
-    batch, weights = torch.randn(2, 4, 5, 3), torch.randn(2, 3, 4, 5)
+def test_to_nchw_keeps_autograd_working(student, device, rng):
+    batch, weights = torch.randn(2, 4, 5, 3, generator=rng), torch.randn(2, 3, 4, 5, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, requires_grad=True, device=device)],
                         backward=tensor(weights, device=device))
     _expect_connected(reply, weights.permute(0, 2, 3, 1), "to_nchw")
@@ -79,23 +81,25 @@ def test_to_nchw_keeps_autograd_working(student, device):
 
 @question("flatten_images", points=1)
 @pytest.mark.parametrize("shape", [(8, 3, 4, 5), (1, 2, 3, 3)])
-def test_flatten_images_gives_one_row_per_image(student, device, shape):
-    batch = torch.randn(shape)
+def test_flatten_images_gives_one_row_per_image(student, device, rng, shape):
+    batch = torch.randn(shape, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, device=device)])
     result = expect_tensor(reply.value, "flatten_images' result")
     expected = batch.reshape(shape[0], -1)
-    expect(result.shape == tuple(expected.shape), f"flatten_images of a {shape} batch should "
-           f"have shape {tuple(expected.shape)} (N rows), but has {result.shape}.")
-    _same_tensor(result, expected, "flatten_images' result (row n must be image n's values in "
-                 "their original C, H, W order)")
+    expect(result.shape == tuple(expected.shape), "flatten_images of a {shape} batch should "
+           "have shape {expected} (N rows), but has {actual}.", shape=shape,
+           expected=tuple(expected.shape), actual=result.shape)
+    _same_tensor(result, expected, msg("flatten_images' result (row n must be image n's values "
+                                       "in their original C, H, W order)"))
 
 
 @question("flatten_images", points=1)
-def test_flatten_images_keeps_dtype_device_and_autograd(student, device):
-    batch, weights = torch.randn(2, 3, 4, 5, dtype=torch.float64), torch.randn(2, 60)
+def test_flatten_images_keeps_dtype_device_and_autograd(student, device, rng):
+    batch = torch.randn(2, 3, 4, 5, dtype=torch.float64, generator=rng)
+    weights = torch.randn(2, 60, dtype=torch.float64, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, requires_grad=True, device=device)],
-                        backward=tensor(weights.double(), device=device))
+                        backward=tensor(weights, device=device))
     result = expect_tensor(reply.value, "flatten_images' result")
     expect(result.dtype == "torch.float64", "flatten_images changed the dtype; keep it.")
     expect(result.device == device, "flatten_images moved the tensor to another device.")
-    _expect_connected(reply, weights.double().reshape(2, 3, 4, 5), "flatten_images")
+    _expect_connected(reply, weights.reshape(2, 3, 4, 5), "flatten_images")

@@ -1,8 +1,8 @@
-"""Confinement applied to a sandboxed submission before any student code runs.
+"""Kernel primitives behind the confinement (see confine.py for the order they apply in).
 
-Each primitive is tried in turn and returns the names of those that took effect,
-so the grader can say what protects a run on this machine. Files are confined by
-``landlock.py`` and process trees by ``cgroup.py``.
+Each is tried and returns the names of what took effect, so the grader can say what
+protects a run on this machine. Files are confined by ``landlock.py`` and process trees
+by ``cgroup.py``.
 """
 import ctypes
 import errno
@@ -34,6 +34,7 @@ def die_with_parent():
 
 def new_namespaces():
     """Enter new mount, pid and network namespaces; the next fork becomes pid 1 there.
+    Returns (the CLONE_NEW* flags that took effect, their name), or (0, None).
 
     When that pid 1 ends, the kernel kills everything left in the namespace,
     daemons included; no network namespace means no network, loopback too.
@@ -43,25 +44,24 @@ def new_namespaces():
                         (base, "pid+net namespaces"),
                         (CLONE_NEWUSER | base, "user+pid+net namespaces")):
         if hasattr(_libc, "unshare") and _libc.unshare(flags) == 0:
-            return [name]
-    return []
+            return flags, name
+    return 0, None
 
 
 def private_mounts(workdir, disk_bytes, uid):
     """In a mount namespace of its own: a size-capped tmpfs on ``workdir`` and a /proc
-    that shows only the sandbox's own processes.
+    that shows only the sandbox's own processes. Returns ([disk label], [proc label]),
+    each empty where it failed.
 
     Both vanish with the namespace; the tmpfs stops disk bombs at ``disk_bytes`` in all.
     """
-    active = []
     if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return active
+        return [], []
     options = f"size={disk_bytes},mode=0700,uid={uid},gid={uid}".encode()
-    if _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0:
-        active.append(f"private disk ({disk_bytes // 2**20} MB)")
-    if _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0:
-        active.append("private /proc")
-    return active
+    disk = _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
+    proc = _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
+    return ([f"private disk ({disk_bytes // 2**20} MB)"] if disk else [],
+            ["private /proc"] if proc else [])
 
 
 def wipe_initial_environment():

@@ -8,7 +8,7 @@ writes torchgrade's per-question scores and feedback into otter's results, from 
 otter writes Gradescope's ``results.json`` as usual.
 
 Enabled by ``python -m autograder dist`` through the assignment config:
-``plugins: [{autograder.otter_plugin.TorchgradePlugin: {assignment: <id>}}]``.
+``plugins: [{autograder.integrations.otter_plugin.TorchgradePlugin: {assignment: <id>}}]``.
 """
 import tempfile
 from pathlib import Path
@@ -17,8 +17,10 @@ from otter.plugins import AbstractOtterPlugin
 from otter.test_files import GradingResults, OKTestFile
 from otter.test_files.abstract_test import TestCase, TestCaseResult
 
-from . import pipeline
-from .assignments import questions
+from .. import pipeline
+from ..assignments import questions
+from ..records import QuestionResult, msg
+from ..reports.render import render
 
 
 class TorchgradePlugin(AbstractOtterPlugin):
@@ -42,26 +44,26 @@ class TorchgradePlugin(AbstractOtterPlugin):
         return submission
 
     def after_grading(self, results):
-        record = self.record or _failed(self.plugin_config["assignment"])
+        if self.record is not None:
+            detail, notes, per_question = (self.record.detail, self.record.notes,
+                                           self.record.questions)
+        else:
+            detail, notes = msg("The autograder could not grade this submission; please tell "
+                                "your instructor."), []
+            per_question = {qid: QuestionResult(0, points, failed=[detail])
+                            for qid, points in questions(self.plugin_config["assignment"]).items()}
         tests = {}
-        for qid, entry in record["questions"].items():
-            case = TestCase(qid, "", False, entry["max_score"], None, None)
-            message = "\n".join(entry["failed"]) or "All checks passed."
+        for qid, entry in per_question.items():
+            case = TestCase(qid, "", False, entry.max_score, None, None)
+            message = "\n".join(map(render, entry.failed)) or "All checks passed."
             test = OKTestFile(qid, f"tests/{qid}.py", [case], all_or_nothing=False)
-            test.test_case_results = [TestCaseResult(case, message, not entry["failed"])]
-            test.update_score(entry["score"])
+            test.test_case_results = [TestCaseResult(case, message, not entry.failed)]
+            test.update_score(entry.score)
             tests[qid] = test
         results.results = tests
         results._catastrophic_error = None  # whatever otter's kernel did no longer matters
-        results.set_output("\n".join(filter(None, [record["detail"], *record["notes"]])))
+        results.set_output("\n".join(render(m) for m in [detail, *notes] if m))
         results.__class__ = TorchgradeResults
-
-
-def _failed(assignment):
-    why = "The autograder could not grade this submission; please tell your instructor."
-    return {"detail": why, "notes": [],
-            "questions": {qid: {"score": 0, "max_score": points, "failed": [why]}
-                          for qid, points in questions(assignment).items()}}
 
 
 class TorchgradeResults(GradingResults):

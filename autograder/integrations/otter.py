@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from .assignments import PACKAGE, ROOT, questions
-
+from ..assignments import questions
+from ..config import PACKAGE, ROOT
 
 
 def requirements():
@@ -81,7 +81,8 @@ def master_notebook(assignment):
     points = questions(assignment)
     config = {
         "requirements": "requirements.txt",
-        "plugins": [{"autograder.otter_plugin.TorchgradePlugin": {"assignment": assignment}}],
+        "plugins": [{"autograder.integrations.otter_plugin.TorchgradePlugin":
+                     {"assignment": assignment}}],
         "init_cell": True, "check_all_cell": False, "run_tests": False, "tests": {"files": True},
         "export_cell": {"pdf": False, "instructions": "Upload the zip file this cell makes."},
         # per-question results visible to students as soon as they submit

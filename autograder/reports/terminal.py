@@ -4,6 +4,9 @@ import sys
 
 from tqdm import tqdm
 
+from ..records import Status
+from ..sandbox.confine import missing
+
 
 class Progress:
     """Submissions done out of total, rate, ETA and failures so far.
@@ -20,10 +23,10 @@ class Progress:
 
     def update(self, record):
         self.done += 1
-        failed = record["status"] != "graded"
+        failed = record.status != Status.GRADED
         self.failures += failed
-        line = (f"[{self.done}/{self.total}] {record['student']}: {record['score']:g}/"
-                f"{record['max_score']:g} {record['status']} ({record['seconds']:.1f} s)")
+        line = (f"[{self.done}/{self.total}] {record.student}: {record.score:g}/"
+                f"{record.max_score:g} {record.status} ({record.seconds:.1f} s)")
         if self.bar is None:
             self.log(line)
             return
@@ -48,14 +51,14 @@ def class_summary(records, questions, graded_now=0, seconds=0.0, jobs=1):
         return "\n".join(lines + ["no submissions found"])
     counts = {}
     for record in records:
-        counts[record["status"]] = counts.get(record["status"], 0) + 1
+        counts[record.status.value] = counts.get(record.status.value, 0) + 1
     lines.append("status: " + ", ".join(f"{n} {status}" for status, n in
                                          sorted(counts.items(), key=lambda item: -item[1])))
     width = max(len("question"), *map(len, questions))
     lines.append(f"{'question':<{width}}  {'points':>6}  {'mean':>6}  {'median':>6}  full marks")
-    rows = [(qid, points, [r["questions"][qid]["score"] for r in records])
+    rows = [(qid, points, [r.questions[qid].score for r in records])
             for qid, points in questions.items()]
-    rows.append(("total", sum(questions.values()), [r["score"] for r in records]))
+    rows.append(("total", sum(questions.values()), [r.score for r in records]))
     for name, points, scores in rows:
         full = sum(score >= points for score in scores) / len(scores)
         lines.append(f"{name:<{width}}  {points:>6g}  {statistics.mean(scores):>6.2f}  "
@@ -65,8 +68,17 @@ def class_summary(records, questions, graded_now=0, seconds=0.0, jobs=1):
 
 def student_table(records):
     """One line per student: score and status."""
-    width = max([7] + [len(r["student"]) for r in records])
+    width = max([7] + [len(r.student) for r in records])
     lines = [f"{'student':<{width}}  {'score':>11}  status"]
     for r in records:
-        lines.append(f"{r['student']:<{width}}  {r['score']:>5g} / {r['max_score']:<3g}  {r['status']}")
+        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}")
     return "\n".join(lines)
+
+
+def isolation_summary(layers):
+    """One line naming the confinement a sandbox gets here, and a warning for what lacks."""
+    active = ", ".join(layer["label"] for layer in layers) or "none"
+    absent = missing(layers)
+    warning = (f"\nwarning: weaker isolation here: {'; '.join(absent)}. Grade untrusted work "
+               "on Linux as root for full protection.") if absent else ""
+    return f"isolation: separate process, {active}{warning}"

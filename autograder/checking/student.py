@@ -7,14 +7,20 @@ for the next call, skipping any notebook cell that hung or crashed before.
 import time
 from dataclasses import dataclass, field
 
-from . import channel
-from .sandbox import Spawner
+from ..config import Limits
+from ..records import Status, msg
+from ..sandbox import channel
+from ..sandbox.spawner import Spawner
 
 GRACE = 2.0  # seconds past the soft limit before the hard kill
 
 
 class StudentError(Exception):
-    """A student function could not give an answer; the message says why."""
+    """A student function could not give an answer; ``message`` says why (a Message)."""
+
+    def __init__(self, text, **params):
+        self.message = msg(text, **params)
+        super().__init__(self.message.text.format(**params))
 
 
 class StudentTimeout(StudentError):
@@ -55,20 +61,6 @@ class Reply:
     backward_error: object = None
 
 
-@dataclass
-class Limits:
-    """Per-call time limit, per-submission time budget, and caps on what a sandbox may use."""
-    timeout: float = 20.0
-    budget: float = 120.0
-    memory: int = 2 * 2**30     # beyond the pre-loaded interpreter, torch included
-    file_size: int = 64 * 2**20  # one file
-    disk: int = 256 * 2**20     # all files together
-    tasks: int = 64             # processes and threads
-
-    def as_dict(self):
-        return dict(vars(self))
-
-
 def tensor(data, requires_grad=False, grad=None, name=None, device="cpu"):
     """Argument spec: a fresh tensor built in the sandbox from ``data``."""
     return {"__tensor__": data.detach().cpu(), "requires_grad": requires_grad,
@@ -87,9 +79,10 @@ class Student:
     cells: list
     limits: Limits = field(default_factory=Limits)
     spawner: Spawner = None
+    seed: int = 0                                    # what the checks' inputs derive from
     skipped: dict = field(default_factory=dict)      # cell index -> why
     cell_errors: dict = field(default_factory=dict)  # cell index -> error info
-    problems: set = field(default_factory=set)       # "timeout", "crashed", "syntax-error"
+    problems: set = field(default_factory=set)       # Status.TIMEOUT, CRASHED, SYNTAX_ERROR
     isolation: list = field(default_factory=list)
     spent: float = 0.0
     hung: set = field(default_factory=set)           # functions that ran out of time
@@ -109,7 +102,7 @@ class Student:
         name for ``ref``; ``backward`` back-propagates sum(result * backward).
         """
         if function in self.hung:
-            raise StudentTimeout(_too_slow(function, self.limits.timeout))
+            raise _too_slow(function, self.limits.timeout)
         if self._fd is None:
             self.start()
         request = {"op": "call", "function": function, "args": list(args),
@@ -118,16 +111,18 @@ class Student:
         reply = self._exchange(request, self.limits.timeout + GRACE, function)
         status = reply.get("status")
         if status == "missing":
-            raise StudentError(f"`{function}` is not defined. Keep the cell that defines it, "
-                               "with its name unchanged, and make sure it runs without errors.")
+            raise StudentError("{function} is not defined. Keep the cell that defines it, "
+                               "with its name unchanged, and make sure it runs without errors.",
+                               function=function)
         if status == "not-callable":
-            raise StudentError(f"`{function}` should be a function, but it is something else.")
+            raise StudentError("{function} should be a function, but it is something else.",
+                               function=function)
         if status == "raised" and reply.get("type") == "timeout":
             self.hung.add(function)
-            self.problems.add("timeout")
-            raise StudentTimeout(_too_slow(function, self.limits.timeout))
+            self.problems.add(Status.TIMEOUT)
+            raise _too_slow(function, self.limits.timeout)
         if status == "raised":
-            raise StudentError(describe_error(function, reply))
+            raise describe_error(function, reply)
         return Reply(decode(reply.get("value")), [decode(a) for a in reply.get("args", [])],
                      reply.get("usage", {}), reply.get("backward_error"))
 
@@ -139,7 +134,7 @@ class Student:
     def start(self):
         """Run the notebook in a fresh sandbox, skipping cells that hung or crashed."""
         while True:
-            self._check_budget("starting your notebook")
+            self._check_budget(BUDGET_STARTING)
             self._pid, self._fd = self.spawner.spawn(self.cells, self.skipped,
                                                      self.limits.as_dict())
             pending = [index for index, _ in self.cells if index not in self.skipped]
@@ -155,9 +150,9 @@ class Student:
                 self._receive(self.limits.timeout + GRACE)
                 return
             except channel.ChannelTimeout:
-                self._skip(pending, "timeout")
+                self._skip(pending, Status.TIMEOUT)
             except channel.ChannelError:
-                self._skip(pending, "crashed")
+                self._skip(pending, Status.CRASHED)
 
     def _skip(self, pending, problem):
         """The first unfinished cell hung or crashed: leave it out next time."""
@@ -170,9 +165,9 @@ class Student:
     def _record_cell_error(self, index, error):
         self.cell_errors[index] = error
         if error.get("type") == "SyntaxError":
-            self.problems.add("syntax-error")
+            self.problems.add(Status.SYNTAX_ERROR)
         elif error.get("type") == "timeout":
-            self.problems.add("timeout")
+            self.problems.add(Status.TIMEOUT)
 
     def _exchange(self, request, seconds, function):
         try:
@@ -181,17 +176,17 @@ class Student:
         except channel.ChannelTimeout:
             self.close()
             self.hung.add(function)
-            self.problems.add("timeout")
-            raise StudentTimeout(_too_slow(function, self.limits.timeout)) from None
+            self.problems.add(Status.TIMEOUT)
+            raise _too_slow(function, self.limits.timeout) from None
         except (channel.ChannelError, OSError) as error:
             self.close()
-            self.problems.add("crashed")
-            raise StudentCrashed(f"`{function}` ended or crashed the Python process "
-                                 f"({error}). Do not call exit(), os._exit() or use "
-                                 "huge amounts of memory.") from None
+            self.problems.add(Status.CRASHED)
+            raise StudentCrashed("{function} ended or crashed the Python process ({why}). Do "
+                                 "not call exit(), os._exit() or use huge amounts of memory.",
+                                 function=function, why=str(error)) from None
 
     def _receive(self, seconds):
-        self._check_budget("running your code")
+        self._check_budget(BUDGET_RUNNING)
         start = time.monotonic()
         left = self.limits.budget - self.spent
         try:
@@ -201,9 +196,8 @@ class Student:
 
     def _check_budget(self, doing):
         if self.spent >= self.limits.budget:
-            self.problems.add("timeout")
-            raise StudentTimeout(f"Time ran out while {doing}: the whole submission may use "
-                                 f"{self.limits.budget:g} seconds.")
+            self.problems.add(Status.TIMEOUT)
+            raise StudentTimeout(doing, seconds=self.limits.budget)
 
 
 def decode(value):
@@ -224,15 +218,26 @@ def decode(value):
     return value
 
 
+BUDGET_STARTING = ("Time ran out while starting your notebook: the whole submission may use "
+                   "{seconds:g} seconds.")
+BUDGET_RUNNING = ("Time ran out while running your code: the whole submission may use "
+                  "{seconds:g} seconds.")
+
+
 def _too_slow(function, seconds):
-    return (f"`{function}` did not finish within {seconds:g} seconds. Look for a loop that "
-            "never ends.")
+    return StudentTimeout("{function} did not finish within {seconds:g} seconds. Look for a "
+                          "loop that never ends.", function=function, seconds=seconds)
 
 
 def describe_error(function, reply):
-    """One beginner-readable sentence for an exception raised by student code."""
+    """A StudentError with one beginner-readable sentence for an exception in student code."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
-    where = f" ({reply['where']})" if reply.get("where") else ""
     if kind == "NotImplementedError" and not message:
-        return f"`{function}` is not implemented yet: replace `raise NotImplementedError` with your code."
-    return f"`{function}` raised {kind}{where}: {message}"
+        return StudentError("{function} is not implemented yet: replace `raise "
+                            "NotImplementedError` with your code.", function=function)
+    if type(reply.get("cell")) is int and type(reply.get("line")) is int:
+        return StudentError("{function} raised {error} (code cell {cell}, line {line}): "
+                            "{message}", function=function, error=kind, cell=reply["cell"],
+                            line=reply["line"], message=message)
+    return StudentError("{function} raised {error}: {message}", function=function, error=kind,
+                        message=message)

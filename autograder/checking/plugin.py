@@ -7,19 +7,24 @@ run a check module directly:
 
     pytest autograder/checks/test_tensor_shapes.py --notebook solutions/tensor_shapes.ipynb
 """
+import functools
+import hashlib
 import os
 
 import pytest
 import torch
 
-from .checking import CheckFailed
-from .notebook import NotebookError, read_cells
-from .sandbox import Spawner
-from .student import Limits, Student, StudentError
+from ..config import Limits
+from ..notebook import NotebookError, read_cells
+from ..records import CheckOutcome, msg
+from ..sandbox.spawner import Spawner
+from .expect import CheckFailed
+from .student import Student, StudentError
 
 ENGINE = pytest.StashKey["Engine"]()
 
 
+@functools.cache
 def devices():
     """Devices every check runs on: the CPU, and CUDA when a GPU is present.
 
@@ -27,7 +32,7 @@ def devices():
     sandboxes forked from it can still use the GPU.
     """
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
 
 
 def pytest_addoption(parser):
@@ -35,6 +40,8 @@ def pytest_addoption(parser):
     group.addoption("--notebook", help="the submission notebook to check")
     group.addoption("--call-timeout", type=float, default=Limits.timeout,
                     help="seconds each call into student code may take")
+    group.addoption("--seed", type=int, default=0,
+                    help="the seed the checks' random inputs derive from (recorded per student)")
 
 
 def pytest_configure(config):
@@ -57,15 +64,23 @@ def student(request):
         pytest.exit(f"{path}: {error}", returncode=4)
     limits = Limits(timeout=request.config.getoption("call_timeout"))
     spawner = Spawner()
-    submission = Student(cells, limits, spawner)
+    submission = Student(cells, limits, spawner, seed=request.config.getoption("seed"))
     yield submission
     submission.close()
     spawner.close()
 
 
-@pytest.fixture(params=devices())
-def device(request):
-    return request.param
+@pytest.fixture
+def rng(request, student):
+    """A torch.Generator for this check's random inputs, seeded from the submission's seed
+    and the check's id: the same notebook always meets the same inputs."""
+    key = f"{student.seed}:{request.node.nodeid}".encode()
+    return torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
+
+
+def pytest_generate_tests(metafunc):
+    if "device" in metafunc.fixturenames:
+        metafunc.parametrize("device", devices())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -77,20 +92,21 @@ def pytest_runtest_makereport(item, call):
         report.user_properties.append(("points", marker.kwargs.get("points", 1)))
         report.user_properties.append(("check", item.originalname))
     if report.failed and call.excinfo is not None:
-        report.user_properties.append(("message", failure_message(call.excinfo.value)))
+        message = failure_message(call.excinfo.value)
+        report.user_properties.append(("message", message))
         if call.excinfo.errisinstance((CheckFailed, StudentError)):
-            report.longrepr = str(call.excinfo.value)
+            report.longrepr = message.text.format(**message.params)
     return report
 
 
 def failure_message(error):
-    """What the student reads for a failed check."""
+    """What the student reads for a failed check, as a Message."""
     if isinstance(error, (CheckFailed, StudentError)):
-        return str(error)
+        return error.message
     if isinstance(error, AssertionError) and str(error):
-        return str(error).splitlines()[0]
-    return ("The grader could not finish this check (internal error "
-            f"{type(error).__name__}); your instructor has been told.")
+        return msg("{text}", text=str(error).splitlines()[0])
+    return msg("The grader could not finish this check (internal error {error}); your "
+               "instructor has been told.", error=type(error).__name__)
 
 
 class Engine:
@@ -107,12 +123,9 @@ class Engine:
         props = dict(report.user_properties)
         if "question" not in props:
             return
-        entry = self.outcomes.setdefault(report.nodeid, {
-            "question": props["question"], "check": props["check"],
-            "points": props["points"], "passed": True, "message": ""})
-        if report.failed:
-            entry["passed"] = False
-            entry["message"] = entry["message"] or props.get("message", "This check failed.")
-        elif report.skipped:
-            entry["passed"] = False
-            entry["message"] = entry["message"] or "This check was skipped."
+        entry = self.outcomes.setdefault(report.nodeid, CheckOutcome(
+            props["question"], props["check"], props["points"], passed=True))
+        if report.failed or report.skipped:
+            entry.passed = False
+            entry.message = entry.message or props.get("message") or (
+                msg("This check failed.") if report.failed else msg("This check was skipped."))

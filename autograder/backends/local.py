@@ -1,0 +1,110 @@
+"""Grade submissions on this machine: one forked grader per submission, ``jobs`` at a time.
+
+Each grader (checking/grade.py) starts its own fork server for sandboxes, runs the hidden
+checks, and sends its Outcome back as JSON through a pipe; a grader that dies or hangs
+costs its own row only.
+"""
+import gc
+import json
+import os
+import select
+import signal
+import sys
+import tempfile
+import time
+
+import torch
+
+from ..checking.grade import grade_notebook
+from ..checking.student import Student
+from ..records import Outcome, Status, msg
+from ..sandbox import cgroup
+from ..sandbox.primitives import die_with_parent
+from ..sandbox.spawner import GROUP_PREFIX, Spawner, warm_up
+
+
+class LocalBackend:
+    def __init__(self, jobs=None):
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+
+    def isolation(self, limits):
+        """The layers a sandbox gets on this machine (starts one empty sandbox)."""
+        spawner = Spawner()
+        student = Student([], limits, spawner)
+        try:
+            student.start()
+        finally:
+            student.close()
+            spawner.close()
+        return student.isolation
+
+    def run(self, assignment, submissions, limits):
+        """Grade ``submissions``; yields (submission, Outcome) as each ends."""
+        if not submissions:
+            return
+        queue, running = list(submissions), {}
+        cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
+        warm_up()
+        gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
+        hard_limit = limits.budget * 1.5 + 60
+        with tempfile.TemporaryDirectory(prefix="torchgrade-") as workdir:
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    submission = queue.pop(0)
+                    fd, pid = _fork_grader(assignment, submission, limits, workdir)
+                    running[fd] = [submission, pid, time.monotonic(), b""]
+                ready, _, _ = select.select(list(running), [], [], 1.0)
+                for fd in ready:
+                    chunk = os.read(fd, 1 << 16)
+                    running[fd][3] += chunk
+                    if not chunk:
+                        submission, pid, start, data = running.pop(fd)
+                        yield submission, _finish(fd, pid, data, start)
+                for fd, (submission, pid, start, data) in list(running.items()):
+                    if time.monotonic() - start > hard_limit:
+                        running.pop(fd)
+                        yield submission, _finish(fd, pid, b"", start, timed_out=True)
+
+
+def _fork_grader(assignment, submission, limits, workdir):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        os.setpgid(0, 0)
+        die_with_parent()
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        sys.stdout = sys.stderr = open(os.devnull, "w")
+        torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the instructor's plugins stay out
+        try:
+            outcome = grade_notebook(assignment, submission.path, limits, workdir,
+                                     submission.seed)
+        except BaseException as error:
+            outcome = Outcome(Status.INTERNAL_ERROR, msg(
+                "The grader failed on this notebook (internal error {error}); your instructor "
+                "has been told.", error=type(error).__name__))
+        os.write(write_end, json.dumps(outcome.to_dict()).encode())
+        os._exit(0)
+    os.close(write_end)
+    return read_end, pid
+
+
+def _finish(fd, pid, data, start, timed_out=False):
+    os.close(fd)
+    if timed_out:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.waitpid(pid, 0)
+    try:
+        outcome = Outcome.from_dict(json.loads(data))
+    except (ValueError, KeyError, TypeError):
+        outcome = Outcome(Status.TIMEOUT, msg(
+            "Grading this notebook took far too long and was stopped.")) if timed_out else \
+            Outcome(Status.CRASHED, msg("The grader for this notebook ended unexpectedly."))
+    outcome.seconds = time.monotonic() - start
+    return outcome

@@ -1,0 +1,10 @@
+"""The checks API: what a hidden check imports, the grader's handle on a submission
+(student.py), the pytest plugin that runs the checks (plugin.py), and the grading of one
+submission (grade.py).
+"""
+from ..records import msg
+from .expect import CheckFailed, expect, expect_close, expect_tensor, question, relative_error
+from .student import Opaque, StudentError, TensorInfo, ref, tensor
+
+__all__ = ["CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
+           "expect_tensor", "msg", "question", "ref", "relative_error", "tensor"]

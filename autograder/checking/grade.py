@@ -1,0 +1,71 @@
+"""Grade one submission: execute it in a sandbox, run the hidden checks on it.
+
+Runs in its own forked process (see backends/local.py), so a crash here costs one row.
+"""
+import pytest
+
+from ..assignments import check_file
+from ..notebook import NotebookError, read_cells
+from ..records import PROBLEM_ORDER, Outcome, Status, msg
+from ..sandbox.spawner import Spawner
+from .plugin import Engine
+from .student import Student
+
+# pytest plugins a grading run has no use for; unraisableexception alone costs two full
+# garbage collections of a torch-sized heap per submission.
+QUIET = [arg for name in ("cacheprovider", "unraisableexception", "threadexception", "doctest",
+                          "junitxml", "pastebin", "stepwise", "legacypath", "logging")
+         for arg in ("-p", f"no:{name}")]
+DETAILS = {
+    Status.CRASHED: "The notebook's process crashed or exited; the affected parts were skipped.",
+    Status.TIMEOUT: "Some code ran past the time limit and was stopped.",
+    Status.SYNTAX_ERROR: "A cell has a syntax error; that cell was not run.",
+}
+
+
+def grade_notebook(assignment, path, limits, workdir, seed=0):
+    """The Outcome of running the assignment's hidden checks on the notebook at ``path``,
+    their random inputs derived from ``seed``."""
+    try:
+        cells = read_cells(path)
+    except NotebookError as error:
+        return Outcome(error.status, error.message)
+    spawner = Spawner(workdir)  # forked now, before any hidden check is imported
+    student = Student(cells, limits, spawner, seed=seed)
+    engine = Engine(student)
+    try:
+        pytest.main([str(check_file(assignment)), "-q", "-W", "ignore", "--tb=no", "--assert=plain",
+                     *QUIET], plugins=[engine])
+    finally:
+        student.close()
+        spawner.close()
+    status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
+    return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None,
+                   list(engine.outcomes.values()), _notes(student, cells), student.isolation)
+
+
+def _notes(student, cells):
+    """A Message for every cell that was skipped or failed."""
+    notes = []
+    for index, why in sorted(student.skipped.items()):
+        text = ("{cell} ran too long, so it was skipped." if why == Status.TIMEOUT else
+                "{cell} crashed or exited the process, so it was skipped.")
+        notes.append(msg(text, cell=_cell(cells, index)))
+    for index, error in sorted(student.cell_errors.items()):
+        cell = _cell(cells, index)
+        if error.get("type") == "timeout":
+            notes.append(msg("{cell} ran past the time limit and was stopped.", cell=cell))
+        elif error.get("type") == "SyntaxError":
+            notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run.",
+                             cell=cell, error=error.get("message", "")))
+        elif error.get("message"):
+            notes.append(msg("{cell} raised {error}: {message}", cell=cell,
+                             error=error.get("type"), message=error["message"]))
+        else:
+            notes.append(msg("{cell} raised {error}", cell=cell, error=error.get("type")))
+    return notes
+
+
+def _cell(cells, index):
+    first = next((line.strip() for line in cells[index][1].splitlines() if line.strip()), "")
+    return msg("code cell {number} ({start})", number=index + 1, start=first[:40].strip())

@@ -1,0 +1,78 @@
+"""Find the submissions under the paths an instructor names: one per student.
+
+Layouts read here (LMS download readers will extend this):
+
+- a notebook (or otter export zip) named on the command line: the student id is its stem;
+- a folder of notebooks: likewise, one per file;
+- a folder of folders, one per student, as nbgrader's ``submitted/<student>/<assignment>/``
+  and LMS bulk downloads lay them out: the student id is the folder's name.
+"""
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+from .records import Submission
+
+SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
+
+
+def discover(paths, assignment, grading_key, log=print):
+    """Submissions in student order, each with its regrade key."""
+    found = {}
+    for path in map(Path, paths):
+        if path.is_dir():
+            entries = sorted(path.iterdir())
+            candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
+            if not candidates:
+                candidates = [(p.name, notebook_in(p, assignment)) for p in entries
+                              if p.is_dir() and not p.name.startswith((".", "__"))]
+        elif path.exists() or path.is_symlink():
+            candidates = [(path.stem, path)]
+        else:
+            log(f"warning: {path} does not exist; skipped")
+            continue
+        for name, candidate in candidates:
+            student = "".join(c if c.isprintable() else "?" for c in name)
+            if student in found:
+                log(f"warning: {candidate} has the same student id as {found[student].path}; "
+                    "only the first is graded")
+                continue
+            found[student] = Submission(student, candidate,
+                                        f"{content_digest(candidate)}:{grading_key}",
+                                        seed_for(assignment, student))
+    return sorted(found.values(), key=lambda s: s.student)
+
+
+def seed_for(assignment, student):
+    """The seed of a student's check inputs: fixed per assignment and student."""
+    digest = hashlib.sha256(f"{assignment}\0{student}".encode("utf-8", "replace")).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def notebook_in(folder, assignment):
+    """The notebook a student's folder holds: the only one, or the one named after the
+    assignment. Otherwise the folder itself, which grading reports as not one notebook."""
+    found = [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
+             if p.suffix.lower() in SUBMITTED and p.is_file()
+             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+    named = [p for p in found if p.stem == assignment]
+    if len(named) == 1:
+        return named[0]
+    return found[0] if len(found) == 1 else folder
+
+
+def content_digest(path):
+    """A digest of a regular file's bytes; "unreadable" for links, folders and special
+    files, which are never opened (a FIFO or /proc file would block or never end)."""
+    content = hashlib.sha256()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return "unreadable"
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                content.update(chunk)
+    except OSError:
+        return "unreadable"
+    return content.hexdigest()[:16]

@@ -1,0 +1,172 @@
+"""The typed records every layer shares: statuses, student-visible messages, and what a
+graded submission leaves behind. Plain dataclasses that round-trip through JSON.
+"""
+import enum
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+class Status(str, enum.Enum):
+    """Why a submission ended as it did; ``graded`` when everything could run."""
+    GRADED = "graded"
+    SYNTAX_ERROR = "syntax-error"     # a cell did not compile; the rest still graded
+    TIMEOUT = "timeout"               # some code ran past its limit; the rest still graded
+    CRASHED = "crashed"               # the notebook's process died; the rest still graded
+    INVALID_NOTEBOOK = "invalid-notebook"
+    EMPTY_NOTEBOOK = "empty-notebook"
+    WRONG_KERNEL = "wrong-kernel"
+    UNREADABLE = "unreadable"
+    INTERNAL_ERROR = "internal-error"  # the grader itself failed; tell the maintainers
+
+    def __str__(self):
+        return self.value
+
+
+# When several problems occur, the status names the most serious.
+PROBLEM_ORDER = (Status.CRASHED, Status.TIMEOUT, Status.SYNTAX_ERROR)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence a student reads, kept as data: an English template (also its catalog id)
+    with ``{name}`` placeholders, and the values that fill them.
+
+    Values are numbers, strings or nested Messages; anything else is stored as its str().
+    Rendering (reports.render) translates, formats and escapes at report time.
+    """
+    text: str
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", {k: _param(v) for k, v in self.params.items()})
+
+    def to_dict(self):
+        return {"text": self.text, "params": {k: v.to_dict() if isinstance(v, Message) else v
+                                              for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["text"], {k: cls.from_dict(v) if isinstance(v, dict) else v
+                                  for k, v in data["params"].items()})
+
+
+def _param(value):
+    if value is None or isinstance(value, (Message, bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return Message.from_dict(value)
+    return str(value)
+
+
+def msg(text, **params):
+    """Shorthand: ``msg("{name} is wrong", name=x)``."""
+    return Message(text, params)
+
+
+@dataclass
+class Submission:
+    """One student's submitted file, and the key that decides whether to regrade it."""
+    student: str
+    path: Path
+    key: str = ""
+    seed: int = 0  # what the checks' random inputs derive from: per assignment and student
+
+
+@dataclass
+class CheckOutcome:
+    """One run of one hidden check (one parametrized case on one device)."""
+    question: str
+    check: str
+    points: float
+    passed: bool
+    message: Message = None
+
+    @classmethod
+    def from_dict(cls, data):
+        message = data.get("message")
+        return cls(**{**data, "message": Message.from_dict(message) if message else None})
+
+
+@dataclass
+class Outcome:
+    """What grading one notebook produced, before scoring."""
+    status: Status
+    detail: Message = None
+    checks: list = field(default_factory=list)   # [CheckOutcome]
+    notes: list = field(default_factory=list)    # [Message]: cells that failed or were skipped
+    isolation: list = field(default_factory=list)  # [Layer dicts] active in its sandbox
+    seconds: float = 0.0
+
+    def to_dict(self):
+        return _to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(Status(data["status"]), _message(data.get("detail")),
+                   [CheckOutcome.from_dict(c) for c in data["checks"]],
+                   [Message.from_dict(n) for n in data["notes"]], data.get("isolation", []),
+                   data.get("seconds", 0.0))
+
+
+@dataclass
+class QuestionResult:
+    score: float
+    max_score: float
+    passed: list = field(default_factory=list)  # names of checks passed in full
+    failed: list = field(default_factory=list)  # [Message], each distinct failure once
+
+    @property
+    def full(self):
+        return self.score >= self.max_score
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["score"], data["max_score"], data["passed"],
+                   [Message.from_dict(m) for m in data["failed"]])
+
+
+@dataclass
+class Record:
+    """A graded submission: what the store keeps and every report reads."""
+    student: str
+    assignment: str
+    path: str
+    status: Status
+    detail: Message
+    score: float
+    max_score: float
+    questions: dict  # {question id: QuestionResult}, in the checks' order
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    isolation: list = field(default_factory=list)
+    seed: int = 0  # replays the same inputs for an appeal
+
+    def to_dict(self):
+        return _to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["student"], data["assignment"], data["path"], Status(data["status"]),
+                   _message(data["detail"]), data["score"], data["max_score"],
+                   {q: QuestionResult.from_dict(e) for q, e in data["questions"].items()},
+                   [Message.from_dict(n) for n in data["notes"]], data["seconds"],
+                   data["isolation"], data["seed"])
+
+
+def _message(data):
+    return Message.from_dict(data) if data else None
+
+
+def _to_dict(obj):
+    """asdict, with Messages in their stored form and statuses as their values."""
+    def convert(value):
+        if isinstance(value, Message):
+            return value.to_dict()
+        if isinstance(value, Status):
+            return value.value
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [convert(v) for v in value]
+        return value
+    return convert(asdict(obj, dict_factory=dict))

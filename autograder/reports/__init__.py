@@ -1,0 +1,42 @@
+"""Everything written for people: the gradebook, per-student results and feedback
+(rendered from the store at report time), and what the terminal shows.
+
+Writing one student's files never stops another's: a failure is reported and the rest
+are still written; every file is replaced atomically.
+"""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .feedback import feedback, gradescope_results
+from .gradebook import gradebook
+
+
+def write_reports(out, records, questions, log=print):
+    """grades.csv, results/<student>.json and feedback/<student>.md for every record."""
+    out = Path(out)
+    for record in records:
+        for path, text in ((out / "results" / f"{record.student}.json",
+                            lambda: json.dumps(gradescope_results(record), indent=2)),
+                           (out / "feedback" / f"{record.student}.md", lambda: feedback(record))):
+            try:
+                atomic_write(path, text())
+            except (OSError, ValueError, UnicodeError) as error:
+                log(f"warning: could not write {path.name!a}: {error}")
+    atomic_write(out / "grades.csv", gradebook(records, questions))
+
+
+def atomic_write(path, text):
+    """Write ``text`` as UTF-8 to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="replace", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

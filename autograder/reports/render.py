@@ -1,0 +1,51 @@
+"""Render a student-visible Message as text, Markdown or HTML, at report time.
+
+A Message's template is ours; its string values (names, types, shapes, and anything that
+came from a submission) are quoted so they stay text in every format: in Markdown a code
+span no backtick inside can close, in HTML escaped ``<code>``, in plain text one line.
+Nested Messages are prose and render as such. Translation will hook in here.
+"""
+import html
+import re
+
+FORMATS = ("text", "markdown", "html")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
+
+
+def render(message, fmt="text"):
+    """The sentence ``message`` stands for, in ``fmt``; "" for None. Never raises."""
+    if message is None:
+        return ""
+    values = {key: _value(value, fmt) for key, value in message.params.items()}
+    try:
+        return message.text.format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):  # a bad template must not stop a report
+        return message.text
+
+
+def _value(value, fmt):
+    if hasattr(value, "params"):
+        return render(value, fmt)
+    if isinstance(value, str):
+        return quote(value, fmt)
+    return value
+
+
+def quote(text, fmt):
+    """``text`` (possibly from a submission) as an inert value in ``fmt``."""
+    text = _LINE_BREAKS.sub(" ", safe_text(text))
+    if not text:
+        return ""
+    if fmt == "markdown":
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * (longest + 1)
+        pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+        return f"{fence}{pad}{text}{pad}{fence}"
+    if fmt == "html":
+        return f"<code>{html.escape(text)}</code>"
+    return text
+
+
+def safe_text(text):
+    """``text`` with anything no encoder accepts (lone surrogates) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -1,0 +1,9 @@
+"""Where a submission is executed: a confined child process that runs the notebook.
+
+    spawner    -- the fork server every sandbox is born from, before any hidden check exists
+    confine    -- the confinement applied, in order, before student code runs (and LAYERS)
+    primitives, landlock, cgroup -- the kernel mechanisms confine uses
+    runner     -- inside the sandbox: run the cells, then answer calls
+    probe      -- inside the sandbox: build arguments, describe results and autograd state
+    channel    -- the narrow, plain-data channel between the grader and a sandbox
+"""

@@ -1,0 +1,130 @@
+"""Inside the sandbox, after confinement: run the notebook's code cells one by one, report
+each, then answer the grader's call requests until killed."""
+import builtins
+import signal
+import traceback
+
+from . import channel, probe
+
+
+class _CellTimeout(BaseException):
+    """Raised inside the sandbox when a cell or call runs past its time limit."""
+
+
+def serve(fd, cells, skip, timeout, active):
+    usage = probe.Usage()
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    channel.send(fd, {"event": "started", "isolation": active})
+    for index, source in cells:
+        if index not in skip:
+            channel.send(fd, {"event": "cell", "index": index,
+                              "error": _run_cell(index, source, namespace, timeout)})
+    channel.send(fd, {"event": "ready"})
+    names = {}
+    while True:
+        request = channel.receive(fd, trusted=True)
+        channel.send(fd, _call(request, namespace, names, usage, timeout))
+
+
+def _run_cell(index, source, namespace, timeout):
+    try:
+        code = compile(_strip_magics(source), f"<code cell {index + 1}>", "exec")
+    except SyntaxError as error:
+        return {"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"}
+    except Exception as error:
+        return {"type": type(error).__name__, "message": _safe_str(error)}
+    try:
+        with _time_limit(timeout):
+            exec(code, namespace)
+    except BaseException as error:  # the cell may raise anything, SystemExit included
+        return _error_info(error)
+    return None
+
+
+def _strip_magics(source):
+    """IPython magics and shell escapes are not Python; they are skipped."""
+    if source.lstrip().startswith("%%"):
+        return ""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            line = line[: len(line) - len(stripped)] + "pass"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _call(request, namespace, names, usage, timeout):
+    function = namespace.get(request["function"])
+    if function is None:
+        return {"status": "missing"}
+    if not callable(function):
+        return {"status": "not-callable", "type": probe.describe(function)}
+    built = []
+    before = usage.snapshot()
+    try:
+        args = probe.build(request["args"], names, built)
+        kwargs = probe.build(request["kwargs"], names, built)
+        with _time_limit(timeout), probe.call_context(request.get("default_device")):
+            result = function(*args, **kwargs)
+        if request.get("store"):
+            names[request["store"]] = result
+        after = usage.snapshot()
+        backward_error = None
+        if request.get("backward") is not None:
+            try:
+                with _time_limit(timeout):
+                    probe.backward(result, probe.build(request["backward"], names, []))
+            except BaseException as error:
+                backward_error = _safe_str(error) or probe.type_name(error)
+        return {"status": "returned",
+                "value": probe.describe(result, built),
+                "args": [probe.describe(tensor, built) for tensor in built],
+                "usage": {key: after[key] - before[key] for key in after},
+                "backward_error": backward_error}
+    except BaseException as error:  # student code may raise anything
+        return {"status": "raised", **_error_info(error)}
+
+
+class _time_limit:
+    """SIGALRM-based soft limit; the grader also enforces a hard wall clock."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _on_alarm(signum, frame):
+    raise _CellTimeout()
+
+
+def _error_info(error):
+    if isinstance(error, _CellTimeout):
+        return {"type": "timeout", "message": "ran past the time limit"}
+    if isinstance(error, MemoryError):
+        return {"type": "MemoryError", "message": "ran out of memory"}
+    info = {"type": probe.type_name(error), "message": _safe_str(error)}
+    try:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if frame.filename.startswith("<code cell ")]
+        if frames:
+            info["cell"] = int(frames[-1].filename[len("<code cell "):-1])
+            info["line"] = frames[-1].lineno
+    except Exception:
+        pass
+    return info
+
+
+def _safe_str(error):
+    try:
+        text = str.__str__(str(error))
+    except BaseException:
+        text = ""
+    return text[:500]
+

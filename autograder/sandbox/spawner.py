@@ -1,0 +1,134 @@
+r"""The fork server: every sandbox is forked from it, so torch is imported only once.
+
+Process layout (everything is forked, so torch is imported only once):
+
+    grader --control--> Spawner --fork--> namespace holder --fork--> sandbox
+       \_____________________ call socket _____________________________/
+
+The Spawner is forked before the grader imports pytest or any hidden check, so
+a sandbox's memory holds neither. The sandbox executes the notebook's code
+cells one by one, reporting each, then answers call requests until killed (runner.py).
+"""
+import os
+import shutil
+import signal
+import socket
+import tempfile
+
+import torch
+
+from . import cgroup, channel, confine, primitives, runner
+
+GROUP_PREFIX = "torchgrade-"
+
+
+class Spawner:
+    """A small fork server that starts sandboxes from a process free of grader state."""
+
+    def __init__(self, workdir=None):
+        self._workdir = workdir or tempfile.gettempdir()
+        parent_end, child_end = socket.socketpair()
+        self.pid = os.fork()
+        if self.pid == 0:
+            parent_end.close()
+            primitives.die_with_parent()
+            try:
+                self._serve(child_end)
+            finally:
+                os._exit(0)
+        child_end.close()
+        self._control = parent_end
+
+    def spawn(self, cells, skip, limits):
+        """Start a sandbox running the given cells; returns (pid, call socket fd)."""
+        channel.send(self._control.fileno(), {"op": "spawn", "cells": cells,
+                                              "skip": sorted(skip), "limits": limits})
+        message, fds, _, _ = socket.recv_fds(self._control, 64, 1)
+        return int(message), fds[0]
+
+    def release(self, pid):
+        """Kill a sandbox and everything it started, and clean up its files."""
+        channel.send(self._control.fileno(), {"op": "release", "pid": pid})
+        self._control.recv(1)
+
+    def close(self):
+        self._control.close()
+        os.waitpid(self.pid, 0)
+
+    def _serve(self, control):
+        sandboxes, readable = {}, confine.readable_paths()
+        while True:
+            try:
+                request = channel.receive(control.fileno(), trusted=True)
+            except channel.ChannelError:
+                break
+            if request["op"] == "spawn":
+                workdir = tempfile.mkdtemp(prefix="sandbox-", dir=self._workdir)
+                ours, theirs = socket.socketpair()
+                pid = os.fork()
+                if pid == 0:
+                    control.close()
+                    ours.close()
+                    _sandbox_main(theirs.detach(), workdir, request, readable)
+                theirs.close()
+                sandboxes[pid] = workdir
+                socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
+                ours.close()
+            else:
+                pid = request["pid"]
+                _kill_and_reap(pid)
+                shutil.rmtree(sandboxes.pop(pid), ignore_errors=True)
+                control.send(b"k")
+        for pid, workdir in sandboxes.items():
+            _kill_and_reap(pid)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def warm_up():
+    """Run a little of everything once, before any sandbox is forked.
+
+    torch imports much on first use (the meta device alone pulls in about 800
+    modules and takes a second); done here, every sandbox inherits it for free.
+    Never touches CUDA: a process that initialized it cannot fork safely.
+    """
+    for device in ("cpu", "meta"):
+        W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
+        x = torch.ones(4, device=device, dtype=torch.float64)
+        loss = ((W @ x - 1) ** 2).mean() + W.permute(1, 0).reshape(-1).sum()
+        torch.outer(W @ x, x).t().contiguous().view(-1)
+        labels = torch.zeros(2, dtype=torch.long, device=device)
+        torch.nn.functional.cross_entropy(torch.ones(2, 3, device=device), labels)
+        torch.softmax(W.detach(), dim=1).log().exp()
+    loss.detach()
+    W = torch.ones(3, 4, requires_grad=True)
+    torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
+    torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
+
+
+def _kill_and_reap(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    cgroup.remove(group_name(pid))  # whatever left the process group dies here
+
+
+def group_name(pid):
+    """The cgroup of the sandbox whose outermost process is ``pid``."""
+    return f"{GROUP_PREFIX}{pid}"
+
+
+def _sandbox_main(fd, workdir, request, readable):
+    """Body of a sandbox; never returns: confine, then run the notebook and serve calls."""
+    try:
+        limits = request["limits"]
+        active = confine.enter(fd, workdir, limits, group_name(os.getpid()), readable)
+        runner.serve(3, request["cells"], set(request["skip"]), limits["timeout"], active)
+    finally:
+        os._exit(0)
+
+
