@@ -1,0 +1,14 @@
+"""torchgrade: grade PyTorch notebook assignments in a sandbox.
+
+Layers, lowest first (tests/test_layout.py keeps imports pointing downwards):
+
+    config, records        limits and course settings; the typed records every layer shares
+    assignments, notebook, discovery, scoring, store
+    sandbox/               where a submission is executed
+    checking/              the checks API, its pytest plugin, grading one submission
+    checks/, reports/      the hidden checks; everything written for people
+    backends/              where graders run (this machine; a cluster next)
+    pipeline               the grading steps, top to bottom
+    integrations/, release otter and Gradescope (nbgrader, LMSs next); student stubs
+    __main__               the command line
+"""

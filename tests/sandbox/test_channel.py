@@ -1,0 +1,61 @@
+"""The channel lets only plain data through, however a submission shapes its reply."""
+import os
+import time
+
+import pytest
+import torch
+
+from autograder.sandbox import channel
+
+
+@pytest.mark.parametrize("value", [None, True, 3, 2.5, "text", [1, (2, "x")],
+                                   {"a": {1: [None]}}, torch.arange(6).reshape(2, 3)])
+def test_plain_values_pass_unchanged(value):
+    back = channel.plain(value)
+    assert torch.equal(back, value) if isinstance(value, torch.Tensor) else back == value
+
+
+@pytest.mark.parametrize("value", [object(), {("tuple", "key"): 1},
+                                   torch.zeros(2, requires_grad=True), torch.zeros(3).to_sparse(),
+                                   torch.zeros(channel.MAX_ITEMS + 1)], ids=["object", "tuple key", "requires grad", "sparse", "too many items"])
+def test_anything_else_is_refused(value):
+    with pytest.raises(channel.ChannelError):
+        channel.plain(value)
+
+
+def test_nesting_and_size_are_bounded():
+    deep = []
+    for _ in range(channel.MAX_DEPTH + 5):
+        deep = [deep]
+    with pytest.raises(channel.ChannelError):
+        channel.plain(deep)
+    with pytest.raises(channel.ChannelError):
+        channel.plain(list(range(channel.MAX_ITEMS + 1)))
+
+
+def test_text_loses_control_characters_and_direction_overrides():
+    assert channel.plain("ok\x1b[2J\r\u202eyes\n\ttab") == "ok\ufffd[2J\ufffd\ufffdyes\n\ttab"
+
+
+def test_frames_round_trip_and_garbage_is_an_error():
+    read, write = os.pipe()
+    channel.send(write, {"event": "ready", "values": [1.5, "x"]})
+    assert channel.receive(read, deadline=None) == {"event": "ready", "values": [1.5, "x"]}
+    os.write(write, (10).to_bytes(8, "big") + b"\xff" * 10)
+    with pytest.raises(channel.ChannelError):
+        channel.receive(read)
+    os.write(write, (channel.MAX_FRAME + 1).to_bytes(8, "big"))
+    with pytest.raises(channel.ChannelError, match="over the"):
+        channel.receive(read)
+    os.close(write)
+    with pytest.raises(channel.ChannelError, match="ended"):
+        channel.receive(read)
+    os.close(read)
+
+
+def test_a_silent_sender_times_out():
+    read, write = os.pipe()
+    with pytest.raises(channel.ChannelTimeout):
+        channel.receive(read, deadline=time.monotonic() + 0.05)
+    os.close(read)
+    os.close(write)

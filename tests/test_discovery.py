@@ -1,0 +1,63 @@
+"""Which files become which students' submissions, and what changes a regrade key."""
+import os
+
+from autograder import assignments
+from autograder.config import Limits
+from autograder.discovery import content_digest, discover, seed_for
+
+from conftest import write_notebook
+
+A = "tensor_shapes"
+
+
+def test_files_and_folders_become_students_in_order(tmp_path):
+    write_notebook(tmp_path / "zoe.ipynb", ["x = 1"])
+    write_notebook(tmp_path / "adam.ipynb", ["x = 2"])
+    (tmp_path / "notes.txt").write_text("ignored")
+    found = discover([tmp_path], A, "K", log=lambda *_: None)
+    assert [s.student for s in found] == ["adam", "zoe"]
+    assert all(s.key.endswith(":K") for s in found)
+    assert found[0].key != found[1].key  # different content
+
+
+def test_unprintable_names_are_made_visible_and_duplicates_reported(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    write_notebook(one / "a\x1bb.ipynb", ["x = 1"])
+    write_notebook(two / "a\x1bb.ipynb", ["x = 2"])
+    logs = []
+    found = discover([one, two], A, "K", log=logs.append)
+    assert [s.student for s in found] == ["a?b"]
+    assert any("same student id" in line for line in logs)
+
+
+def test_a_missing_path_is_a_warning(tmp_path):
+    logs = []
+    assert discover([tmp_path / "nope"], A, "K", log=logs.append) == []
+    assert "does not exist" in logs[0]
+
+
+def test_links_and_special_files_are_never_read(tmp_path):
+    target = write_notebook(tmp_path / "real.ipynb", ["x = 1"])
+    os.symlink(target, tmp_path / "link.ipynb")
+    os.mkfifo(tmp_path / "fifo.ipynb")
+    assert content_digest(tmp_path / "link.ipynb") == "unreadable"
+    assert content_digest(tmp_path / "fifo.ipynb") == "unreadable"  # and it did not block
+    assert content_digest(target) != "unreadable"
+
+
+def test_seeds_are_fixed_per_assignment_and_student():
+    assert seed_for(A, "ann") == seed_for(A, "ann")
+    assert len({seed_for(A, "ann"), seed_for(A, "bob"), seed_for("char_model", "ann")}) == 3
+
+
+def test_the_grading_key_follows_limits_and_checks_but_not_reports(monkeypatch, tmp_path):
+    base = assignments.grading_key(A, Limits())
+    assert assignments.grading_key(A, Limits(timeout=5)) != base
+    assert assignments.grading_key("char_model", Limits()) != base
+    monkeypatch.setattr(assignments.metadata, "version", lambda name: "0.0-other")
+    assert assignments.grading_key(A, Limits()) != base  # another torch
+    monkeypatch.undo()
+    assert "reports" not in assignments.ENGINE and "backends" not in assignments.ENGINE
+    assert assignments.grading_key(A, Limits()) == base
