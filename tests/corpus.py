@@ -27,7 +27,7 @@ WRONG = {
         ("float64", "make_tensor", "float32",
          "def make_tensor(shape, device='cpu'):\n"
          "    return torch.zeros(shape, dtype=torch.float64, device=device)"),
-        ("hard-coded cuda", "make_tensor", "CUDA",
+        ("hard-coded cuda", "make_tensor", "ignores its `device`",
          "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape).cuda()"),
         ("reshape scrambles pixels", "to_nchw", "use permute",
          "def to_nchw(b):\n    n, h, w, c = b.shape\n    return b.reshape(n, c, h, w)"),

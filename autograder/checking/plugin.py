@@ -7,9 +7,7 @@ run a check module directly:
 
     pytest autograder/checks/test_tensor_shapes.py --notebook solutions/tensor_shapes.ipynb
 """
-import functools
 import hashlib
-import os
 
 import pytest
 import torch
@@ -17,22 +15,16 @@ import torch
 from ..config import Limits
 from ..notebook import NotebookError, read_cells
 from ..records import CheckOutcome, msg
-from ..sandbox.spawner import Spawner
+from ..sandbox.spawner import Spawner, has_gpu
 from .expect import CheckFailed
 from .student import Student, StudentError
 
 ENGINE = pytest.StashKey["Engine"]()
 
 
-@functools.cache
 def devices():
-    """Devices every check runs on: the CPU, and CUDA when a GPU is present.
-
-    The NVML-based check answers without initializing CUDA in the grader, so
-    sandboxes forked from it can still use the GPU.
-    """
-    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-    return ("cpu", "cuda") if torch.cuda.is_available() else ("cpu",)
+    """Devices every check runs on: the CPU, and CUDA when a GPU is present."""
+    return ("cpu", "cuda") if has_gpu() else ("cpu",)
 
 
 def pytest_addoption(parser):

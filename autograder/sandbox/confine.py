@@ -3,6 +3,7 @@
 Every layer that took effect is reported as data, ``{"key": ..., "label": ...}``; LAYERS
 says what the absence of each means, so the grader can warn about what is missing.
 """
+import glob
 import os
 import sys
 import tempfile
@@ -61,7 +62,11 @@ def enter(fd, workdir, limits, group, readable):
     torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
     _close_inherited_files(fd)
     _clear_environment(workdir)
-    active += layer("landlock", landlock.restrict(readable, [workdir, *DEVICES]))
+    # CUDA opens its device files read-write and writes to its own /proc/<pid> (tested on
+    # an H100); elsewhere neither is writable.
+    gpus = glob.glob("/dev/nvidia*")
+    gpus += [f"/proc/{os.getpid()}"] if gpus else []
+    active += layer("landlock", landlock.restrict(readable, [workdir, *DEVICES, *gpus]))
     active += layer("rlimits", primitives.apply_limits(limits["memory"], limits["budget"],
                                                        limits["file_size"], limits["tasks"]))
     active += layer("separate uid", primitives.drop_privileges(uid))

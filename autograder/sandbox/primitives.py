@@ -83,14 +83,17 @@ def wipe_initial_environment():
 
 
 def apply_limits(memory_bytes, cpu_seconds, file_bytes, tasks, open_files=256):
-    """Set rlimits on address space growth, CPU time, file size, open files and tasks.
+    """Set rlimits on memory growth, CPU time, file size, open files and tasks.
+
+    Memory is capped with RLIMIT_DATA (private writable memory, which is what allocations
+    use) rather than RLIMIT_AS: CUDA reserves tens of GB of address space it never fills.
 
     The task limit counts all of a uid's processes and threads and is not enforced
     for root, so it protects only after ``drop_privileges`` or for a non-root grader.
     """
     active = []
     limits = [
-        (resource.RLIMIT_AS, _address_space() + memory_bytes, "memory"),
+        (resource.RLIMIT_DATA, _private_memory() + memory_bytes, "memory"),
         (resource.RLIMIT_CPU, int(cpu_seconds) + 1, "cpu time"),
         (resource.RLIMIT_FSIZE, file_bytes, "file size"),
         (resource.RLIMIT_NOFILE, open_files, "open files"),
@@ -109,11 +112,13 @@ def apply_limits(memory_bytes, cpu_seconds, file_bytes, tasks, open_files=256):
     return ["rlimits (" + ", ".join(active) + ")"] if active else []
 
 
-def _address_space():
+def _private_memory():
+    """Bytes of private writable memory this process has now (VmData, proc(5))."""
     try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[0]) * resource.getpagesize()
-    except OSError:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmData:"))
+        return int(line.split()[1]) * 1024
+    except (OSError, StopIteration, ValueError):
         return 0
 
 

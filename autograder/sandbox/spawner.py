@@ -9,6 +9,7 @@ The Spawner is forked before the grader imports pytest or any hidden check, so
 a sandbox's memory holds neither. The sandbox executes the notebook's code
 cells one by one, reporting each, then answers call requests until killed (runner.py).
 """
+import functools
 import os
 import shutil
 import signal
@@ -84,12 +85,22 @@ class Spawner:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+@functools.cache
+def has_gpu():
+    """Whether a CUDA GPU is present, asked through NVML: CUDA itself is not initialized,
+    so sandboxes forked afterwards can still use the GPU."""
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    return torch.cuda.is_available()
+
+
 def warm_up():
     """Run a little of everything once, before any sandbox is forked.
 
     torch imports much on first use (the meta device alone pulls in about 800
     modules and takes a second); done here, every sandbox inherits it for free.
-    Never touches CUDA: a process that initialized it cannot fork safely.
+    Never touches CUDA: a process that initialized it cannot fork safely. On a GPU
+    machine that includes autograd's first backward pass, which counts the GPUs
+    (initializing CUDA) and starts a thread per device, so it is left to the sandbox.
     """
     for device in ("cpu", "meta"):
         W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
@@ -100,8 +111,9 @@ def warm_up():
         torch.nn.functional.cross_entropy(torch.ones(2, 3, device=device), labels)
         torch.softmax(W.detach(), dim=1).log().exp()
     loss.detach()
-    W = torch.ones(3, 4, requires_grad=True)
-    torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
+    if not has_gpu():
+        W = torch.ones(3, 4, requires_grad=True)
+        torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
     torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
 
 
