@@ -44,6 +44,10 @@ WRONG = {
         ("rebuilt with torch.tensor", "flatten_images", "changed the dtype",
          "def flatten_images(batch):\n"
          "    return torch.tensor(batch.reshape(batch.shape[0], -1).tolist())"),
+        ("squeezes size-1 dimensions", "to_nchw", "should have shape",
+         "def to_nchw(b):\n    return b.permute(0, 3, 1, 2).squeeze()"),
+        ("squeezes a one-pixel row", "flatten_images", "N rows",
+         "def flatten_images(batch):\n    return batch.reshape(batch.shape[0], -1).squeeze()"),
     ],
     "requires_grad": [
         ("formula typed in", "grad_of_poly", "with autograd",
@@ -58,6 +62,12 @@ WRONG = {
         ("wrong polynomial", "grad_of_poly", "Check the polynomial",
          "def grad_of_poly(x):\n    t = torch.tensor(float(x), requires_grad=True)\n"
          "    (2*t**4 + t**3 + 3*t**2 + 1).backward()\n    return t.grad.item()"),
+        ("an int cannot require grad", "grad_of_poly", "Only Tensors of floating point",
+         "def grad_of_poly(x):\n    t = torch.tensor(x, requires_grad=True)\n"
+         "    (2*t**4 + t**3 + 3*t**2 + 5*t + 1).backward()\n    return t.grad.item()"),
+        ("divides by len(x)", "multistep_grad", "12·y/n",
+         "def multistep_grad(x):\n    x = x.detach().clone().requires_grad_(True)\n"
+         "    ((2 * (3 * x + 2) ** 2).sum() / len(x)).backward()\n    return x.grad"),
         ("sum instead of mean", "multistep_grad", "12·y/n",
          "def multistep_grad(x):\n    x = x.detach().clone().requires_grad_(True)\n"
          "    (2 * (3 * x + 2) ** 2).sum().backward()\n    return x.grad"),
@@ -92,6 +102,12 @@ WRONG = {
          "def linear_grads(w, b, x, y):\n    w = w.clone().requires_grad_(True)\n"
          "    b = b.clone().requires_grad_(True)\n    ((w * x + b - y) ** 2).mean().backward()\n"
          "    return w.grad, b.grad"),
+        ("reuses y's memory", "linear_grads", "do not change the inputs",
+         "def linear_grads(w, b, x, y):\n    y -= w * x + b\n"
+         "    return (-2 * y * x).mean(), (-2 * y).mean()"),
+        ("gradients attached to a graph", "linear_grads", "attached to an autograd graph",
+         "def linear_grads(w, b, x, y):\n    w = w.clone().requires_grad_(True)\n"
+         "    e = w * x + b - y\n    return (2 * e * x).mean(), (2 * e).mean()"),
     ],
     "no_grad_update": [
         ("new tensor instead of in place", "sgd_step", "return W itself",
@@ -103,6 +119,9 @@ WRONG = {
          "    W.grad = None\n    return W"),
         ("no no_grad", "sgd_step", "raised RuntimeError",
          "def sgd_step(W, lr):\n    W -= lr * W.grad\n    W.grad = None\n    return W"),
+        ("torch.optim does the step", "sgd_step", "uses torch.optim",
+         "def sgd_step(W, lr):\n    torch.optim.SGD([W], lr=lr).step()\n    W.grad = None\n"
+         "    return W"),
         ("losses as tensors", "fit_linear", "Python floats",
          _fit_linear(record="losses.append(loss)")),
         ("never resets grads", "fit_linear", "reset every step", _fit_linear(reset="")),
@@ -110,6 +129,14 @@ WRONG = {
          _fit_linear(param="torch.zeros((), requires_grad=True)")),
         (".to(device) after requires_grad", "fit_linear", "device=device",
          _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
+        ("torch.optim does the loop", "fit_linear", "uses nn.Linear or torch.optim",
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n    x, y = x.to(device), y.to(device)\n"
+         "    w = torch.zeros((), device=device, requires_grad=True)\n"
+         "    b = torch.zeros((), device=device, requires_grad=True)\n"
+         "    opt = torch.optim.SGD([w, b], lr=lr)\n    losses = []\n"
+         "    for _ in range(steps):\n        opt.zero_grad()\n"
+         "        loss = ((w * x + b - y) ** 2).mean()\n        loss.backward()\n"
+         "        opt.step()\n        losses.append(loss.item())\n    return w, b, losses"),
     ],
     "char_model": [
         ("losses as tensors", "train_bigram", "Python floats",
@@ -127,7 +154,7 @@ WRONG = {
          "        loss = F.cross_entropy(W[ys], ys)\n        W.grad = None\n"
          "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
          "        losses.append(loss.item())\n    return W, losses"),
-        ("nn.Embedding and torch.optim", "train_bigram", "nn.Module",
+        ("nn.Embedding and torch.optim", "train_bigram", "layer with weights",
          "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
          "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
          "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
@@ -181,6 +208,13 @@ WRONG = {
          "        p = W[cur].clamp_min(0) + 1e-6\n"
          "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
          "    return ''.join(out)"),
+        ("tracks gradients while sampling", "sample", "torch.no_grad()",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    cur, out = stoi[start], []\n    for _ in range(n):\n"
+         "        p = F.softmax(W[cur], dim=0)\n"
+         "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
+         "    return ''.join(out)"),
     ],
 }
 
@@ -196,7 +230,7 @@ VALID = {
     ],
     "requires_grad": [
         ("torch.autograd.grad",
-         "def grad_of_poly(x):\n    t = torch.tensor(x, requires_grad=True)\n"
+         "def grad_of_poly(x):\n    t = torch.tensor(float(x), requires_grad=True)\n"
          "    (g,) = torch.autograd.grad(2*t**4 + t**3 + 3*t**2 + 5*t + 1, t)\n    return float(g)\n"
          "def multistep_grad(x):\n    x = x.clone().detach().requires_grad_()\n"
          "    y = 3 * x + 2\n    out = (2 * y * y).mean()\n    return torch.autograd.grad(out, x)[0]"),
@@ -236,5 +270,21 @@ VALID = {
          "    with torch.no_grad():\n        for _ in range(n):\n"
          "            i = torch.multinomial(torch.softmax(W[i], -1), 1).item(); s += itos[i]\n"
          "    return s"),
+        ("nn.CrossEntropyLoss, a device generator, detach while sampling",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); V = len(chars); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]]).to(device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]]).to(device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn(V, V, generator=g).to(device)\n    W.requires_grad = True\n"
+         "    criterion = torch.nn.CrossEntropyLoss()\n    losses = []\n"
+         "    for _ in range(steps):\n        loss = criterion(W[xs], ys)\n        W.grad = None\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses\n"
+         "def sample(W, itos, start, n, seed):\n    index = {c: i for i, c in itos.items()}[start]\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n    P = F.softmax(W.detach(), 1)\n"
+         "    out = []\n    for _ in range(n):\n"
+         "        index = int(torch.multinomial(P[index], 1, generator=g)); out.append(itos[index])\n"
+         "    return ''.join(out)"),
     ],
 }

@@ -3,8 +3,9 @@
 submission (grade.py).
 """
 from ..records import msg
-from .expect import CheckFailed, expect, expect_close, expect_tensor, question, relative_error
+from .expect import (CheckFailed, expect, expect_close, expect_tensor, is_close, matches,
+                     question, relative_error)
 from .student import Opaque, StudentError, TensorInfo, ref, tensor
 
 __all__ = ["CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
-           "expect_tensor", "msg", "question", "ref", "relative_error", "tensor"]
+           "expect_tensor", "is_close", "matches", "msg", "question", "ref", "relative_error", "tensor"]

@@ -101,14 +101,15 @@ class Student:
         tensors created without ``device=``); ``store`` keeps the result under a
         name for ``ref``; ``backward`` back-propagates sum(result * backward).
         """
+        call = describe_call(function, args, kwargs or {})
         if function in self.hung:
-            raise _too_slow(function, self.limits.timeout)
+            raise _too_slow(call, self.limits.timeout)
         if self._fd is None:
             self.start()
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
                    "store": store, "backward": backward}
-        reply = self._exchange(request, self.limits.timeout + GRACE, function)
+        reply = self._exchange(request, self.limits.timeout + GRACE, function, call)
         status = reply.get("status")
         if status == "missing":
             raise StudentError("{function} is not defined. Keep the cell that defines it, "
@@ -120,9 +121,9 @@ class Student:
         if status == "raised" and reply.get("type") == "timeout":
             self.hung.add(function)
             self.problems.add(Status.TIMEOUT)
-            raise _too_slow(function, self.limits.timeout)
+            raise _too_slow(call, self.limits.timeout)
         if status == "raised":
-            raise describe_error(function, reply)
+            raise describe_error(function, call, reply)
         return Reply(decode(reply.get("value")), [decode(a) for a in reply.get("args", [])],
                      reply.get("usage", {}), reply.get("backward_error"))
 
@@ -169,7 +170,7 @@ class Student:
         elif error.get("type") == "timeout":
             self.problems.add(Status.TIMEOUT)
 
-    def _exchange(self, request, seconds, function):
+    def _exchange(self, request, seconds, function, call):
         try:
             channel.send(self._fd, request)
             return self._receive(seconds)
@@ -177,13 +178,13 @@ class Student:
             self.close()
             self.hung.add(function)
             self.problems.add(Status.TIMEOUT)
-            raise _too_slow(function, self.limits.timeout) from None
+            raise _too_slow(call, self.limits.timeout) from None
         except (channel.ChannelError, OSError) as error:
             self.close()
             self.problems.add(Status.CRASHED)
-            raise StudentCrashed("{function} ended or crashed the Python process ({why}). Do "
+            raise StudentCrashed("{call} ended or crashed the Python process ({why}). Do "
                                  "not call exit(), os._exit() or use huge amounts of memory.",
-                                 function=function, why=str(error)) from None
+                                 call=call, why=str(error)) from None
 
     def _receive(self, seconds):
         self._check_budget(BUDGET_RUNNING)
@@ -224,20 +225,43 @@ BUDGET_RUNNING = ("Time ran out while running your code: the whole submission ma
                   "{seconds:g} seconds.")
 
 
-def _too_slow(function, seconds):
-    return StudentTimeout("{function} did not finish within {seconds:g} seconds. Look for a "
-                          "loop that never ends.", function=function, seconds=seconds)
+def _too_slow(call, seconds):
+    return StudentTimeout("{call} did not finish within {seconds:g} seconds. Look for a "
+                          "loop that never ends.", call=call, seconds=seconds)
 
 
-def describe_error(function, reply):
-    """A StudentError with one beginner-readable sentence for an exception in student code."""
+def describe_error(function, call, reply):
+    """A StudentError with one beginner-readable sentence for an exception in student code:
+    the call that failed, on which input, and what it raised where."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     if kind == "NotImplementedError" and not message:
         return StudentError("{function} is not implemented yet: replace `raise "
                             "NotImplementedError` with your code.", function=function)
     if type(reply.get("cell")) is int and type(reply.get("line")) is int:
-        return StudentError("{function} raised {error} (code cell {cell}, line {line}): "
-                            "{message}", function=function, error=kind, cell=reply["cell"],
+        return StudentError("{call} raised {error} (code cell {cell}, line {line}): "
+                            "{message}", call=call, error=kind, cell=reply["cell"],
                             line=reply["line"], message=message)
-    return StudentError("{function} raised {error}: {message}", function=function, error=kind,
+    return StudentError("{call} raised {error}: {message}", call=call, error=kind,
                         message=message)
+
+
+def describe_call(function, args, kwargs):
+    """The call as a student would write it, small inputs shown, tensors by shape."""
+    def show(value):
+        if type(value) is dict and "__tensor__" in value:
+            data, grad = value["__tensor__"], value["requires_grad"]
+            if data.numel() <= 6:
+                return f"tensor({data.tolist()}{', requires_grad=True' if grad else ''})"
+            return f"<{'×'.join(map(str, data.shape))} tensor{' requiring grad' if grad else ''}>"
+        if type(value) is dict and "__ref__" in value:
+            return value["__ref__"]
+        if type(value) is dict:
+            items = [f"{show(k)}: {show(v)}" for k, v in list(value.items())[:4]]
+            return "{" + ", ".join(items) + (", ...}" if len(value) > 4 else "}")
+        if type(value) in (list, tuple) and not (type(value) is tuple and len(value) == 1):
+            items = [show(v) for v in value[:6]] + (["..."] if len(value) > 6 else [])
+            return ("[{}]" if type(value) is list else "({})").format(", ".join(items))
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+    return f"{function}({', '.join(parts)})"

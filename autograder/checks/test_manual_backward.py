@@ -2,8 +2,7 @@
 import pytest
 import torch
 
-from autograder.checking import (expect, expect_close, expect_tensor, msg, question,
-                                 relative_error, tensor)
+from autograder.checking import expect, expect_close, expect_tensor, matches, msg, question, tensor
 
 
 def autograd_grad(W, x, target):
@@ -33,7 +32,7 @@ def test_manual_grad_matches_autograd(student, device, rng, name):
     expected = autograd_grad(W, x, target)
     expect(result.shape == tuple(W.shape), "manual_grad should return a tensor shaped like W "
            "{expected}, not {actual}.", expected=tuple(W.shape), actual=result.shape)
-    expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
+    expect(matches(result, expected),
            "manual_grad gives the wrong gradient: for L = (W·x − target)² it is "
            "2·(W·x − target)·x (check the factor 2, the sign and the factor x).")
 
@@ -55,7 +54,7 @@ def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
         expect_close(after, before, msg("{name} after manual_grad (do not change the inputs, "
-                     "e.g. with -= or in-place methods)", name=name), tolerance=1e-12)
+                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
     result = expect_tensor(reply.value, "manual_grad's result")
     expect(result.dtype == "torch.float64", "manual_grad changed the dtype: float64 inputs "
            "should give a float64 gradient.")
@@ -71,16 +70,18 @@ def linear_reference(w, b, x, y):
 
 
 def line(index, rng):
-    """(w, b, x, y) for one of two fits; the points are drawn from the check's generator."""
+    """(w, b, x, y) for one of three fits; the points are drawn from the check's generator."""
     if index == 0:
         return (torch.tensor(0.5), torch.tensor(-1.0), torch.randn(10, generator=rng),
                 torch.randn(10, generator=rng))
-    return (torch.tensor(2.0), torch.tensor(3.0), torch.linspace(-1, 1, 7),
-            torch.randn(7, generator=rng) * 3)
+    if index == 1:
+        return (torch.tensor(2.0), torch.tensor(3.0), torch.linspace(-1, 1, 7),
+                torch.randn(7, generator=rng) * 3)
+    return torch.tensor(-1.0), torch.tensor(0.5), torch.tensor([2.0]), torch.tensor([1.0])
 
 
 @question("linear_grads", points=2)
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", [0, 1, 2])
 def test_linear_grads_match_autograd(student, device, rng, index):
     w, b, x, y = line(index, rng)
     reply = student.run("linear_grads", [tensor(t, device=device) for t in (w, b, x, y)])
@@ -88,9 +89,9 @@ def test_linear_grads_match_autograd(student, device, rng, index):
            "linear_grads should return a tuple (dL/dw, dL/db).")
     dw, db = (expect_tensor(v, name) for v, name in zip(reply.value, ("dL/dw", "dL/db")))
     ref_w, ref_b = linear_reference(w, b, x, y)
-    expect(dw.data is not None and dw.data.numel() == 1 and relative_error(dw.data.reshape(()), ref_w) < 1e-5,
+    expect(dw.data is not None and dw.data.numel() == 1 and matches(dw, ref_w.reshape(dw.shape)),
            "dL/dw is wrong: it is the mean of 2·(w·x + b − y)·x over the points.")
-    expect(db.data is not None and db.data.numel() == 1 and relative_error(db.data.reshape(()), ref_b) < 1e-5,
+    expect(db.data is not None and db.data.numel() == 1 and matches(db, ref_b.reshape(db.shape)),
            "dL/db is wrong: it is the mean of 2·(w·x + b − y) over the points.")
 
 
@@ -100,3 +101,18 @@ def test_linear_grads_do_not_use_autograd(student, rng):
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
     expect(reply.usage.get("backward", 0) == 0, "linear_grads called autograd; derive the "
            "gradients by hand and compute them from the formulas.")
+    expect(isinstance(reply.value, (tuple, list)) and not any(
+        getattr(v, "requires_grad", False) for v in reply.value), "linear_grads' results are "
+        "attached to an autograd graph; compute them from the formulas alone, without "
+        "requires_grad.")
+
+
+@question("linear_grads", points=1)
+def test_linear_grads_leaves_its_inputs_alone(student, rng):
+    w, b, x, y = line(1, rng)
+    reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
+    for name, before, after in zip(("w", "b", "x", "y"), (w, b, x, y), reply.args):
+        expect_close(after, before, msg("{name} after linear_grads (do not change the inputs, "
+                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
+        expect(not after.requires_grad, "linear_grads turned on requires_grad on the caller's "
+               "{name}; derive the gradients by hand instead.", name=name)

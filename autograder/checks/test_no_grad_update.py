@@ -15,12 +15,12 @@ def _step(student, device, rng, lr=0.1):
 
 
 @question("sgd_step", points=2)
-@pytest.mark.parametrize("lr", [0.1, 0.5])
+@pytest.mark.parametrize("lr", [0.1, 0.5, 1])
 def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
     reply, W, W0, grad = _step(student, device, rng, lr)
     expect_close(W, W0 - lr * grad, msg("W after sgd_step (it must become W − lr·W.grad, "
                  "changed in place so the caller sees it: use W -= ... inside "
-                 "torch.no_grad())"), tolerance=1e-5)
+                 "torch.no_grad())"))
 
 
 @question("sgd_step", points=1)
@@ -32,6 +32,13 @@ def test_sgd_step_returns_the_same_leaf(student, device, rng):
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None,
            "After sgd_step, W is no longer a leaf that requires grad: the update was recorded "
            "by autograd. Do it inside `with torch.no_grad():`.")
+
+
+@question("sgd_step", points=1)
+def test_sgd_step_is_written_by_hand(student, rng):
+    reply, _, _, _ = _step(student, "cpu", rng)
+    expect(reply.usage.get("optimizers", 0) == 0, "sgd_step uses torch.optim; write the update "
+           "yourself: W -= lr * W.grad inside torch.no_grad().")
 
 
 @question("sgd_step", points=1)
@@ -97,6 +104,18 @@ def test_fit_linear_returns_leaf_parameters(student, device):
                "place under torch.no_grad() instead of assigning a new tensor.", name=name)
         expect(info.device == device, "{name} is on {actual}, not on the device given.",
                name=name, actual=info.device)
+
+
+@question("fit_linear", points=1)
+def test_fit_linear_is_written_by_hand(student):
+    x, y = line_data()
+    reply = student.run("fit_linear", [tensor(x), tensor(y), 5, 0.1], {"device": "cpu"})
+    expect(reply.usage.get("parameters", 0) == 0 and reply.usage.get("optimizers", 0) == 0,
+           "fit_linear uses nn.Linear or torch.optim; here w and b are plain leaf tensors and "
+           "the update is written by hand under torch.no_grad().")
+    expect(reply.usage.get("backward", 0) == 5, "fit_linear should call backward() once per "
+           "step ({steps} steps here), but called it {count} times.", steps=5,
+           count=reply.usage.get("backward", 0))
 
 
 @question("fit_linear", points=1)

@@ -19,7 +19,7 @@ def expect_number(value, what):
 
 
 @question("grad_of_poly", points=2)
-@pytest.mark.parametrize("x", [2.0, -1.5, 0.0, 0.3, 3.0])
+@pytest.mark.parametrize("x", [2.0, -1.5, 0.0, 0.3, 3.0, 2, -1])
 def test_grad_of_poly_values(student, x):
     value = expect_number(student.call("grad_of_poly", x), f"grad_of_poly({x})")
     expected = poly_grad(x)
@@ -55,10 +55,11 @@ EXAMPLE = torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
 
 
 @question("multistep_grad", points=2)
-@pytest.mark.parametrize("case", ["example", "vector", "3d"])
+@pytest.mark.parametrize("case", ["example", "vector", "3d", "scalar", "one element"])
 def test_multistep_grad_values(student, device, rng, case):
     x = {"example": EXAMPLE, "vector": torch.linspace(-2, 2, 5),
-         "3d": torch.randn(2, 3, 4, generator=rng)}[case]
+         "3d": torch.randn(2, 3, 4, generator=rng), "scalar": torch.tensor(1.5),
+         "one element": torch.tensor([[-0.5]])}[case]
     reply = student.run("multistep_grad", [tensor(x, device=device)])
     result = expect_tensor(reply.value, "multistep_grad's result")
     expect(result.device == device, "multistep_grad's result is on another device than x.")

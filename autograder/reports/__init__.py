@@ -4,6 +4,7 @@
 Writing one student's files never stops another's: a failure is reported and the rest
 are still written; every file is replaced atomically.
 """
+import hashlib
 import json
 import os
 import tempfile
@@ -17,14 +18,24 @@ def write_reports(out, records, questions, log=print):
     """grades.csv, results/<student>.json and feedback/<student>.md for every record."""
     out = Path(out)
     for record in records:
-        for path, text in ((out / "results" / f"{record.student}.json",
+        stem = file_stem(record.student)
+        for path, text in ((out / "results" / f"{stem}.json",
                             lambda: json.dumps(gradescope_results(record), indent=2)),
-                           (out / "feedback" / f"{record.student}.md", lambda: feedback(record))):
+                           (out / "feedback" / f"{stem}.md", lambda: feedback(record))):
             try:
                 atomic_write(path, text())
             except (OSError, ValueError, UnicodeError) as error:
                 log(f"warning: could not write {path.name!a}: {error}")
     atomic_write(out / "grades.csv", gradebook(records, questions))
+
+
+def file_stem(student):
+    """The student id as a file name: as it is, unless it is too long for a file system or
+    holds a path separator; then shortened and made unique with a digest."""
+    if len(os.fsencode(student)) <= 200 and "/" not in student and "\0" not in student:
+        return student
+    digest = hashlib.sha256(os.fsencode(student)).hexdigest()[:12]
+    return student.replace("/", "_").replace("\0", "_")[:100] + "-" + digest
 
 
 def atomic_write(path, text):

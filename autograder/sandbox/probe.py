@@ -22,10 +22,12 @@ _MAX_LEN = 100_000
 
 
 class Usage:
-    """Counts autograd passes, nn.Module and optimizer constructions during a call."""
+    """Counts autograd passes, nn.Parameter (what nn.Linear, nn.Embedding and any module with
+    weights create; loss modules create none) and optimizer constructions, and operations
+    that recorded autograd history (``graph``, counted while ``recording()`` is active)."""
 
     def __init__(self):
-        self.counts = {"backward": 0, "modules": 0, "optimizers": 0}
+        self.counts = {"backward": 0, "parameters": 0, "optimizers": 0, "graph": 0}
         engine = Variable._execution_engine
         usage = self
 
@@ -38,8 +40,14 @@ class Usage:
                 return getattr(engine, name)
 
         Variable._execution_engine = CountingEngine()
-        self._count_init(torch.nn.Module, "modules")
         self._count_init(torch.optim.Optimizer, "optimizers")
+        new, counts = torch.nn.Parameter.__new__, self.counts
+
+        def counted_new(cls, *args, **kwargs):
+            counts["parameters"] += 1
+            return new(cls, *args, **kwargs)
+
+        torch.nn.Parameter.__new__ = counted_new
 
     def _count_init(self, cls, key):
         original, counts = cls.__init__, self.counts
@@ -52,6 +60,25 @@ class Usage:
 
     def snapshot(self):
         return dict(self.counts)
+
+    def recording(self):
+        """A context in which every torch operation whose result joined an autograd graph
+        adds one to ``graph``."""
+        return _GraphCounter(self.counts)
+
+
+class _GraphCounter(torch.overrides.TorchFunctionMode):
+    def __init__(self, counts):
+        super().__init__()
+        self.counts = counts
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        result = func(*args, **(kwargs or {}))
+        items = result if type(result) in (tuple, list) else (result,)
+        if any(isinstance(item, torch.Tensor) and _get["grad_fn"](item) is not None
+               for item in items):
+            self.counts["graph"] += 1
+        return result
 
 
 def build(spec, names, built):
@@ -83,13 +110,15 @@ def build(spec, names, built):
 
 
 @contextlib.contextmanager
-def call_context(default_device):
-    """Grad mode on, and optionally a default device that traps missing device=."""
+def call_context(default_device, usage):
+    """Grad mode on, autograd history counted, and optionally a default device that traps
+    missing device=."""
     torch.set_grad_enabled(True)
     if default_device:
         torch.set_default_device(default_device)
     try:
-        yield
+        with usage.recording():
+            yield
     finally:
         torch.set_default_device(None)
         torch.set_grad_enabled(True)

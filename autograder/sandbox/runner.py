@@ -65,7 +65,7 @@ def _call(request, namespace, names, usage, timeout):
     try:
         args = probe.build(request["args"], names, built)
         kwargs = probe.build(request["kwargs"], names, built)
-        with _time_limit(timeout), probe.call_context(request.get("default_device")):
+        with _time_limit(timeout), probe.call_context(request.get("default_device"), usage):
             result = function(*args, **kwargs)
         if request.get("store"):
             names[request["store"]] = result

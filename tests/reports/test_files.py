@@ -27,13 +27,24 @@ def test_gradebook_results_and_feedback_for_every_record(tmp_path):
     assert logs == []
 
 
-def test_a_name_the_file_system_refuses_costs_only_that_students_files(tmp_path):
+def test_ids_too_long_for_a_file_name_are_shortened_uniquely(tmp_path):
     logs = []
-    records = [_record("ann"), _record("x" * 300), _record("zed")]
+    records = [_record("ann"), _record("x" * 300), _record("x" * 299), _record("a/b")]
     write_reports(tmp_path, records, QUESTIONS, logs.append)
-    assert (tmp_path / "feedback" / "ann.md").exists() and (tmp_path / "feedback" / "zed.md").exists()
-    assert len(list(csv.DictReader((tmp_path / "grades.csv").open()))) == 3
-    assert len(logs) == 2 and all("could not write" in line for line in logs)
+    names = sorted(path.name for path in (tmp_path / "feedback").iterdir())
+    assert len(names) == 4 and "ann.md" in names and all(len(n) < 120 for n in names)
+    assert len(list(csv.DictReader((tmp_path / "grades.csv").open()))) == 4
+    assert logs == []
+
+
+def test_a_file_that_cannot_be_written_costs_only_that_students_files(tmp_path):
+    (tmp_path / "feedback").mkdir()
+    (tmp_path / "feedback" / "bob.md").mkdir()  # a folder where the file should go
+    logs = []
+    write_reports(tmp_path, [_record("ann"), _record("bob"), _record("zed")], QUESTIONS,
+                  logs.append)
+    assert (tmp_path / "feedback" / "ann.md").is_file() and (tmp_path / "feedback" / "zed.md").is_file()
+    assert len(logs) == 1 and "could not write" in logs[0] and "bob.md" in logs[0]
 
 
 def test_unencodable_text_is_replaced_not_fatal(tmp_path):
