@@ -187,6 +187,25 @@ WRONG = {
          "        loss = F.cross_entropy(W[xs], ys)\n        W.grad = None\n"
          "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
          "        losses.append(loss.item())\n    return W, losses"),
+        ("CPU generator for a W on the device", "train_bigram", "generator on another device",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn(len(chars), len(chars), generator=g, device=device,\n"
+         "                    requires_grad=True)\n"
+         "    losses = []\n    for _ in range(steps):\n"
+         "        loss = F.cross_entropy(W[xs], ys)\n        W.grad = None\n"
+         "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses"),
+        ("CPU generator for sampling", "sample", "generator on another device",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    cur, out = stoi[start], []\n    with torch.no_grad():\n        for _ in range(n):\n"
+         "            p = F.softmax(W[cur], dim=0)\n"
+         "            cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
+         "    return ''.join(out)"),
         ("argmax instead of sampling", "sample", "not argmax",
          "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
          "    cur, out = stoi[start], []\n    for _ in range(n):\n"

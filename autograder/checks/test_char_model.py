@@ -113,10 +113,7 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
     try:
         meta = student.run("train_bigram", [TEXT, 0, LR, 0], {"device": "meta"}).value
     except StudentError as error:
-        if any(s in str(error) for s in ("expected device", "same device", "CUDA")):
-            raise CheckFailed("train_bigram mixes devices: create every tensor on `device` "
-                              "(without .cuda()). Details: {details}",
-                              details=error.message) from None
+        expect_one_device(error, "train_bigram")
         return  # some valid code cannot run on the meta test device at all
     W = expect_tensor(meta[0], "train_bigram's W") if isinstance(meta, (tuple, list)) else None
     expect(W is not None and W.device == "meta" and W.is_leaf, "train_bigram's W is not a "
@@ -138,6 +135,20 @@ def test_train_bigram_is_hand_written_and_reproducible(student, device, trained)
            "different losses for the same seed: seed W's initialization with `seed`.")
     expect(isinstance(other, list) and other[0] != again[0], "train_bigram ignores the seed: "
            "different seeds should give different random starting W.")
+
+
+def expect_one_device(error, function):
+    """Fail with a hint if a call on the meta test device failed the way it would on a GPU."""
+    if "for generator" in str(error):
+        raise CheckFailed("{function} draws random numbers with a generator on another device "
+                          "than its tensors; on a GPU this fails. Make the generator on the "
+                          "device (torch.Generator(device=...)) or draw on the CPU and move the "
+                          "result with .to(device). Details: {details}", function=function,
+                          details=error.message)
+    if any(s in str(error) for s in ("expected device", "same device", "CUDA")):
+        raise CheckFailed("{function} mixes devices: create every tensor on `device` (without "
+                          ".cuda()). Details: {details}", function=function,
+                          details=error.message)
 
 
 ALPHABET = "abcdef"
@@ -190,6 +201,16 @@ def test_sample_tracks_no_gradients(student, device, rng):
            "is built.", count=reply.usage.get("graph", 0))
     expect(reply.args[0].requires_grad and reply.args[0].grad is None, "sample changed the "
            "caller's W (its requires_grad or .grad); leave W as it is.")
+
+
+@question("sample", points=1)
+def test_sample_works_on_the_device_of_w(student, rng):
+    W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
+    _sample(student, W, "a", 3, 0)  # it works at all
+    try:
+        student.call("sample", tensor(W, device="meta"), ITOS, "a", 3, 0)
+    except StudentError as error:  # valid code cannot finish on meta (.item()); look closer
+        expect_one_device(error, "sample")
 
 
 @question("sample", points=1)

@@ -63,21 +63,29 @@ class Usage:
 
     def recording(self):
         """A context in which every torch operation whose result joined an autograd graph
-        adds one to ``graph``."""
-        return _GraphCounter(self.counts)
+        adds one to ``graph``, and a generator on another device than an operation's
+        result fails on the meta device as it does on CUDA."""
+        return _CallMode(self.counts)
 
 
-class _GraphCounter(torch.overrides.TorchFunctionMode):
+class _CallMode(torch.overrides.TorchFunctionMode):
     def __init__(self, counts):
         super().__init__()
         self.counts = counts
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        result = func(*args, **(kwargs or {}))
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
         items = result if type(result) in (tuple, list) else (result,)
-        if any(isinstance(item, torch.Tensor) and _get["grad_fn"](item) is not None
-               for item in items):
+        tensors = [item for item in items if isinstance(item, torch.Tensor)]
+        if any(_get["grad_fn"](item) is not None for item in tensors):
             self.counts["graph"] += 1
+        generator = kwargs.get("generator")
+        if isinstance(generator, torch.Generator) and tensors:
+            made, drew = _get["device"](tensors[0]).type, generator.device.type
+            if made == "meta" and drew != "meta":  # what CUDA says for a CPU generator
+                raise RuntimeError(f"Expected a '{made}' device type for generator but found "
+                                   f"'{drew}'")
         return result
 
 
