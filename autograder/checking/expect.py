@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ..records import Message, msg
-from .student import Opaque, TensorInfo
+from .values import Opaque, TensorInfo
 
 
 class CheckFailed(AssertionError):

@@ -11,6 +11,7 @@ from ..config import Limits
 from ..records import Status, msg
 from ..sandbox import channel
 from ..sandbox.spawner import Spawner
+from .values import Reply, decode, describe_call
 
 GRACE = 2.0  # seconds past the soft limit before the hard kill
 
@@ -29,48 +30,6 @@ class StudentTimeout(StudentError):
 
 class StudentCrashed(StudentError):
     pass
-
-
-@dataclass
-class TensorInfo:
-    """A tensor returned by student code: values (None on meta) and autograd state."""
-    data: object
-    type: str
-    dtype: str
-    device: str
-    shape: tuple
-    requires_grad: bool
-    is_leaf: bool
-    grad_fn: object
-    grad: object
-    version: int
-    same_as: object
-
-
-@dataclass
-class Opaque:
-    """Something that is not plain data; only its type name is known."""
-    type: str
-
-
-@dataclass
-class Reply:
-    value: object
-    args: list
-    usage: dict
-    backward_error: object = None
-
-
-def tensor(data, requires_grad=False, grad=None, name=None, device="cpu"):
-    """Argument spec: a fresh tensor built in the sandbox from ``data``."""
-    return {"__tensor__": data.detach().cpu(), "requires_grad": requires_grad,
-            "grad": None if grad is None else grad.detach().cpu(), "name": name,
-            "device": str(device)}
-
-
-def ref(name):
-    """Argument spec: an object the sandbox kept from an earlier call (store=...)."""
-    return {"__ref__": name}
 
 
 @dataclass
@@ -201,24 +160,6 @@ class Student:
             raise StudentTimeout(doing, seconds=self.limits.budget)
 
 
-def decode(value):
-    """Turn a plain-data description from the sandbox into TensorInfo/Opaque objects."""
-    if type(value) is dict and "__tensor__" in value:
-        info = {name: value.get(name) for name in TensorInfo.__dataclass_fields__ if name != "data"}
-        info["grad"] = decode(info["grad"])
-        info["shape"] = tuple(info["shape"] or ())
-        return TensorInfo(data=value["__tensor__"], **info)
-    if type(value) is dict and "__object__" in value:
-        return Opaque(str(value["__object__"]))
-    if type(value) is dict:
-        return {key: decode(item) for key, item in value.items()}
-    if type(value) is list:
-        return [decode(item) for item in value]
-    if type(value) is tuple:
-        return tuple(decode(item) for item in value)
-    return value
-
-
 BUDGET_STARTING = ("Time ran out while starting your notebook: the whole submission may use "
                    "{seconds:g} seconds.")
 BUDGET_RUNNING = ("Time ran out while running your code: the whole submission may use "
@@ -243,25 +184,3 @@ def describe_error(function, call, reply):
                             line=reply["line"], message=message)
     return StudentError("{call} raised {error}: {message}", call=call, error=kind,
                         message=message)
-
-
-def describe_call(function, args, kwargs):
-    """The call as a student would write it, small inputs shown, tensors by shape."""
-    def show(value):
-        if type(value) is dict and "__tensor__" in value:
-            data, grad = value["__tensor__"], value["requires_grad"]
-            if data.numel() <= 6:
-                return f"tensor({data.tolist()}{', requires_grad=True' if grad else ''})"
-            return f"<{'×'.join(map(str, data.shape))} tensor{' requiring grad' if grad else ''}>"
-        if type(value) is dict and "__ref__" in value:
-            return value["__ref__"]
-        if type(value) is dict:
-            items = [f"{show(k)}: {show(v)}" for k, v in list(value.items())[:4]]
-            return "{" + ", ".join(items) + (", ...}" if len(value) > 4 else "}")
-        if type(value) in (list, tuple) and not (type(value) is tuple and len(value) == 1):
-            items = [show(v) for v in value[:6]] + (["..."] if len(value) > 6 else [])
-            return ("[{}]" if type(value) is list else "({})").format(", ".join(items))
-        text = repr(value)
-        return text if len(text) <= 40 else text[:37] + "..."
-    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
-    return f"{function}({', '.join(parts)})"

@@ -9,7 +9,6 @@ import pytest
 from markdown_it import MarkdownIt
 
 from autograder import pipeline
-from autograder.config import ROOT
 from autograder.records import Status
 from autograder.reports import file_stem, write_reports
 from autograder.store import Store
