@@ -9,6 +9,7 @@ import zlib
 from .records import Status, msg
 
 MAX_BYTES = 100 * 2**20
+MAX_CODE = 16 * 2**20  # characters of code; the sandbox gets them in one channel frame
 
 
 class NotebookError(Exception):
@@ -74,6 +75,10 @@ def read_cells(path):
             if not isinstance(source, str):
                 raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
             cells.append((len(cells), source))
+    if sum(len(source) for _, source in cells) > MAX_CODE:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
+                            "{megabytes} MB of text; keep only your code (no pasted data).",
+                            megabytes=MAX_CODE // 2**20)
     if not any(source.strip() for _, source in cells):
         raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
@@ -122,3 +127,43 @@ def _language(data):
         if key == "language_info" and isinstance(section, dict) and section.get("name"):
             return str(section["name"])
     return ""
+
+
+# IPython magics that only time or silence Python code: their Python runs, once.
+_TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+_TIMING_LINE_MAGICS = ("%time", "%timeit")
+_DISPLAY_ONLY = ("%matplotlib", "%config")  # nothing to run, nothing to report
+
+
+def python_source(source):
+    """(the Python a code cell runs as, [the magic and shell lines that are not run]).
+
+    ``%%time``/``%%timeit``/``%%capture`` cells and ``%time``/``%timeit`` lines run their
+    Python once; other magics and ``!`` shell lines become ``pass``; line numbers are kept.
+    """
+    not_run = []
+    first, newline, body = source.lstrip().partition("\n")
+    if first.startswith("%%"):
+        if first.split()[0] not in _TIMING_CELL_MAGICS:
+            return "", [first.strip()]
+        source = "\n" * (source.count("\n") - body.count("\n")) + body
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith("%"):
+            name, _, rest = stripped.partition(" ")
+            words = rest.split()
+            while words and words[0].startswith("-"):  # %timeit -n 10 -r 3 f(x)
+                words = words[2:] if words[0] in ("-n", "-r") else words[1:]
+            if name in _TIMING_LINE_MAGICS and words:
+                line = indent + rest[rest.index(words[0]):]
+            else:
+                if name not in _DISPLAY_ONLY:
+                    not_run.append(stripped)
+                line = indent + "pass"
+        elif stripped.startswith("!"):
+            not_run.append(stripped)
+            line = indent + "pass"
+        lines.append(line)
+    return "\n".join(lines), not_run

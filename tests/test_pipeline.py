@@ -11,6 +11,7 @@ from autograder import pipeline
 from autograder.assignments import NAMES
 from autograder.config import ROOT
 from autograder.records import Status
+from autograder.reports.render import render
 
 from conftest import FAST, failures, grade_folder, said, solution_cells, stub_cells, write_notebook
 
@@ -46,6 +47,8 @@ BATCH = {
     "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
     "=cmd": stub_cells(ASSIGNMENT),
+    "magics": ["%%time\n" + c if "def " in c else "%timeit -n 3 " + c if "\n" not in c.strip()
+               else c for c in SOLUTION] + ["%%bash\necho hi", "!pip install nothing\n%matplotlib inline"],
 }
 
 
@@ -84,6 +87,7 @@ def zips(tmp_path_factory):
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
     ("huge_output", 7, Status.GRADED, None),
     ("loop", 7, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
+    ("magics", 7, Status.GRADED, "%%bash was not run"),
 ])
 def test_score_status_and_reason(graded, student, score, status, words):
     record = graded[0][student]
@@ -215,3 +219,10 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
     for student in ("carol", "erin"):
         assert records[student].status == Status.UNREADABLE
         assert "No single notebook" in said(records[student])
+
+
+def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
+    notes = [render(note) for note in graded[0]["magics"].notes]
+    assert len(notes) == 2, notes  # the %%time and %timeit cells ran; %matplotlib is silent
+    assert notes[0].startswith("code cell 10 (%%bash): %%bash was not run")
+    assert notes[1].startswith("code cell 11 (!pip install nothing): !pip install nothing was")

@@ -3,10 +3,13 @@
 Failure texts are English templates with ``{name}`` placeholders filled from keyword
 arguments, kept as a Message until a report renders (and translates) them.
 """
+import math
+
 import pytest
 import torch
 
 from ..records import Message, msg
+from ..sandbox.probe import MAX_VALUES
 from .values import Opaque, TensorInfo
 
 
@@ -35,6 +38,11 @@ def expect_tensor(value, what):
     if isinstance(value, TensorInfo):
         expect(value.type == "Tensor", "{what} should be a plain torch.Tensor, not a {kind}.",
                what=what, kind=value.type)
+        expect(value.layout == "torch.strided", "{what} should be an ordinary dense tensor, "
+               "not a {layout} one.", what=what, layout=value.layout)
+        expect(math.prod(value.shape) <= MAX_VALUES, "{what} has {count} elements, far more "
+               "than this question needs; check its shape {shape}.", what=what,
+               count=math.prod(value.shape), shape=value.shape)
         return value
     kind = value.type if isinstance(value, Opaque) else type(value).__name__
     raise CheckFailed("{what} should be a torch.Tensor, but it is a {kind}.", what=what, kind=kind)

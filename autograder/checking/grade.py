@@ -5,7 +5,7 @@ Runs in its own forked process (see backends/local.py), so a crash here costs on
 import pytest
 
 from ..assignments import check_file
-from ..notebook import NotebookError, read_cells
+from ..notebook import NotebookError, python_source, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg
 from ..sandbox.spawner import Spawner
 from .plugin import Engine
@@ -47,6 +47,12 @@ def grade_notebook(assignment, path, limits, workdir, seed=0):
 def _notes(student, cells):
     """A Message for every cell that was skipped or failed."""
     notes = []
+    for index, source in cells:
+        not_run = python_source(source)[1]
+        if not_run:
+            notes.append(msg("{cell}: {lines} was not run; only Python runs here (and the "
+                             "magics %time, %timeit, %%time, %%timeit, %%capture).",
+                             cell=_cell(cells, index), lines="; ".join(not_run)[:200]))
     for index, why in sorted(student.skipped.items()):
         text = ("{cell} ran too long, so it was skipped." if why == Status.TIMEOUT else
                 "{cell} crashed or exited the process, so it was skipped.")

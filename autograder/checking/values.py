@@ -12,6 +12,7 @@ class TensorInfo:
     dtype: str
     device: str
     shape: tuple
+    layout: str
     requires_grad: bool
     is_leaf: bool
     grad_fn: object

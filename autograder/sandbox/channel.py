@@ -15,6 +15,7 @@ import torch
 
 MAX_FRAME = 64 * 2**20
 MAX_ITEMS = 1_000_000
+MAX_DECODED = 128 * 2**20  # bytes of text and tensor data in one decoded message
 MAX_DEPTH = 20
 _HEADER = struct.Struct("!Q")
 
@@ -71,10 +72,14 @@ def plain(value, depth=0, budget=None):
     Text loses terminal escapes, other control characters and bidirectional overrides,
     so nothing a submission says can restyle a terminal, a gradebook or feedback.
     """
-    budget = budget if budget is not None else [MAX_ITEMS]
+    budget = budget if budget is not None else [MAX_ITEMS, MAX_DECODED]
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ChannelError("message too large or too deeply nested")
+    if type(value) in (str, torch.Tensor):  # one object sent many times counts every time
+        budget[1] -= len(value) if type(value) is str else value.numel() * value.element_size()
+        if budget[1] < 0:
+            raise ChannelError("message decodes to more than the size limit")
     kind = type(value)
     if value is None or kind in (bool, int, float):
         return value

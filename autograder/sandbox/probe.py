@@ -6,6 +6,7 @@ for values it can check itself; they report autograd state that only exists in
 the submission's process: leaf-ness, grad, grad_fn, identity, in-place changes.
 """
 import contextlib
+import math
 
 import torch
 from torch.autograd.variable import Variable
@@ -19,6 +20,7 @@ _get = {name: getattr(_TensorBase, name).__get__
         for name in ("is_leaf", "requires_grad", "grad_fn", "grad", "_version", "dtype",
                      "device", "shape", "layout")}
 _MAX_LEN = 100_000
+MAX_VALUES = 1_000_000  # elements of a returned tensor whose values are sent back
 
 
 class Usage:
@@ -176,9 +178,10 @@ def type_name(value):
 
 
 def _describe_tensor(tensor, inputs):
-    device = _get["device"](tensor)
+    device, layout = _get["device"](tensor), _get["layout"](tensor)
+    shape = tuple(int(size) for size in _get["shape"](tensor))
     data = None
-    if device.type != "meta" and _get["layout"](tensor) is torch.strided:
+    if device.type != "meta" and layout is torch.strided and math.prod(shape) <= MAX_VALUES:
         data = _clone(_to(_detach(tensor), "cpu"), memory_format=torch.contiguous_format)
         if type(data) is not torch.Tensor:
             data = None
@@ -189,7 +192,8 @@ def _describe_tensor(tensor, inputs):
         "type": type_name(tensor),
         "dtype": str(_get["dtype"](tensor)),
         "device": device.type,
-        "shape": tuple(int(size) for size in _get["shape"](tensor)),
+        "shape": shape,
+        "layout": str(layout),
         "requires_grad": bool(_get["requires_grad"](tensor)),
         "is_leaf": bool(_get["is_leaf"](tensor)),
         "grad_fn": None if grad_fn is None else type_name(grad_fn),

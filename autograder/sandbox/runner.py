@@ -4,6 +4,7 @@ import builtins
 import signal
 import traceback
 
+from ..notebook import python_source
 from . import channel, probe
 
 
@@ -28,7 +29,7 @@ def serve(fd, cells, skip, timeout, active):
 
 def _run_cell(index, source, namespace, timeout):
     try:
-        code = compile(_strip_magics(source), f"<code cell {index + 1}>", "exec")
+        code = compile(python_source(source)[0], f"<code cell {index + 1}>", "exec")
     except SyntaxError as error:
         return {"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"}
     except Exception as error:
@@ -39,19 +40,6 @@ def _run_cell(index, source, namespace, timeout):
     except BaseException as error:  # the cell may raise anything, SystemExit included
         return _error_info(error)
     return None
-
-
-def _strip_magics(source):
-    """IPython magics and shell escapes are not Python; they are skipped."""
-    if source.lstrip().startswith("%%"):
-        return ""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            line = line[: len(line) - len(stripped)] + "pass"
-        lines.append(line)
-    return "\n".join(lines)
 
 
 def _call(request, namespace, names, usage, timeout):

@@ -151,6 +151,11 @@ ATTACKS = {
     "writes_fake_frames": ("import os, pickle\nfor junk in (b'\\xff' * 64, (2**31).to_bytes(8, 'big'),"
                            " pickle.dumps({'event': 'ready'})):\n"
                            "    try: os.write(3, junk)\n    except OSError: pass\n"),
+    # unusual values and sizes
+    "returns_sparse": "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape).to_sparse()\n",
+    "returns_generator": "def to_nchw(b):\n    return torch.Generator()\n",
+    "returns_huge_view": "def to_nchw(b):\n    return torch.zeros(1).expand(2**40)\n",
+    "huge_code_cell": "# " + "x" * (17 * 2**20) + "\n",
 }
 
 TOP_LEVEL = {"fork_bomb", "thread_bomb", "writes_fake_frames"}
@@ -194,6 +199,10 @@ EXPECTED = {
     "nan_and_meta_results": (2, "graded", "make_tensor"),
     "pickle_payload_and_hostile_repr": (5, "graded", "make_tensor"),
     "writes_fake_frames": (7, "crashed", None),
+    "returns_sparse": (5, "graded", "make_tensor"),
+    "returns_generator": (4, "graded", "to_nchw"),
+    "returns_huge_view": (4, "graded", "to_nchw"),
+    "huge_code_cell": (0, "invalid-notebook", "make_tensor"),
 }
 
 
@@ -237,6 +246,14 @@ def test_attack_gets_its_honest_outcome(attacked, name):
 
 def _said(attacked, name):
     return said(attacked[0][name])
+
+
+@pytest.mark.parametrize("name, words", [("returns_sparse", "dense tensor"),
+                                         ("returns_generator", "it is a Generator"),
+                                         ("returns_huge_view", "far more than this question needs"),
+                                         ("huge_code_cell", "more than 16 MB")])
+def test_unusual_values_get_a_clear_reason(attacked, name, words):
+    assert words in _said(attacked, name) and "internal" not in _said(attacked, name)
 
 
 def test_hidden_checks_and_secrets_are_unreadable(attacked):

@@ -1,5 +1,6 @@
 """The channel lets only plain data through, however a submission shapes its reply."""
 import os
+import threading
 import time
 
 import pytest
@@ -57,5 +58,19 @@ def test_a_silent_sender_times_out():
     read, write = os.pipe()
     with pytest.raises(channel.ChannelTimeout):
         channel.receive(read, deadline=time.monotonic() + 0.05)
+    os.close(read)
+    os.close(write)
+
+
+def test_one_object_referenced_many_times_counts_every_time():
+    """Small on the wire (pickle sends a repeated object once), huge once decoded."""
+    read, write = os.pipe()
+    text, block = "x" * 2**20, torch.zeros(2**18)  # 1 MB each
+    for message in ([text] * 200, [block] * 200):
+        sender = threading.Thread(target=channel.send, args=(write, message))
+        sender.start()
+        with pytest.raises(channel.ChannelError, match="size limit"):
+            channel.receive(read)
+        sender.join()
     os.close(read)
     os.close(write)
