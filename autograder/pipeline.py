@@ -26,27 +26,28 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     ``live`` shows a progress bar when writing to a terminal.
     """
     limits = limits or Limits()
-    backend = backend or LocalBackend(jobs)
-    questions = assignments.questions(assignment)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    store = Store(out / "grades.sqlite")
-    submissions = discover(paths, assignment, assignments.grading_key(assignment, limits), log)
-    log(isolation_summary(backend.isolation(limits)))
-    todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
-    if len(todo) < len(submissions):
-        log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
-    started = time.monotonic()
-    progress = Progress(len(todo), log, live=None if live else False)
-    try:
-        for submission, outcome in backend.run(assignment, todo, limits):
-            graded = record(assignment, submission, outcome, questions)
-            store.put(graded, submission.key)
-            progress.update(graded)
-    finally:
-        progress.close()
-    records = [store.get(assignment, s.student, s.key) for s in submissions]
-    store.close()
+    with backend or LocalBackend(jobs) as backend:  # before anything below is read
+        questions = assignments.questions(assignment)
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        store = Store(out / "grades.sqlite")
+        submissions = discover(paths, assignment, assignments.grading_key(assignment, limits),
+                               log)
+        log(isolation_summary(backend.isolation(limits)))
+        todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
+        if len(todo) < len(submissions):
+            log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
+        started = time.monotonic()
+        progress = Progress(len(todo), log, live=None if live else False)
+        try:
+            for submission, outcome in backend.run(assignment, todo, limits):
+                graded = record(assignment, submission, outcome, questions)
+                store.put(graded, submission.key)
+                progress.update(graded)
+        finally:
+            progress.close()
+        records = [store.get(assignment, s.student, s.key) for s in submissions]
+        store.close()
     write_reports(out, records, questions, log)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records

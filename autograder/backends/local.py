@@ -1,6 +1,7 @@
 """Grade submissions on this machine: one forked grader per submission, ``jobs`` at a time.
 
-Each grader (checking/grade.py) starts its own fork server for sandboxes, runs the hidden
+Each grader (checking/grade.py) gets a Spawner of its own, forked from the run's Zygote
+(so its sandboxes hold nothing of the grader or of other students), runs the hidden
 checks, and sends its Outcome back as JSON through a pipe; a grader that dies or hangs
 costs its own row only.
 """
@@ -20,16 +21,30 @@ from ..checking.student import Student
 from ..records import Outcome, Status, msg
 from ..sandbox import cgroup
 from ..sandbox.primitives import die_with_parent
-from ..sandbox.spawner import GROUP_PREFIX, Spawner, warm_up
+from ..sandbox.spawner import GROUP_PREFIX, Zygote, warm_up
 
 
 class LocalBackend:
+    """Use as a context manager, entered before the run reads anything about its checks or
+    its students: that is when the Zygote all sandboxes come from is forked."""
+
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self._workdir = self._zygote = None
+
+    def __enter__(self):
+        cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
+        self._workdir = tempfile.TemporaryDirectory(prefix="torchgrade-")
+        self._zygote = Zygote(self._workdir.name)
+        return self
+
+    def __exit__(self, *exc):
+        self._zygote.close()
+        self._workdir.cleanup()
 
     def isolation(self, limits):
         """The layers a sandbox gets on this machine (starts one empty sandbox)."""
-        spawner = Spawner()
+        spawner = self._zygote.spawner()
         student = Student([], limits, spawner)
         try:
             student.start()
@@ -43,30 +58,29 @@ class LocalBackend:
         if not submissions:
             return
         queue, running = list(submissions), {}
-        cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
-        warm_up()
+        warm_up()  # for the graders' own torch work; the zygote warmed up for the sandboxes
         gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
         hard_limit = limits.budget * 1.5 + 60
-        with tempfile.TemporaryDirectory(prefix="torchgrade-") as workdir:
-            while queue or running:
-                while queue and len(running) < self.jobs:
-                    submission = queue.pop(0)
-                    fd, pid = _fork_grader(assignment, submission, limits, workdir)
-                    running[fd] = [submission, pid, time.monotonic(), b""]
-                ready, _, _ = select.select(list(running), [], [], 1.0)
-                for fd in ready:
-                    chunk = os.read(fd, 1 << 16)
-                    running[fd][3] += chunk
-                    if not chunk:
-                        submission, pid, start, data = running.pop(fd)
-                        yield submission, _finish(fd, pid, data, start)
-                for fd, (submission, pid, start, data) in list(running.items()):
-                    if time.monotonic() - start > hard_limit:
-                        running.pop(fd)
-                        yield submission, _finish(fd, pid, b"", start, timed_out=True)
+        while queue or running:
+            while queue and len(running) < self.jobs:
+                submission = queue.pop(0)
+                fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
+                running[fd] = [submission, pid, time.monotonic(), b""]
+            ready, _, _ = select.select(list(running), [], [], 1.0)
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                running[fd][3] += chunk
+                if not chunk:
+                    submission, pid, start, data = running.pop(fd)
+                    yield submission, _finish(fd, pid, data, start)
+            for fd, (submission, pid, start, data) in list(running.items()):
+                if time.monotonic() - start > hard_limit:
+                    running.pop(fd)
+                    yield submission, _finish(fd, pid, b"", start, timed_out=True)
 
 
-def _fork_grader(assignment, submission, limits, workdir):
+def _fork_grader(assignment, submission, limits, spawner):
+    """Fork the grader of one submission, handing it its own spawner; returns (pipe, pid)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -80,7 +94,7 @@ def _fork_grader(assignment, submission, limits, workdir):
         torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the instructor's plugins stay out
         try:
-            outcome = grade_notebook(assignment, submission.path, limits, workdir,
+            outcome = grade_notebook(assignment, submission.path, limits, spawner,
                                      submission.seed)
         except BaseException as error:
             outcome = Outcome(Status.INTERNAL_ERROR, msg(
@@ -89,6 +103,7 @@ def _fork_grader(assignment, submission, limits, workdir):
         os.write(write_end, json.dumps(outcome.to_dict()).encode())
         os._exit(0)
     os.close(write_end)
+    spawner.close()  # the grader holds its own copy of the connection
     return read_end, pid
 
 

@@ -7,7 +7,6 @@ import pytest
 from ..assignments import check_file
 from ..notebook import NotebookError, python_source, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg
-from ..sandbox.spawner import Spawner
 from .plugin import Engine
 from .student import Student
 
@@ -23,14 +22,13 @@ DETAILS = {
 }
 
 
-def grade_notebook(assignment, path, limits, workdir, seed=0):
+def grade_notebook(assignment, path, limits, spawner, seed=0):
     """The Outcome of running the assignment's hidden checks on the notebook at ``path``,
-    their random inputs derived from ``seed``."""
+    their random inputs derived from ``seed``; ``spawner`` starts its sandboxes."""
     try:
         cells = read_cells(path)
     except NotebookError as error:
         return Outcome(error.status, error.message)
-    spawner = Spawner(workdir)  # forked now, before any hidden check is imported
     student = Student(cells, limits, spawner, seed=seed)
     engine = Engine(student)
     try:

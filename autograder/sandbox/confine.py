@@ -112,8 +112,14 @@ def _clear_environment(workdir):
 
 
 def _close_inherited_files(fd):
+    """Standard streams go to /dev/null, the call socket becomes fd 3, nothing else stays
+    open; Python's own streams are rebuilt on fds 0-2 (the inherited ones may be a test
+    runner's capture files, closed here)."""
     null = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(null, target)
     os.dup2(fd, 3)
     os.closerange(4, 65536)
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", closefd=False)
+    sys.stderr = open(2, "w", closefd=False)

@@ -1,13 +1,16 @@
-r"""The fork server: every sandbox is forked from it, so torch is imported only once.
+r"""The fork servers every sandbox is born from, so torch is imported only once.
 
-Process layout (everything is forked, so torch is imported only once):
+Process layout in a grading run (everything is forked):
 
-    grader --control--> Spawner --fork--> namespace holder --fork--> sandbox
-       \_____________________ call socket _____________________________/
+    main --fork--> Zygote --fork--> Spawner (one per submission) --fork--> ... --> sandbox
+      \--fork--> grader --control-----^                                             |
+                    \___________________ call socket ______________________________/
 
-The Spawner is forked before the grader imports pytest or any hidden check, so
-a sandbox's memory holds neither. The sandbox executes the notebook's code
-cells one by one, reporting each, then answers call requests until killed (runner.py).
+The Zygote is forked when a run starts, before it reads a hidden check, a solution or any
+student's notebook, so a sandbox's memory holds none of them: only its own notebook.
+The sandbox executes the notebook's code cells one by one, reporting each, then answers
+call requests until killed (runner.py). Outside a run (pytest --notebook, the otter plugin)
+a Spawner forks itself from a process that has not imported the hidden checks yet.
 """
 import functools
 import os
@@ -23,11 +26,65 @@ from . import cgroup, channel, confine, primitives, runner
 GROUP_PREFIX = "torchgrade-"
 
 
-class Spawner:
-    """A small fork server that starts sandboxes from a process free of grader state."""
+class Zygote:
+    """Forks a fresh Spawner for each submission from a process that never held grading
+    data; warms torch up once for all of them."""
 
-    def __init__(self, workdir=None):
+    def __init__(self, workdir):
+        parent_end, child_end = socket.socketpair()
+        self.pid = os.fork()
+        if self.pid == 0:
+            parent_end.close()
+            primitives.die_with_parent()
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the spawners
+            # One thread, before any torch work: an OpenMP pool inherited across fork from a
+            # process that already used one deadlocks; sandboxes use one thread anyway.
+            torch.set_num_threads(1)
+            try:
+                warm_up()
+                self._serve(child_end, workdir)
+            finally:
+                os._exit(0)
+        child_end.close()
+        self._control = parent_end
+
+    def spawner(self):
+        """A new Spawner, forked from the zygote, for one submission."""
+        self._control.send(b"s")
+        _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
+        return Spawner(connection=socket.socket(fileno=fds[0]), workdir=None)
+
+    def close(self):
+        self._control.close()
+        os.waitpid(self.pid, 0)
+
+    def _serve(self, control, workdir):
+        while control.recv(1):
+            ours, theirs = socket.socketpair()
+            if os.fork() == 0:
+                control.close()
+                ours.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                primitives.die_with_parent()
+                try:
+                    Spawner(workdir, connection=theirs)._serve(theirs)
+                finally:
+                    os._exit(0)
+            socket.send_fds(control, [b"s"], [ours.fileno()])
+            ours.close()
+            theirs.close()
+
+
+class Spawner:
+    """A small fork server that starts sandboxes from a process free of grader state:
+    forked here, or (``connection``) one a Zygote forked."""
+
+    def __init__(self, workdir=None, connection=None):
         self._workdir = workdir or tempfile.gettempdir()
+        self.pid = None
+        if connection is not None:
+            self._control = connection
+            return
         parent_end, child_end = socket.socketpair()
         self.pid = os.fork()
         if self.pid == 0:
@@ -54,7 +111,8 @@ class Spawner:
 
     def close(self):
         self._control.close()
-        os.waitpid(self.pid, 0)
+        if self.pid is not None:
+            os.waitpid(self.pid, 0)
 
     def _serve(self, control):
         sandboxes, readable = {}, confine.readable_paths()
