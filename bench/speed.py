@@ -73,21 +73,21 @@ def build_submissions(assignment, count, folder, stubs_only=False):
 
 
 class MemorySampler(threading.Thread):
-    """Every 50 ms: the PSS of the grading command's own process, the PSS of each worker
-    (a forked grader with its sandbox), and the largest RSS of any one process."""
+    """Every 50 ms: the PSS of the grading command's own process; per job, the PSS of every
+    process below it (graders, the zygote, spawners and sandboxes) divided by the jobs; and
+    the largest RSS of any one process."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, jobs):
         super().__init__(daemon=True)
-        self.pid, self.running = pid, True
+        self.pid, self.jobs, self.running = pid, jobs, True
         self.main = self.worker = self.rss = 0
 
     def run(self):
         while self.running:
             self.main = max(self.main, _memory(self.pid)["Pss"])
-            for child in _children(self.pid):
-                tree = [_memory(pid) for pid in _tree(child)]
-                self.worker = max(self.worker, sum(m["Pss"] for m in tree))
-                self.rss = max([self.rss, *(m["Rss"] for m in tree)])
+            below = [_memory(pid) for pid in _tree(self.pid)[1:]]
+            self.worker = max(self.worker, sum(m["Pss"] for m in below) / self.jobs)
+            self.rss = max([self.rss, *(m["Rss"] for m in below)])
             time.sleep(0.05)
 
 
@@ -128,7 +128,7 @@ def torchgrade(assignment, folder, jobs, out, fresh=True):
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", assignment,
                                 str(folder), "--out", str(out), "--jobs", str(jobs)],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sampler = MemorySampler(process.pid)
+    sampler = MemorySampler(process.pid, jobs)
     sampler.start()
     _, stderr = process.communicate()
     sampler.running = False
