@@ -244,7 +244,7 @@ def main():
               f"{startup:.1f} s the command takes when it has nothing left to grade")
 
         print("\nscaling (torchgrade, isolation on; memory in MB: PSS of the main process, "
-              "peak PSS of one worker = grader + sandbox, peak RSS of any one process)")
+              "peak PSS per job = everything below the command / jobs, peak RSS of any one process)")
         print(f"  {'notebooks':>9}  {'jobs':>4}  {'seconds':>8}  {'per nb':>7}  {'nb/s':>6}  "
               f"{'main':>5}  {'worker':>6}  {'rss':>5}")
         for size in sizes:

@@ -3,10 +3,9 @@
 submission (grade.py).
 """
 from ..records import msg
-from .expect import (CheckFailed, expect, expect_close, expect_tensor, is_close, matches,
-                     question, relative_error)
+from .expect import CheckFailed, expect, expect_close, expect_tensor, matches, question
 from .student import StudentError
 from .values import Opaque, TensorInfo, ref, tensor
 
 __all__ = ["CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
-           "expect_tensor", "is_close", "matches", "msg", "question", "ref", "relative_error", "tensor"]
+           "expect_tensor", "matches", "msg", "question", "ref", "tensor"]

@@ -48,12 +48,6 @@ def expect_tensor(value, what):
     raise CheckFailed("{what} should be a torch.Tensor, but it is a {kind}.", what=what, kind=kind)
 
 
-def relative_error(actual, expected):
-    """Largest CS231n relative error |a-b| / max(1e-8, |a|+|b|), in float64."""
-    a, b = actual.double(), expected.double()
-    return ((a - b).abs() / (a.abs() + b.abs()).clamp_min(1e-8)).max().item()
-
-
 # (rtol, atol) per dtype of the student's result: what correct code in that precision meets
 # against a float64 answer key, with room for a different but valid order of operations.
 TOLERANCES = {"torch.float16": (1e-3, 1e-4), "torch.bfloat16": (1.6e-2, 1e-4),
