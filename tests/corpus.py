@@ -90,6 +90,11 @@ WRONG = {
         ("uses autograd", "manual_grad", "called autograd",
          "def manual_grad(W, x, target):\n    W = W.clone().requires_grad_(True)\n"
          "    ((W * x - target) ** 2).sum().backward()\n    return W.grad"),
+        ("forward-mode AD", "manual_grad", "called autograd",
+         "import torch.autograd.forward_ad as fwAD\n"
+         "def manual_grad(W, x, target):\n    with fwAD.dual_level():\n"
+         "        d = fwAD.make_dual(W, torch.ones_like(W))\n"
+         "        return fwAD.unpack_dual((d * x - target) ** 2).tangent"),
         ("in place on W", "manual_grad", "do not change the inputs",
          "def manual_grad(W, x, target):\n    W.mul_(x).sub_(target).mul_(2 * x)\n    return W"),
         ("sum instead of mean", "linear_grads", "dL/dw is wrong",
@@ -129,6 +134,10 @@ WRONG = {
          _fit_linear(param="torch.zeros((), requires_grad=True)")),
         (".to(device) after requires_grad", "fit_linear", "device=device",
          _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
+        ("optimizer built at top level", "sgd_step", "uses torch.optim",
+         "_box = torch.zeros(1, requires_grad=True)\n_opt = torch.optim.SGD([_box], lr=1.0)\n"
+         "def sgd_step(W, lr):\n    _opt.param_groups[0]['params'] = [W]\n"
+         "    _opt.param_groups[0]['lr'] = lr\n    _opt.step()\n    W.grad = None\n    return W"),
         ("torch.optim does the loop", "fit_linear", "uses nn.Linear or torch.optim",
          "def fit_linear(x, y, steps, lr, device='cpu'):\n    x, y = x.to(device), y.to(device)\n"
          "    w = torch.zeros((), device=device, requires_grad=True)\n"

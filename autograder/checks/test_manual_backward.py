@@ -41,8 +41,9 @@ def test_manual_grad_matches_autograd(student, device, rng, name):
 def test_manual_grad_does_not_use_autograd(student, rng):
     W, x, target = case("vector", rng)
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
-    expect(reply.usage.get("backward", 0) == 0, "manual_grad called autograd (backward() or "
-           "torch.autograd.grad). Here the point is to use the formula you derived by hand.")
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
+           "manual_grad called autograd (backward(), torch.autograd.grad, torch.func or "
+           "forward-mode AD). Here the point is to use the formula you derived by hand.")
     result = expect_tensor(reply.value, "manual_grad's result")
     expect(not result.requires_grad, "manual_grad's result is attached to an autograd graph; "
            "compute it from the formula alone, without requires_grad.")
@@ -99,8 +100,9 @@ def test_linear_grads_match_autograd(student, device, rng, index):
 def test_linear_grads_do_not_use_autograd(student, rng):
     w, b, x, y = line(0, rng)
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
-    expect(reply.usage.get("backward", 0) == 0, "linear_grads called autograd; derive the "
-           "gradients by hand and compute them from the formulas.")
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
+           "linear_grads called autograd (backward(), torch.func or forward-mode AD); derive "
+           "the gradients by hand and compute them from the formulas.")
     expect(isinstance(reply.value, (tuple, list)) and not any(
         getattr(v, "requires_grad", False) for v in reply.value), "linear_grads' results are "
         "attached to an autograd graph; compute them from the formulas alone, without "

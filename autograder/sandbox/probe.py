@@ -10,6 +10,7 @@ import math
 
 import torch
 from torch.autograd.variable import Variable
+from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 _TensorBase = torch._C.TensorBase
 _plain_mode = torch._C.DisableTorchFunctionSubclass
@@ -24,12 +25,14 @@ MAX_VALUES = 1_000_000  # elements of a returned tensor whose values are sent ba
 
 
 class Usage:
-    """Counts autograd passes, nn.Parameter (what nn.Linear, nn.Embedding and any module with
-    weights create; loss modules create none) and optimizer constructions, and operations
-    that recorded autograd history (``graph``, counted while ``recording()`` is active)."""
+    """Counts autograd passes (backward and forward-mode), nn.Parameter (what nn.Linear,
+    nn.Embedding and any module with weights create; loss modules create none), optimizer
+    constructions and steps, and operations that recorded autograd history (``graph``,
+    counted while ``recording()`` is active)."""
 
     def __init__(self):
-        self.counts = {"backward": 0, "parameters": 0, "optimizers": 0, "graph": 0}
+        self.counts = {"backward": 0, "forward_ad": 0, "parameters": 0, "optimizers": 0,
+                       "graph": 0}
         engine = Variable._execution_engine
         usage = self
 
@@ -43,6 +46,9 @@ class Usage:
 
         Variable._execution_engine = CountingEngine()
         self._count_init(torch.optim.Optimizer, "optimizers")
+        # A step counts too: an optimizer built at top level, stepped inside the call.
+        register_optimizer_step_pre_hook(lambda *_: self.counts.__setitem__(
+            "optimizers", self.counts["optimizers"] + 1))
         new, counts = torch.nn.Parameter.__new__, self.counts
 
         def counted_new(cls, *args, **kwargs):
@@ -82,6 +88,8 @@ class _CallMode(torch.overrides.TorchFunctionMode):
         tensors = [item for item in items if isinstance(item, torch.Tensor)]
         if any(_get["grad_fn"](item) is not None for item in tensors):
             self.counts["graph"] += 1
+        if func is torch._make_dual:  # forward-mode AD (forward_ad, torch.func.jvp)
+            self.counts["forward_ad"] += 1
         generator = kwargs.get("generator")
         if isinstance(generator, torch.Generator) and tensors:
             made, drew = _get["device"](tensors[0]).type, generator.device.type
