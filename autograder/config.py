@@ -3,7 +3,7 @@
 ``Limits`` are part of every regrade key; ``Course`` holds what ``course.yaml`` may set,
 each with a default so that nothing needs editing for ``make grade`` to work.
 """
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: solutions/, assignments/, demo/
@@ -31,9 +31,6 @@ class Limits:
 
 @dataclass(frozen=True)
 class Course:
-    """Course-wide settings. Every field has a default; ``course.yaml`` will override them."""
-    title: str = "PyTorch fundamentals"
-    language: str = "en"
+    """Course-wide settings, each with a default (``course.yaml`` will override them)."""
     assignments: tuple = ("tensor_shapes", "requires_grad", "manual_backward",
                           "no_grad_update", "char_model")
-    limits: Limits = field(default_factory=Limits)

@@ -41,8 +41,7 @@ class Message:
         object.__setattr__(self, "params", {k: _param(v) for k, v in self.params.items()})
 
     def to_dict(self):
-        return {"text": self.text, "params": {k: v.to_dict() if isinstance(v, Message) else v
-                                              for k, v in self.params.items()}}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data):
@@ -53,8 +52,6 @@ class Message:
 def _param(value):
     if value is None or isinstance(value, (Message, bool, int, float, str)):
         return value
-    if isinstance(value, dict):
-        return Message.from_dict(value)
     return str(value)
 
 
@@ -98,7 +95,7 @@ class Outcome:
     seconds: float = 0.0
 
     def to_dict(self):
-        return _to_dict(self)
+        return asdict(self)  # statuses are str, so they serialize as their values
 
     @classmethod
     def from_dict(cls, data):
@@ -142,7 +139,7 @@ class Record:
     seed: int = 0  # replays the same inputs for an appeal
 
     def to_dict(self):
-        return _to_dict(self)
+        return asdict(self)  # statuses are str, so they serialize as their values
 
     @classmethod
     def from_dict(cls, data):
@@ -155,18 +152,3 @@ class Record:
 
 def _message(data):
     return Message.from_dict(data) if data else None
-
-
-def _to_dict(obj):
-    """asdict, with Messages in their stored form and statuses as their values."""
-    def convert(value):
-        if isinstance(value, Message):
-            return value.to_dict()
-        if isinstance(value, Status):
-            return value.value
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [convert(v) for v in value]
-        return value
-    return convert(asdict(obj, dict_factory=dict))

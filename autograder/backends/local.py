@@ -58,7 +58,8 @@ class LocalBackend:
         if not submissions:
             return
         queue, running = list(submissions), {}
-        warm_up()  # for the graders' own torch work; the zygote warmed up for the sandboxes
+        self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
+        warm_up()  # for the graders' own torch work
         gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
         hard_limit = limits.budget * 1.5 + 60
         while queue or running:

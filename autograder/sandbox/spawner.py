@@ -28,7 +28,7 @@ GROUP_PREFIX = "torchgrade-"
 
 class Zygote:
     """Forks a fresh Spawner for each submission from a process that never held grading
-    data; warms torch up once for all of them."""
+    data; warms torch up, when asked, once for all of them."""
 
     def __init__(self, workdir):
         parent_end, child_end = socket.socketpair()
@@ -41,12 +41,16 @@ class Zygote:
             # process that already used one deadlocks; sandboxes use one thread anyway.
             torch.set_num_threads(1)
             try:
-                warm_up()
                 self._serve(child_end, workdir)
             finally:
                 os._exit(0)
         child_end.close()
         self._control = parent_end
+
+    def warm_up(self):
+        """Ask the zygote to warm torch up (in its own time) for the sandboxes to come; a run
+        with nothing left to grade never asks."""
+        self._control.send(b"w")
 
     def spawner(self):
         """A new Spawner, forked from the zygote, for one submission."""
@@ -59,7 +63,10 @@ class Zygote:
         os.waitpid(self.pid, 0)
 
     def _serve(self, control, workdir):
-        while control.recv(1):
+        while request := control.recv(1):
+            if request == b"w":
+                warm_up()
+                continue
             ours, theirs = socket.socketpair()
             if os.fork() == 0:
                 control.close()
