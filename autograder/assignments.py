@@ -9,9 +9,9 @@ import ast
 import hashlib
 from importlib import metadata
 
-from .config import PACKAGE, Course
+from .config import ASSIGNMENTS, PACKAGE
 
-NAMES = Course.assignments
+NAMES = ASSIGNMENTS
 
 # What can change a grade besides the notebook and its assignment's checks: the code that
 # runs the notebook and the checks, reads the notebook, and turns outcomes into points.

@@ -1,10 +1,12 @@
 """Configuration in one place: the limits a submission runs under and the course settings.
 
-``Limits`` are part of every regrade key; ``Course`` holds what ``course.yaml`` may set,
-each with a default so that nothing needs editing for ``make grade`` to work.
+``Limits`` are part of every regrade key; ``Course`` is ``course.yaml``, every key optional.
 """
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: solutions/, assignments/, demo/
 PACKAGE = ROOT / "autograder"
@@ -29,8 +31,113 @@ class Limits:
         return asdict(self)
 
 
+ASSIGNMENTS = ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",
+               "char_model")
+LMS = ("none", "canvas", "moodle", "blackboard", "gradescope")
+LANGUAGES = ("en", "hu", "ko", "pl")
+
+
+class ConfigError(Exception):
+    """course.yaml cannot be used; the message names the key and says what to write."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment as the course runs it: its title and its id in the LMS."""
+    name: str
+    title: str
+    lms_id: str = ""
+    roster: str = ""  # this assignment's own roster file (Moodle's grading worksheet)
+
+
 @dataclass(frozen=True)
 class Course:
-    """Course-wide settings, each with a default (``course.yaml`` will override them)."""
-    assignments: tuple = ("tensor_shapes", "requires_grad", "manual_backward",
-                          "no_grad_update", "char_model")
+    """What ``course.yaml`` may set, each with a default, so that nothing needs editing
+    for ``make grade`` to work. Paths are relative to the course file's folder."""
+    title: str = "PyTorch fundamentals"
+    language: str = "en"
+    lms: str = "none"
+    url: str = ""          # the LMS's base URL, for ``publish``
+    course_id: str = ""    # the course's id in the LMS (Canvas course id)
+    token: str = field(default="", repr=False)  # better kept in TORCHGRADE_LMS_TOKEN
+    submissions: Path = ROOT / "submissions"
+    roster: str = ""       # course-wide roster: Canvas or Blackboard gradebook export
+    missing: str = "blank"  # what the LMS files give a student with no submission: blank | zero
+    assignments: dict = field(default_factory=lambda: {
+        name: Assignment(name, name.replace("_", " ").capitalize()) for name in ASSIGNMENTS})
+
+    @classmethod
+    def load(cls, path=ROOT / "course.yaml"):
+        """The course in ``path``; defaults when the file does not exist."""
+        path = Path(path)
+        if not path.exists():
+            return cls()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeError, yaml.YAMLError) as error:
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise ConfigError(f"{path.name} cannot be read: {reason}") from None
+        return cls.from_dict(data, path.parent)
+
+    @classmethod
+    def from_dict(cls, data, base=ROOT):
+        if not isinstance(data, dict):
+            raise ConfigError("course.yaml must be a mapping of keys to values, "
+                              "like `title: Deep learning`")
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise ConfigError(f"course.yaml: unknown key {str(key)!r}; known keys: "
+                                  f"{', '.join(sorted(known))}")
+        values = {k: _text(k, v) for k, v in data.items() if k != "assignments"}
+        for key, allowed in (("language", LANGUAGES), ("lms", LMS),
+                             ("missing", ("blank", "zero"))):
+            if key in values and values[key] not in allowed:
+                raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
+                                  f"{', '.join(allowed)}")
+        if "submissions" in values:
+            values["submissions"] = base / values["submissions"]
+        if values.get("roster"):
+            values["roster"] = str(base / values["roster"])
+        if "assignments" in data:
+            values["assignments"] = _assignments(data["assignments"], base)
+        return cls(**values)
+
+    @property
+    def secret(self):
+        """The LMS token: TORCHGRADE_LMS_TOKEN, else course.yaml's token (never printed)."""
+        return os.environ.get("TORCHGRADE_LMS_TOKEN") or self.token
+
+
+def _text(key, value):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ConfigError(f"course.yaml: {key} must be a single value, not {type(value).__name__}")
+    return str(value)
+
+
+def _assignments(data, base):
+    """``assignments:`` as a list of ids, or a mapping of id to {title, lms_id, roster}."""
+    if isinstance(data, list):
+        data = {name: {} for name in data}
+    if not isinstance(data, dict) or not data:
+        raise ConfigError("course.yaml: assignments must list one or more of "
+                          f"{', '.join(ASSIGNMENTS)}")
+    found = {}
+    for name, settings in data.items():
+        if name not in ASSIGNMENTS:
+            raise ConfigError(f"course.yaml: assignments: unknown assignment {str(name)!r}; "
+                              f"known: {', '.join(ASSIGNMENTS)}")
+        settings = settings or {}
+        if not isinstance(settings, dict):
+            raise ConfigError(f"course.yaml: assignments: {name} must map keys "
+                              "(title, lms_id, roster) to values")
+        for key in settings:
+            if key not in ("title", "lms_id", "roster"):
+                raise ConfigError(f"course.yaml: assignments: {name}: unknown key {str(key)!r}; "
+                                  "known keys: lms_id, roster, title")
+        values = {k: _text(f"assignments: {name}: {k}", v) for k, v in settings.items()}
+        if values.get("roster"):
+            values["roster"] = str(base / values["roster"])
+        values.setdefault("title", name.replace("_", " ").capitalize())
+        found[name] = Assignment(name, **values)
+    return found

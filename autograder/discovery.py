@@ -1,6 +1,6 @@
 """Find the submissions under the paths an instructor names: one per student.
 
-Layouts read here (LMS download readers will extend this):
+Plain layouts are read here (the LMSs' downloads in lms/):
 
 - a notebook (or otter export zip) named on the command line: the student id is its stem;
 - a folder of notebooks: likewise, one per file;
@@ -10,6 +10,7 @@ Layouts read here (LMS download readers will extend this):
 import hashlib
 import os
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 from .records import Submission
@@ -17,12 +18,12 @@ from .records import Submission
 SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
 
 
-def discover(paths, assignment, grading_key, log=print):
-    """Submissions in student order, each with its regrade key."""
-    found = {}
+def find(paths, assignment, log=print, skip=()):
+    """Submissions (without keys) in the plain layouts; ``skip`` lists paths to leave out."""
+    found = []
     for path in map(Path, paths):
         if path.is_dir():
-            entries = sorted(path.iterdir())
+            entries = [p for p in sorted(path.iterdir()) if p not in skip]
             candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
             if not candidates:
                 candidates = [(p.name, notebook_in(p, assignment)) for p in entries
@@ -32,16 +33,24 @@ def discover(paths, assignment, grading_key, log=print):
         else:
             log(f"warning: {path} does not exist; skipped")
             continue
-        for name, candidate in candidates:
-            student = "".join(c if c.isprintable() else "?" for c in name)
-            if student in found:
-                log(f"warning: {candidate} has the same student id as {found[student].path}; "
-                    "only the first is graded")
-                continue
-            found[student] = Submission(student, candidate,
-                                        f"{content_digest(candidate)}:{grading_key}",
-                                        seed_for(assignment, student))
-    return sorted(found.values(), key=lambda s: s.student)
+        found += [Submission(name, candidate) for name, candidate in candidates]
+    return found
+
+
+def discover(found, assignment, grading_key, log=print):
+    """The submissions to grade, one per student in student order, each with its regrade
+    key and seed; a second submission with the same student id is reported and left out."""
+    chosen = {}
+    for submission in found:
+        student = "".join(c if c.isprintable() else "?" for c in submission.student)
+        if student in chosen:
+            log(f"warning: {submission.path} has the same student id as "
+                f"{chosen[student].path}; only the first is graded")
+            continue
+        chosen[student] = replace(submission, student=student,
+                                  key=f"{content_digest(submission.path)}:{grading_key}",
+                                  seed=seed_for(assignment, student))
+    return sorted(chosen.values(), key=lambda s: s.student)
 
 
 def seed_for(assignment, student):

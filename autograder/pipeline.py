@@ -1,6 +1,6 @@
 """The grading pipeline, top to bottom:
 
-1. discover  -- find the submissions, one per student, each with its regrade key
+1. discover  -- read the LMS download or folder; one submission per student, with its key
 2. skip      -- leave out those graded before with the same key
 3. execute and check -- each in its own grader process, on an execution backend
 4. score     -- points per question
@@ -8,9 +8,10 @@
 6. report    -- grades.csv, results/*.json, feedback/*.md, rendered from the store
 """
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from . import assignments
+from . import assignments, lms
 from .backends.local import LocalBackend
 from .config import Limits
 from .discovery import discover
@@ -31,8 +32,8 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         store = Store(out / "grades.sqlite")
-        submissions = discover(paths, assignment, assignments.grading_key(assignment, limits),
-                               log)
+        submissions = discover(lms.read(paths, assignment, out / "downloads", log), assignment,
+                               assignments.grading_key(assignment, limits), log)
         log(isolation_summary(backend.isolation(limits)))
         todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
         if len(todo) < len(submissions):
@@ -46,7 +47,8 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
                 progress.update(graded)
         finally:
             progress.close()
-        records = [store.get(assignment, s.student, s.key) for s in submissions]
+        records = [replace(store.get(assignment, s.student, s.key), identity=s.identity)
+                   for s in submissions]
         store.close()
     write_reports(out, records, questions, log)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))

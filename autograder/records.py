@@ -61,12 +61,25 @@ def msg(text, **params):
 
 
 @dataclass
+class Identity:
+    """Who handed a submission in, as their LMS records it."""
+    name: str = ""          # display name ("" when only the id is known)
+    lms: str = ""           # the LMS it was downloaded from ("" for a plain folder)
+    user_id: str = ""       # the LMS's id for the student (Canvas user id, Moodle
+                            # participant id, Blackboard username, Gradescope submitter)
+    late: bool = False      # the LMS marked it late
+    attempt: str = ""       # the attempt graded (Blackboard's timestamp, Canvas's upload)
+    ignored: list = field(default_factory=list)  # other attempts or files, not graded
+
+
+@dataclass
 class Submission:
     """One student's submitted file, and the key that decides whether to regrade it."""
     student: str
     path: Path
     key: str = ""
     seed: int = 0  # what the checks' random inputs derive from: per assignment and student
+    identity: Identity = field(default_factory=Identity)
 
 
 @dataclass
@@ -137,17 +150,19 @@ class Record:
     seconds: float = 0.0
     isolation: list = field(default_factory=list)
     seed: int = 0  # replays the same inputs for an appeal
+    identity: Identity = field(default_factory=Identity)
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
 
     @classmethod
     def from_dict(cls, data):
-        return cls(data["student"], data["assignment"], data["path"], Status(data["status"]),
-                   _message(data["detail"]), data["score"], data["max_score"],
-                   {q: QuestionResult.from_dict(e) for q, e in data["questions"].items()},
-                   [Message.from_dict(n) for n in data["notes"]], data["seconds"],
-                   data["isolation"], data["seed"])
+        return cls(**{**data, "status": Status(data["status"]),
+                      "detail": _message(data["detail"]),
+                      "questions": {q: QuestionResult.from_dict(e)
+                                    for q, e in data["questions"].items()},
+                      "notes": [Message.from_dict(n) for n in data["notes"]],
+                      "identity": Identity(**data["identity"])})
 
 
 def _message(data):

@@ -3,7 +3,7 @@ import os
 
 from autograder import assignments
 from autograder.config import Limits
-from autograder.discovery import content_digest, discover, seed_for
+from autograder.discovery import content_digest, discover, find, seed_for
 
 from conftest import write_notebook
 
@@ -14,7 +14,7 @@ def test_files_and_folders_become_students_in_order(tmp_path):
     write_notebook(tmp_path / "zoe.ipynb", ["x = 1"])
     write_notebook(tmp_path / "adam.ipynb", ["x = 2"])
     (tmp_path / "notes.txt").write_text("ignored")
-    found = discover([tmp_path], A, "K", log=lambda *_: None)
+    found = discover(find([tmp_path], A), A, "K", log=lambda *_: None)
     assert [s.student for s in found] == ["adam", "zoe"]
     assert all(s.key.endswith(":K") for s in found)
     assert found[0].key != found[1].key  # different content
@@ -27,14 +27,14 @@ def test_unprintable_names_are_made_visible_and_duplicates_reported(tmp_path):
     write_notebook(one / "a\x1bb.ipynb", ["x = 1"])
     write_notebook(two / "a\x1bb.ipynb", ["x = 2"])
     logs = []
-    found = discover([one, two], A, "K", log=logs.append)
+    found = discover(find([one, two], A), A, "K", log=logs.append)
     assert [s.student for s in found] == ["a?b"]
     assert any("same student id" in line for line in logs)
 
 
 def test_a_missing_path_is_a_warning(tmp_path):
     logs = []
-    assert discover([tmp_path / "nope"], A, "K", log=logs.append) == []
+    assert find([tmp_path / "nope"], A, log=logs.append) == []
     assert "does not exist" in logs[0]
 
 

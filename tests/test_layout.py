@@ -15,7 +15,7 @@ LAYERS = [
     ("sandbox",),
     ("checking",),
     ("checks", "reports"),
-    ("backends",),
+    ("backends", "lms"),
     ("pipeline",),
     ("integrations", "release"),
     ("__main__",),

@@ -1,0 +1,100 @@
+"""Moodle: "Download all submissions" in; the instructor's grading worksheet filled in and a
+feedback-files zip out; grades and comments published with the web-service function
+``mod_assign_save_grades``."""
+import io
+import re
+import zipfile
+
+from ..records import Identity, Submission
+from .download import pick
+from .sheet import SheetError, clean, read_table, write_csv
+
+# <Full Name>_<participant id>_assignsubmission_<plugin>_ (a folder), or the same prefix and
+# the file's name (the older flat layout)
+NAME = re.compile(r"(?P<name>.+)_(?P<pid>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?(?P<file>.*)")
+GRADE = ("Grade", "Osztályzat", "Pont", "Ocena", "성적", "점수")
+FEEDBACK = ("Feedback comments", "Visszajelzés megjegyzései", "Komentarz zwrotny",
+            "피드백 코멘트")
+
+
+def detect(folder):
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    return bool(entries) and sum(bool(NAME.fullmatch(p.name)) for p in entries) * 2 > len(entries)
+
+
+def read(folder, assignment, log=print):
+    """One Submission per participant id; the full name is the display name."""
+    students = {}
+    for path in sorted(folder.iterdir()):
+        match = NAME.fullmatch(path.name)
+        if not match:
+            continue
+        entry = students.setdefault(match["pid"], {"name": match["name"], "files": []})
+        if path.is_dir() and not path.is_symlink():
+            entry["files"] += [p for p in sorted(path.rglob("*")) if p.is_file()
+                               and not any(part.startswith((".", "__"))
+                                           for part in p.relative_to(path).parts)]
+        else:
+            entry["files"].append(path)
+    found = []
+    for pid, entry in students.items():
+        chosen, others = pick(entry["files"], assignment)
+        found.append(Submission(pid, chosen or folder / f"{pid}-no-notebook", identity=Identity(
+            entry["name"], "moodle", pid, False, chosen.name if chosen else "",
+            [f.name for f in others])))
+    return found
+
+
+def worksheet(records, roster, comment):
+    """The instructor's offline grading worksheet with Grade and Feedback comments filled
+    in, headers untouched (Moodle localizes them). Grades are scaled to the worksheet's
+    Maximum Grade. Returns (csv text, encoding, [participant ids graded but not in it])."""
+    header, rows, (encoding, delimiter) = read_table(roster)
+    grade = _column(header, GRADE, None)
+    if grade is None:
+        raise SheetError(f"{roster.name}: no Grade column; download the grading worksheet "
+                         "from the assignment's \"Grading action\" menu")
+    feedback = _column(header, FEEDBACK, None)
+    graded = {r.identity.user_id or r.student: r for r in records}
+    seen = set()
+    for row in rows:
+        row += [""] * (len(header) - len(row))
+        pid = re.sub(r"\D", "", row[0])
+        record = graded.get(pid)
+        seen.add(pid)
+        if record is None:
+            continue
+        maximum = _number(row[grade + 1]) if grade + 1 < len(header) else None
+        scale = maximum / record.max_score if maximum and record.max_score else 1
+        row[grade] = f"{round(record.score * scale, 2):.2f}"
+        if feedback is not None:
+            row[feedback] = comment(record)
+        row[1:] = [value if value.strip() == "-" else clean(value) for value in row[1:]]
+    return write_csv([header] + rows, delimiter), encoding, sorted(set(graded) - seen)
+
+
+def feedback_zip(records, feedback):
+    """The zip Moodle takes in "Upload multiple feedback files in a zip": one feedback file
+    per participant, named as the download names that participant's files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            pid = record.identity.user_id or record.student
+            name = (record.identity.name or record.student).replace("_", " ").replace("/", " ")
+            archive.writestr(f"{name}_{pid}_assignsubmission_file_feedback.md",
+                             feedback(record))
+    return buffer.getvalue()
+
+
+def _column(header, names, default):
+    for index, name in enumerate(header):
+        if name.strip() in names:
+            return index
+    return default
+
+
+def _number(text):
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
