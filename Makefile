@@ -1,4 +1,4 @@
-# torchgrade: `make grade` sets everything up and grades the demo submissions;
+# torchgrade: `make grade` sets everything up and grades the course (or the demo);
 # `make test` runs the framework's own tests.
 PYTHON ?= python3
 VENV   := .venv
@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# Grades submissions/<assignment>/ for every assignment in course.yaml (A=<id>: only that
+# one); with nothing there, the bundled demo class.
 grade: setup
-	$(PY) -m autograder demo --out $(OUT)
+	$(PY) -m autograder grade $(A) --out $(OUT)
 
 test: setup
 	$(PY) -m pytest -q

@@ -4,10 +4,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import assignments
-from .config import ROOT, Course, Limits
+from . import assignments, lms
+from .config import ROOT, Assignment, ConfigError, Course, Limits
 from .integrations.otter import build
-from .pipeline import grade
+from .pipeline import grade, grade_course
 from .release import release
 from .reports.terminal import student_table
 from .store import StoreError
@@ -17,9 +17,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder",
                                      description="Grade PyTorch notebook assignments safely.")
     commands = parser.add_subparsers(dest="command", required=True)
-    grade_cmd = commands.add_parser("grade", help="grade submitted notebooks")
-    grade_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
-    grade_cmd.add_argument("paths", nargs="+", help="notebooks, or folders of notebooks")
+    grade_cmd = commands.add_parser(
+        "grade", help="grade the course's submissions/<assignment>/ (the demo when there are "
+        "none), or the notebooks, folders and LMS downloads named")
+    grade_cmd.add_argument("assignment", nargs="?",
+                           help=f"one of: {', '.join(assignments.NAMES)} (default: all)")
+    grade_cmd.add_argument("paths", nargs="*", help="notebooks, folders or LMS download zips "
+                           "(default: the course's submissions/<assignment>/)")
+    grade_cmd.add_argument("--course", default=str(ROOT / "course.yaml"),
+                           help="the course file (default: course.yaml; optional)")
     demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
     release_cmd = commands.add_parser("release", help="write assignments/ from solutions/")
     release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
@@ -46,19 +52,36 @@ def main(argv=None):
                     print(f"{name}: {kind:<10} {path}")
             return 0
         limits = Limits.for_timeout(args.timeout)
-        if args.command == "grade":
+        if args.command == "grade" and args.paths:
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
-            if records:
-                print(student_table(records) if len(records) <= 30 else
-                      f"every student's score: {Path(args.out) / 'grades.csv'}")
-        else:
-            for name in Course().assignments:
+            show(records, Path(args.out))
+            course = Course.load(args.course)
+            for line in lms.export(records, course.assignments.get(args.assignment) or
+                                   Assignment(args.assignment, args.assignment), course,
+                                   float(sum(assignments.questions(args.assignment).values())),
+                                   Path(args.out)):
+                print(line)
+            return 0
+        course = Course.load(args.course) if args.command == "grade" else Course()
+        names = [args.assignment] if getattr(args, "assignment", None) else list(course.assignments)
+        for name in names:
+            assignments.check_file(name)
+        graded = {} if args.command == "demo" else grade_course(course, names, args.out,
+                                                                args.jobs, limits, live=True)
+        for name, records in graded.items():
+            show(records, Path(args.out) / name)
+        if not graded:
+            if args.command == "grade":
+                print(f"nothing in {course.submissions}/<assignment>/ to grade: grading the "
+                      "bundled demo class instead")
+            for name in names:
                 print(f"== {name}")
                 out = Path(args.out) / name
                 records = grade(name, [demo_submissions(name, out / "demo-submissions")], out,
                                 args.jobs, limits, live=True)
-                print(student_table(records))
-    except (assignments.UnknownAssignment, StoreError, OSError, RuntimeError) as error:
+                show(records, out)
+    except (assignments.UnknownAssignment, StoreError, ConfigError, OSError,
+            RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -66,6 +89,12 @@ def main(argv=None):
               "again to grade the rest.", file=sys.stderr)
         return 130
     return 0
+
+
+def show(records, out):
+    if records:
+        print(student_table(records) if len(records) <= 30 else
+              f"every student's score: {out / 'grades.csv'}")
 
 
 def demo_submissions(assignment, folder):

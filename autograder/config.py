@@ -95,8 +95,7 @@ class Course:
             if key in values and values[key] not in allowed:
                 raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
                                   f"{', '.join(allowed)}")
-        if "submissions" in values:
-            values["submissions"] = base / values["submissions"]
+        values["submissions"] = base / values.get("submissions", "submissions")
         if values.get("roster"):
             values["roster"] = str(base / values["roster"])
         if "assignments" in data:

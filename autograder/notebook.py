@@ -34,6 +34,9 @@ def read_cells(path):
         raise NotebookError(Status.UNREADABLE, "No single notebook was found in this student's "
                             "folder: it holds none, or several and none named after the "
                             "assignment. Keep only the notebook to grade.")
+    if not os.path.lexists(path):
+        raise NotebookError(Status.UNREADABLE, "No notebook (.ipynb) was found among the files "
+                            "submitted; submit the notebook file itself.")
     if not os.path.isfile(path):
         raise NotebookError(Status.UNREADABLE, "This is not a regular file (a link to nothing, "
                             "or a device), so it cannot be a notebook.")

@@ -6,6 +6,9 @@
 4. score     -- points per question
 5. record    -- commit each result to SQLite as soon as it is known
 6. report    -- grades.csv, results/*.json, feedback/*.md, rendered from the store
+7. export    -- the LMS's gradebook files, checked against its roster
+
+``grade_course`` runs these for every assignment with submissions in the course folder.
 """
 import time
 from dataclasses import replace
@@ -53,3 +56,21 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     write_reports(out, records, questions, log)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
+
+
+def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False):
+    """Grade ``submissions/<assignment>/`` for each of ``names`` that has anything in it,
+    into ``out/<assignment>/``, and write the LMS's files; returns {assignment: Records}."""
+    graded = {}
+    for name in names:
+        folder = Path(course.submissions) / name
+        if not folder.is_dir() or not any(p for p in folder.iterdir()
+                                          if not p.name.startswith(".")):
+            continue
+        log(f"== {name}: {folder}")
+        graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live)
+        questions = assignments.questions(name)
+        for line in lms.export(graded[name], course.assignments[name], course,
+                               float(sum(questions.values())), Path(out) / name, folder):
+            log(line)
+    return graded

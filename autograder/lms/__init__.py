@@ -4,8 +4,11 @@ out a download and hands it to that module's reader."""
 from pathlib import Path
 
 from ..discovery import find
+from ..reports import atomic_write
+from ..reports.feedback import comment, feedback
 from . import blackboard, canvas, gradescope, moodle
 from .download import UnpackError, names, unpack
+from .sheet import SheetError
 
 READERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard,
            "gradescope": gradescope}
@@ -30,6 +33,78 @@ def lms_of(submissions):
     """The LMS most of these submissions came from, or "none"."""
     kinds = [s.identity.lms for s in submissions if s.identity.lms]
     return max(set(kinds), key=kinds.count) if kinds else "none"
+
+
+def export(records, assignment, course, max_score, out, folder=None):
+    """Write the gradebook files of the course's LMS (else of the LMS the submissions came
+    from) into ``out``; returns lines for the summary: files written, roster students with
+    no submission, graded students the roster lacks, late marks and files not graded."""
+    kind = course.lms if course.lms != "none" else lms_of(records)
+    roster = _roster(assignment, course, folder)
+    lines, missing, unknown = [], [], []
+    try:
+        if kind == "canvas":
+            text, missing, unknown = canvas.gradebook(records, assignment, course, max_score,
+                                                      roster)
+            lines.append(f"for canvas: {_write(out / 'canvas-import.csv', text)}")
+        elif kind == "blackboard":
+            text, missing, unknown = blackboard.upload(records, assignment, course, max_score,
+                                                       roster)
+            lines.append(f"for blackboard: {_write(out / 'blackboard-upload.csv', text)}")
+        elif kind == "moodle":
+            atomic_write(out / "moodle-feedback.zip", moodle.feedback_zip(records, feedback))
+            lines.append(f"for moodle: {out / 'moodle-feedback.zip'}")
+            if roster:
+                text, encoding, missing, unknown = moodle.worksheet(records, roster, comment)
+                lines.append(f"for moodle: {_write(out / 'moodle-worksheet.csv', text, encoding)}")
+            else:
+                lines.append("no Moodle grading worksheet found: download it (Grading action > "
+                             f"Download grading worksheet) into {folder or 'submissions/<id>'}")
+    except SheetError as error:
+        lines.append(f"error: {error}")
+    if roster is None and kind in ("canvas", "blackboard"):
+        lines.append(f"no {kind} roster (gradebook export) found: only graded students are "
+                     "listed, so students who did not submit are not marked")
+    if missing:
+        verdict = "given 0" if course.missing == "zero" else "left blank"
+        lines.append(f"{len(missing)} in the roster with no submission ({verdict}): "
+                     + ", ".join(missing))
+    if unknown:
+        lines.append(f"{len(unknown)} graded but not in the roster (not in the {kind} file): "
+                     + ", ".join(unknown))
+    late = [r.student for r in records if r.identity.late]
+    if late:
+        lines.append(f"{len(late)} marked late by {kind} (graded as usual; see grades.csv): "
+                     + ", ".join(late))
+    several = [r for r in records if r.identity.ignored]
+    for record in several[:10]:
+        lines.append(f"{record.student}: graded {record.identity.attempt or Path(record.path).name}"
+                     f"; not graded: {'; '.join(record.identity.ignored)}")
+    if len(several) > 10:
+        lines.append(f"... and {len(several) - 10} more with files not graded (see grades.csv)")
+    return [shown(line) for line in lines]
+
+
+def shown(text):
+    """A line safe to print: names from an LMS can hold control characters."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def _roster(assignment, course, folder):
+    """The roster file: course.yaml's, else a spreadsheet dropped beside the submissions."""
+    for path in (assignment.roster, course.roster):
+        if path:
+            return Path(path)
+    if folder and Path(folder).is_dir():
+        sheets = [p for p in sorted(Path(folder).iterdir()) if p.is_file()
+                  and p.suffix.lower() in (".csv", ".xls", ".tsv", ".txt")]
+        return sheets[0] if sheets else None
+    return None
+
+
+def _write(path, text, encoding="utf-8"):
+    atomic_write(path, text, encoding)
+    return path
 
 
 def _folder(folder, assignment, workdir, log, depth):

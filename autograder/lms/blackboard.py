@@ -55,8 +55,8 @@ def read(folder, assignment, log=print):
 
 def upload(records, assignment, course, max_score, roster=None):
     """The Grade Centre upload file: ``Username`` and the assignment's column, named with its
-    ``|<id>`` suffix as in the Grade Centre download. Returns (csv text, [usernames graded
-    but not in the roster])."""
+    ``|<id>`` suffix as in the Grade Centre download. Returns (csv text, [roster usernames
+    with no submission], [graded usernames not in the roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     column = f"{assignment.title} [Total Pts: {max_score:g} Score]"
     users = sorted(graded)
@@ -76,4 +76,5 @@ def upload(records, assignment, course, max_score, roster=None):
         record = graded.get(user)
         grade = f"{record.score:g}" if record else ("0" if course.missing == "zero" else "")
         table.append([clean(user), grade])
-    return write_csv(table), sorted(set(graded) - set(users))
+    missing = [user for user in filter(None, users) if user not in graded]
+    return write_csv(table), missing, sorted(set(graded) - set(users))

@@ -42,26 +42,28 @@ def gradebook(records, assignment, course, max_score, roster=None):
     """The Canvas gradebook import CSV: the roster's identity columns, then one column
     ``<Title> (<assignment id>)`` after a ``Points Possible`` row. With a roster (the
     gradebook export) every student in it gets a row; else every graded student.
-    Returns (csv text, [user ids graded but not in the roster])."""
+    Returns (csv text, [roster ids with no submission], [graded ids not in the roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     header, rows, _ = read_table(roster) if roster else (list(IDENTITY[:2]), [], None)
     ids = [h for h in header if h in IDENTITY] or ["Student", "ID"]
     title = _column(header, assignment)
     table = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score)]]
-    seen = set()
+    seen, missing = set(), []
     for row in rows:
         values = dict(zip(header, row))
         user = values.get("ID", "").strip()
         if not user or values.get("Student", "").strip() == "Points Possible":
             continue
         seen.add(user)
+        if user not in graded:
+            missing.append(user)
         table.append([clean(values.get(h, "")) for h in ids] + [_grade(graded.get(user), course)])
     if not roster:
         for user, record in sorted(graded.items()):
             seen.add(user)
             table.append([clean(record.identity.name or record.student), clean(user)]
                          + [_grade(record, course)])
-    return write_csv(table), sorted(set(graded) - seen)
+    return write_csv(table), missing, sorted(set(graded) - seen)
 
 
 def _column(header, assignment):

@@ -48,7 +48,8 @@ def read(folder, assignment, log=print):
 def worksheet(records, roster, comment):
     """The instructor's offline grading worksheet with Grade and Feedback comments filled
     in, headers untouched (Moodle localizes them). Grades are scaled to the worksheet's
-    Maximum Grade. Returns (csv text, encoding, [participant ids graded but not in it])."""
+    Maximum Grade. Returns (csv text, encoding, [participant ids with no submission],
+    [graded participant ids not in the worksheet])."""
     header, rows, (encoding, delimiter) = read_table(roster)
     grade = _column(header, GRADE, None)
     if grade is None:
@@ -56,13 +57,14 @@ def worksheet(records, roster, comment):
                          "from the assignment's \"Grading action\" menu")
     feedback = _column(header, FEEDBACK, None)
     graded = {r.identity.user_id or r.student: r for r in records}
-    seen = set()
+    seen, missing = set(), []
     for row in rows:
         row += [""] * (len(header) - len(row))
         pid = re.sub(r"\D", "", row[0])
         record = graded.get(pid)
         seen.add(pid)
         if record is None:
+            missing.append(pid)
             continue
         maximum = _number(row[grade + 1]) if grade + 1 < len(header) else None
         scale = maximum / record.max_score if maximum and record.max_score else 1
@@ -70,7 +72,8 @@ def worksheet(records, roster, comment):
         if feedback is not None:
             row[feedback] = comment(record)
         row[1:] = [value if value.strip() == "-" else clean(value) for value in row[1:]]
-    return write_csv([header] + rows, delimiter), encoding, sorted(set(graded) - seen)
+    return (write_csv([header] + rows, delimiter), encoding, missing,
+            sorted(set(graded) - seen))
 
 
 def feedback_zip(records, feedback):

@@ -38,13 +38,15 @@ def file_stem(student):
     return student.replace("/", "_").replace("\0", "_")[:100] + "-" + digest
 
 
-def atomic_write(path, text):
-    """Write ``text`` as UTF-8 to ``path`` through a temporary file and a rename."""
+def atomic_write(path, content, encoding="utf-8"):
+    """Write ``content`` (text, or bytes) to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", errors="replace", newline="") as stream:
-            stream.write(text)
+        binary = isinstance(content, bytes)
+        with (os.fdopen(handle, "wb") if binary else
+              os.fdopen(handle, "w", encoding=encoding, errors="replace", newline="")) as stream:
+            stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

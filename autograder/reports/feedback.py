@@ -18,6 +18,18 @@ def feedback(record):
     return "\n".join(lines)
 
 
+def comment(record):
+    """Plain text for an LMS's comment box: the score, then per question its score and
+    what to fix."""
+    lines = [f"{record.assignment}: {record.score:g} / {record.max_score:g}"]
+    if record.detail:
+        lines.append(render(record.detail))
+    for qid, entry in record.questions.items():
+        lines.append(f"- {qid}: {entry.score:g} / {entry.max_score:g}")
+        lines += [f"    {render(message)}" for message in entry.failed]
+    return "\n".join(lines)
+
+
 def gradescope_results(record):
     """Gradescope's results.json: one test per question, feedback as Markdown."""
     tests = []

@@ -1,4 +1,4 @@
-"""grades.csv: one row per student, one column per question."""
+"""grades.csv: one row per student, one column per question, and who the LMS says they are."""
 import csv
 import io
 
@@ -6,15 +6,20 @@ from .render import render, safe_text
 
 
 def gradebook(records, questions):
-    """CSV text: student, assignment, score, max_score, status, one column per question, detail."""
+    """CSV text: student, assignment, score, max_score, status, one column per question,
+    detail, then the LMS identity: name, lms, late, attempt, and the files not graded."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["student", "assignment", "score", "max_score", "status", *questions, "detail"])
+    writer.writerow(["student", "assignment", "score", "max_score", "status", *questions,
+                     "detail", "name", "lms", "late", "attempt", "not_graded"])
     for record in records:
+        who = record.identity
         writer.writerow([cell(record.student), record.assignment, points(record.score),
                          points(record.max_score), record.status.value,
                          *(points(record.questions[q].score) for q in questions),
-                         cell(render(record.detail))])
+                         cell(render(record.detail)), cell(who.name), who.lms,
+                         "yes" if who.late else "", cell(who.attempt),
+                         cell("; ".join(who.ignored))])
     return buffer.getvalue()
 
 

@@ -67,11 +67,14 @@ def class_summary(records, questions, graded_now=0, seconds=0.0, jobs=1):
 
 
 def student_table(records):
-    """One line per student: score and status."""
+    """One line per student: score, status, and the name the LMS gives when it differs."""
     width = max([7] + [len(r.student) for r in records])
-    lines = [f"{'student':<{width}}  {'score':>11}  status"]
+    lines = [f"{'student':<{width}}  {'score':>11}  {'status':<16}  name".rstrip()]
     for r in records:
-        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  {r.status}")
+        name = r.identity.name if r.identity.name != r.student else ""
+        name = "".join(c if c.isprintable() else "?" for c in name)
+        lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  "
+                     f"{r.status:<16}  {name}".rstrip())
     return "\n".join(lines)
 
 

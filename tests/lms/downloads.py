@@ -1,0 +1,98 @@
+"""LMS bulk downloads built from each LMS's documented naming, for the tests."""
+import io
+import json
+import zipfile
+
+import yaml
+
+from conftest import solution_cells, stub_cells
+
+A = "tensor_shapes"
+
+
+def notebook(cells):
+    return json.dumps({"cells": [{"cell_type": "code", "source": s, "metadata": {},
+                                  "outputs": [], "execution_count": None} for s in cells],
+                       "nbformat": 4, "nbformat_minor": 4,
+                       "metadata": {"kernelspec": {"language": "python", "name": "python3"}}})
+
+
+def good():
+    return notebook(solution_cells(A))
+
+
+def stub():
+    return notebook(stub_cells(A))
+
+
+def zipped(entries, utf8_flag=True):
+    """Zip bytes of {name: text or bytes}; without the UTF-8 flag, names are written as
+    raw UTF-8 bytes, as some LMSs do."""
+    buffer = io.BytesIO()
+    placeholders = {}
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in entries.items():
+            if not utf8_flag:
+                raw = name.encode("utf-8")
+                placeholders[raw] = ("%0*d" % (len(raw), len(placeholders))).encode()
+                name = placeholders[raw].decode()
+            archive.writestr(name, content)
+    data = buffer.getvalue()
+    for raw, placeholder in placeholders.items():
+        data = data.replace(placeholder, raw)
+    return data
+
+
+def canvas():
+    """Canvas "Download Submissions": <sortable name>[_LATE]_<user id>_<submission id>_<file>."""
+    return zipped({
+        f"lovelaceada_101_9001_{A}.ipynb": good(),
+        f"erdőspál_LATE_102_9002_{A}.ipynb": stub(),          # late, non-ASCII
+        f"kimminji_103_9003_{A}.ipynb": stub(),               # first upload
+        f"kimminji_103_9004_{A}-1.ipynb": good(),             # re-upload: Canvas adds -1
+        "obrienpat_104_9005_notes.txt": "not a notebook",
+    })
+
+
+def moodle():
+    """Moodle "Download all submissions" in folders: <Full Name>_<pid>_assignsubmission_file_/."""
+    return zipped({
+        f"Ada Lovelace_501_assignsubmission_file_/{A}.ipynb": good(),
+        f"Erdős Pál_502_assignsubmission_file_/{A}.ipynb": stub(),
+        f"Kim Min-ji_503_assignsubmission_file_/work/{A}.ipynb": good(),
+        "Kim Min-ji_503_assignsubmission_onlinetext_/onlinetext.html": "<p>hi</p>",
+    })
+
+
+def receipt(name, user, stamp):
+    return (f"Name: {name} ({user})\nAssignment: Week 1\nDate Submitted: {stamp}\n"
+            f"Current Mark: Needs Grading\n\nComments:\nThere are no student comments.\n")
+
+
+def blackboard():
+    """Blackboard "Assignment File Download": <Assignment>_<username>_attempt_<stamp>_<file>
+    plus a .txt receipt per attempt; a username with an underscore; two attempts."""
+    entries = {}
+    for name, user, stamp, content in (
+            ("Ada Lovelace", "alovelace", "2026-03-01-10-00-00", stub()),
+            ("Ada Lovelace", "alovelace", "2026-03-02-09-30-00", good()),
+            ("Paweł Nowak", "p_nowak", "2026-03-01-12-00-00", good())):
+        head = f"Week 1 - Tensors_{user}_attempt_{stamp}"
+        entries[f"{head}.txt"] = receipt(name, user, stamp)
+        entries[f"{head}_{A}.ipynb"] = content
+    return zipped(entries)
+
+
+def gradescope():
+    """Gradescope "Export Submissions": submission_<id>/ and submission_metadata.yml."""
+    metadata = {
+        "submission_7001": {":submitters": [{":name": "Ada Lovelace", ":sid": "s1",
+                                             ":email": "ada@example.edu"}], ":score": 0.0},
+        "submission_7002": {":submitters": [{":name": "김민지", ":sid": "",
+                                             ":email": "minji@example.edu"},
+                                            {":name": "Pat O'Brien", ":sid": "s3",
+                                             ":email": "pat@example.edu"}]},
+    }
+    return zipped({"submission_metadata.yml": yaml.safe_dump(metadata, allow_unicode=True),
+                   f"submission_7001/{A}.ipynb": good(),
+                   f"submission_7002/{A}.ipynb": stub()})

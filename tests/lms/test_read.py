@@ -1,0 +1,96 @@
+"""Each LMS's bulk download is recognised from its layout and read into students with
+their LMS identity, the attempt graded and lateness."""
+import os
+import zipfile
+
+from autograder import lms
+
+import downloads
+from downloads import A
+
+
+def read(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    logs = []
+    found = lms.read([path], A, tmp_path / "unpacked", logs.append)
+    return {s.student: s for s in found}, logs
+
+
+def test_canvas_ids_late_marks_and_reuploads(tmp_path):
+    found, _ = read(tmp_path, "submissions.zip", downloads.canvas())
+    assert sorted(found) == ["101", "102", "103", "104"]
+    assert found["101"].identity.name == "lovelaceada" and not found["101"].identity.late
+    assert found["102"].identity.late and found["102"].identity.name == "erdőspál"
+    assert found["103"].path.name.endswith(f"{A}-1.ipynb")  # the re-upload is graded
+    assert found["103"].identity.ignored == [f"{A}.ipynb"]
+    assert found["104"].identity.ignored == ["notes.txt"]  # no notebook: still a row
+    assert {s.identity.lms for s in found.values()} == {"canvas"}
+
+
+def test_moodle_participants_with_full_names(tmp_path):
+    found, _ = read(tmp_path, "COURSE-Week 1-123.zip", downloads.moodle())
+    assert sorted(found) == ["501", "502", "503"]
+    assert found["502"].identity.name == "Erdős Pál"
+    assert found["503"].path.name == f"{A}.ipynb"  # found in a subfolder
+    assert found["503"].identity.ignored == ["onlinetext.html"]
+
+
+def test_blackboard_latest_attempt_and_usernames_with_underscores(tmp_path):
+    found, _ = read(tmp_path, "gradebook_C1_Week1.zip", downloads.blackboard())
+    assert sorted(found) == ["alovelace", "p_nowak"]
+    ada = found["alovelace"]
+    assert ada.identity.attempt == "2026-03-02-09-30-00"
+    assert ada.identity.ignored == ["attempt 2026-03-01-10-00-00"]
+    assert "2026-03-02" in ada.path.name and ada.identity.name == "Ada Lovelace"
+    assert found["p_nowak"].identity.name == "Paweł Nowak"
+
+
+def test_gradescope_submitters_from_the_metadata(tmp_path):
+    found, _ = read(tmp_path, "export.zip", downloads.gradescope())
+    assert sorted(found) == ["minji@example.edu", "s1", "s3"]  # a group counts for each
+    assert found["minji@example.edu"].identity.name == "김민지"
+    assert found["s3"].path == found["minji@example.edu"].path
+
+
+def test_names_without_the_utf8_flag_and_a_zip_inside_a_zip(tmp_path):
+    inner = downloads.zipped({f"erdőspál_102_9002_{A}.ipynb": downloads.good()},
+                             utf8_flag=False)
+    found, _ = read(tmp_path, "wrapped.zip", downloads.zipped({"submissions.zip": inner}))
+    assert found["102"].identity.name == "erdőspál"
+
+
+def test_a_folder_of_downloads_is_read_zip_by_zip(tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "canvas.zip").write_bytes(downloads.canvas())
+    (folder / "moodle.zip").write_bytes(downloads.moodle())
+    (folder / "roster.csv").write_text("Student,ID\n")
+    found = lms.read([folder], A, tmp_path / "unpacked", lambda *_: None)
+    assert len(found) == 7 and lms.lms_of(found) == "canvas"
+
+
+def test_hostile_zips_write_nothing_outside_and_make_no_links(tmp_path):
+    data = downloads.zipped({"../evil_101_1_x.ipynb": "x", "/abs_102_2_x.ipynb": "x",
+                             f"ok_103_3_{A}.ipynb": downloads.good()})
+    buffer_path = tmp_path / "link.zip"
+    with zipfile.ZipFile(buffer_path, "w") as archive:
+        info = zipfile.ZipInfo(f"link_104_4_{A}.ipynb")
+        info.external_attr = 0o120777 << 16
+        archive.writestr(info, "/etc/passwd")
+        archive.writestr(f"ok_105_5_{A}.ipynb", downloads.good())
+    found, logs = read(tmp_path, "evil.zip", data)
+    assert sorted(found) == ["103"]
+    assert any("outside" in line for line in logs)
+    assert not (tmp_path / "evil_101_1_x.ipynb").exists()
+    found = lms.read([buffer_path], A, tmp_path / "unpacked", lambda *_: None)
+    assert [s.student for s in found] == ["105"]
+    assert not any(os.path.islink(p) for p in (tmp_path / "unpacked").rglob("*"))
+
+
+def test_a_broken_download_is_one_warning(tmp_path):
+    path = tmp_path / "cut.zip"
+    path.write_bytes(downloads.canvas()[:200])
+    logs = []
+    found = lms.read([path], A, tmp_path / "unpacked", logs.append)
+    assert [s.student for s in found] == ["cut"]  # an unreadable zip: a row, not a crash
