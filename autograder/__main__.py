@@ -7,10 +7,14 @@ from pathlib import Path
 from . import assignments, lms
 from .config import ROOT, Assignment, ConfigError, Course, Limits
 from .integrations.otter import build
+from .lms import canvas, moodle
+from .lms.publish import PublishError
+from .lms.publish import publish as send
 from .pipeline import grade, grade_course
 from .release import release
+from .reports.feedback import comment
 from .reports.terminal import student_table
-from .store import StoreError
+from .store import Store, StoreError
 
 
 def main(argv=None):
@@ -33,6 +37,16 @@ def main(argv=None):
                                    "autograder.zip with otter, into dist/<assignment>/")
     dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
     dist_cmd.add_argument("--out", default=str(ROOT / "dist"))
+    publish_cmd = commands.add_parser(
+        "publish", help="send grades and feedback comments to the LMS (dry run without --yes)")
+    publish_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
+    publish_cmd.add_argument("--lms", choices=("canvas", "moodle"), default=None,
+                             help="default: lms in course.yaml")
+    publish_cmd.add_argument("--yes", action="store_true", help="really send (default: only "
+                             "print the table of changes)")
+    publish_cmd.add_argument("--results", default=None,
+                             help="the folder graded into (default: out/<assignment>)")
+    publish_cmd.add_argument("--course", default=str(ROOT / "course.yaml"))
     for command in (grade_cmd, demo_cmd):
         command.add_argument("--out", default="out", help="output folder (default: out)")
         command.add_argument("--jobs", type=int, default=None,
@@ -45,6 +59,8 @@ def main(argv=None):
             print("wrote", release(name).relative_to(ROOT))
         return 0
     try:
+        if args.command == "publish":
+            return publish(args)
         if args.command == "dist":
             for name in args.names:
                 assignments.check_file(name)
@@ -80,7 +96,7 @@ def main(argv=None):
                 records = grade(name, [demo_submissions(name, out / "demo-submissions")], out,
                                 args.jobs, limits, live=True)
                 show(records, out)
-    except (assignments.UnknownAssignment, StoreError, ConfigError, OSError,
+    except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError, OSError,
             RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -88,6 +104,34 @@ def main(argv=None):
         print("\ninterrupted: every submission graded so far is saved; run the same command "
               "again to grade the rest.", file=sys.stderr)
         return 130
+    return 0
+
+
+def publish(args):
+    """Grades and comments from the store to the LMS, through its API."""
+    course = Course.load(args.course)
+    assignments.check_file(args.assignment)
+    kind = args.lms or course.lms
+    results = Path(args.results or Path("out") / args.assignment)
+    if not (results / "grades.sqlite").exists():
+        raise ConfigError(f"nothing graded in {results}: run `make grade A={args.assignment}` "
+                          "first, or pass --results")
+    assignment = course.assignments.get(args.assignment)
+    lms_id = assignment.lms_id if assignment else ""
+    token = course.secret
+    missing = [k for k, v in (("url", course.url), ("token (TORCHGRADE_LMS_TOKEN)", token),
+                              (f"assignments: {args.assignment}: lms_id", lms_id)) if not v]
+    if kind == "canvas" and not course.course_id:
+        missing.append("course_id")
+    if kind not in ("canvas", "moodle") or missing:
+        raise ConfigError(f"publish needs lms: canvas or moodle (--lms), and in course.yaml: "
+                          f"{', '.join(missing) or 'lms'}")
+    remote = (canvas.Remote(course.url, token, course.course_id, lms_id) if kind == "canvas"
+              else moodle.Remote(course.url, token, lms_id))
+    store = Store(results / "grades.sqlite")
+    records = store.records(args.assignment)
+    store.close()
+    send(records, remote, comment, apply=args.yes)
     return 0
 
 

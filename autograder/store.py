@@ -37,6 +37,18 @@ class Store:
         except (ValueError, KeyError, TypeError):  # written by an older torchgrade: regrade
             return None
 
+    def records(self, assignment):
+        """Every stored Record of an assignment, in student order."""
+        rows = self._db.execute("SELECT record FROM results WHERE assignment=? ORDER BY student",
+                                (assignment,)).fetchall()
+        found = []
+        for (data,) in rows:
+            try:
+                found.append(Record.from_dict(json.loads(data)))
+            except (ValueError, KeyError, TypeError):  # written by an older torchgrade
+                continue
+        return found
+
     def put(self, record, key):
         self._db.execute("INSERT OR REPLACE INTO results (assignment, student, key, record) "
                          "VALUES (?, ?, ?, ?)",

@@ -1,12 +1,16 @@
 """Moodle: "Download all submissions" in; the instructor's grading worksheet filled in and a
 feedback-files zip out; grades and comments published with the web-service function
 ``mod_assign_save_grades``."""
+import html
 import io
 import re
 import zipfile
 
+import requests
+
 from ..records import Identity, Submission
 from .download import pick
+from .publish import PublishError, Transient
 from .sheet import SheetError, clean, read_table, write_csv
 
 # <Full Name>_<participant id>_assignsubmission_<plugin>_ (a folder), or the same prefix and
@@ -63,6 +67,7 @@ def worksheet(records, roster, comment):
         pid = re.sub(r"\D", "", row[0])
         record = graded.get(pid)
         seen.add(pid)
+        row[1:] = [value if value.strip() == "-" else clean(value) for value in row[1:]]
         if record is None:
             missing.append(pid)
             continue
@@ -70,8 +75,7 @@ def worksheet(records, roster, comment):
         scale = maximum / record.max_score if maximum and record.max_score else 1
         row[grade] = f"{round(record.score * scale, 2):.2f}"
         if feedback is not None:
-            row[feedback] = comment(record)
-        row[1:] = [value if value.strip() == "-" else clean(value) for value in row[1:]]
+            row[feedback] = clean(comment(record))
     return (write_csv([header] + rows, delimiter), encoding, missing,
             sorted(set(graded) - seen))
 
@@ -101,3 +105,77 @@ def _number(text):
         return float(text.replace(",", "."))
     except ValueError:
         return None
+
+
+class Remote:
+    """One Moodle assignment through its REST web services: the participant list (which
+    maps the download's participant ids to user ids), each student's grade and feedback
+    comment (``mod_assign_get_submission_status``), and ``mod_assign_save_grades``."""
+    lms = "moodle"
+
+    def __init__(self, url, token, assignment_id):
+        self._endpoint = url.rstrip("/") + "/webservice/rest/server.php"
+        self._token, self._assignment = token, assignment_id
+        self._users = None
+
+    def state(self, participant):
+        status = self._call("mod_assign_get_submission_status", assignid=self._assignment,
+                            userid=self._user(participant))
+        feedback = status.get("feedback") or {}
+        grade = (feedback.get("grade") or {}).get("grade")
+        grade = None if grade in (None, "") or float(grade) < 0 else float(grade)
+        texts = [html.unescape(re.sub(r"<[^>]*>", "", field.get("text") or ""))
+                 for plugin in feedback.get("plugins") or [] if plugin.get("type") == "comments"
+                 for field in plugin.get("editorfields") or []]
+        return grade, texts
+
+    def send(self, change):
+        self._call("mod_assign_save_grades", assignmentid=self._assignment, applytoall=0,
+                   grades=[{"userid": self._user(change.user), "grade": change.new,
+                            "attemptnumber": -1, "addattempt": 0, "workflowstate": "",
+                            "plugindata": {"assignfeedbackcomments_editor": {
+                                "text": change.comment, "format": 2}}}])  # 2: plain text
+
+    def _user(self, participant):
+        if self._users is None:
+            people = self._call("mod_assign_list_participants", assignid=self._assignment,
+                                groupid=0, filter="")
+            self._users = {str(p.get("recordid") or p["id"]): str(p["id"]) for p in people}
+        if participant not in self._users:
+            raise PublishError(f"Moodle: participant {participant} is not in this assignment")
+        return self._users[participant]
+
+    def _call(self, function, **params):
+        data = {"wstoken": self._token, "wsfunction": function, "moodlewsrestformat": "json",
+                **_flatten(params)}
+        try:  # the token travels in the body, so no error message or log line holds it
+            response = requests.post(self._endpoint, data=data, timeout=60)
+        except requests.RequestException as error:
+            raise Transient(f"Moodle: connection failed ({type(error).__name__})") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            wait = response.headers.get("Retry-After", "")
+            raise Transient(f"Moodle: HTTP {response.status_code}",
+                            float(wait) if wait.isdigit() else None)
+        try:
+            body = response.json()
+        except ValueError:
+            raise PublishError(f"Moodle: the reply to {function} is not JSON (HTTP "
+                               f"{response.status_code}); check url in course.yaml") from None
+        if isinstance(body, dict) and "exception" in body:
+            raise PublishError(f"Moodle refused {function}: {body.get('errorcode', '')} "
+                               f"({str(body.get('message', ''))[:200]})")
+        return body
+
+
+def _flatten(value, prefix=""):
+    """Moodle's form encoding of nested parameters: ``grades[0][plugindata][…]``."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {prefix: value}
+    flat = {}
+    for key, inner in items:
+        flat.update(_flatten(inner, f"{prefix}[{key}]" if prefix else str(key)))
+    return flat

@@ -1,0 +1,105 @@
+"""Publishing grades and comments through an LMS's API, the same way for every LMS.
+
+Dry-run first: the table of changes (student, grade in the LMS now, new grade) is printed
+and nothing is sent without ``apply``. Each student is one unit of work that re-reads what
+the LMS holds before it writes, so a retry after a lost reply, a second publish, or a run
+stopped half-way and started again never sends a grade or a comment twice. Rate limits
+(HTTP 429) and transient errors (5xx, lost connections) are retried with backoff.
+"""
+import time
+from dataclasses import dataclass
+
+BACKOFF = 1.0  # seconds before the first retry; doubles each time
+ATTEMPTS = 6
+
+
+class PublishError(Exception):
+    """The LMS refused the request for good (bad token, unknown course); one line."""
+
+
+class Transient(Exception):
+    """A failure worth retrying: rate limited, a server error, a lost connection."""
+
+    def __init__(self, text, wait=None):
+        super().__init__(text)
+        self.wait = wait  # what the LMS asked for (Retry-After), if it said
+
+
+@dataclass
+class Change:
+    user: str       # the LMS's id for the student
+    name: str
+    old: object     # the grade the LMS holds now (None: no grade)
+    new: float
+    comment: str
+    send_grade: bool
+    send_comment: bool
+
+
+def publish(records, remote, comment, apply=False, log=print):
+    """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
+    has ``state(user) -> (grade or None, [comment texts])`` and ``send(change)``.
+    Returns the changes that were (or, dry, would be) sent."""
+    changes, skipped = [], []
+    for record in records:
+        user = record.identity.user_id
+        if not user or record.identity.lms != remote.lms:
+            skipped.append(record.student)
+            continue
+        change = _retry(lambda: _compare(remote, record, user, comment(record)), log)
+        if change.send_grade or change.send_comment:
+            changes.append(change)
+    log(table(changes) if changes else f"{remote.lms} already holds these grades and comments: "
+        "nothing to send")
+    if skipped:
+        log(f"{len(skipped)} not from a {remote.lms} download (no {remote.lms} id), not sent: "
+            + ", ".join(skipped))
+    if not apply:
+        if changes:
+            log(f"dry run: nothing was sent. Add --yes to send these {len(changes)} change(s).")
+        return changes
+    for number, change in enumerate(changes, 1):
+        _retry(lambda: _send_if_needed(remote, change), log)
+        log(f"[{number}/{len(changes)}] sent {change.user}")
+    return changes
+
+
+def _compare(remote, record, user, text):
+    grade, comments = remote.state(user)
+    same_grade = grade is not None and abs(float(grade) - record.score) < 0.005
+    return Change(user, record.identity.name, grade, record.score, text,
+                  not same_grade, text.strip() not in [c.strip() for c in comments])
+
+
+def _send_if_needed(remote, change):
+    """Re-read, then send only what is still missing: safe to repeat after any failure."""
+    grade, comments = remote.state(change.user)
+    change.send_grade = grade is None or abs(float(grade) - change.new) >= 0.005
+    change.send_comment = change.comment.strip() not in [c.strip() for c in comments]
+    if change.send_grade or change.send_comment:
+        remote.send(change)
+
+
+def _retry(work, log):
+    for attempt in range(ATTEMPTS):
+        try:
+            return work()
+        except Transient as error:
+            if attempt == ATTEMPTS - 1:
+                raise PublishError(f"{error}; gave up after {ATTEMPTS} tries: run the same "
+                                   "command again later, nothing will be sent twice") from None
+            wait = error.wait if error.wait is not None else BACKOFF * 2 ** attempt
+            log(f"{error}; retrying in {wait:g} s")
+            time.sleep(wait)
+
+
+def table(changes):
+    """The changes as aligned text: student, name, grade now, new grade, comment."""
+    def shown(text):
+        return "".join(c if c.isprintable() else "?" for c in str(text))
+    rows = [("student", "name", "now", "new", "comment")] + [
+        (shown(c.user), shown(c.name)[:30], "-" if c.old is None else f"{float(c.old):g}",
+         f"{c.new:g}" if c.send_grade else "(same)", "new" if c.send_comment else "")
+        for c in changes]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows)

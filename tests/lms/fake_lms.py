@@ -1,0 +1,125 @@
+"""A local HTTP server implementing the Canvas and Moodle endpoints that publish uses,
+recording every request; failures can be queued to test retries."""
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "s3cret-T0KEN-never-shown"
+SUBMISSION = re.compile(r"/api/v1/courses/(\d+)/assignments/(\d+)/submissions/(\d+)")
+
+
+class FakeLMS:
+    def __init__(self):
+        self.requests = []       # (method, path, headers, form)
+        self.grades = {}         # user -> grade
+        self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
+        self.fail = []           # [(method, path fragment, status, apply first)] used once each
+        self.participants = {}   # Moodle participant id -> user id
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                server.handle(self, "GET")
+
+            def do_PUT(self):
+                server.handle(self, "PUT")
+
+            def do_POST(self):
+                server.handle(self, "POST")
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_port}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.http.shutdown()
+        self.http.server_close()
+
+    def sent(self, method):
+        return [r for r in self.requests if r[0] == method]
+
+    def handle(self, request, method):
+        length = int(request.headers.get("Content-Length") or 0)
+        form = parse_qs(request.rfile.read(length).decode()) if length else {}
+        url = urlparse(request.path)
+        with self.lock:
+            self.requests.append((method, request.path, dict(request.headers), form))
+            failure = next((f for f in self.fail if f[0] == method and f[1] in url.path), None)
+            if failure:
+                self.fail.remove(failure)
+                if failure[3]:  # the change lands, but the reply is lost
+                    self.route(method, url, form, request.headers)
+                return self.reply(request, failure[2], {"errors": "injected"})
+            status, body = self.route(method, url, form, request.headers)
+        self.reply(request, status, body)
+
+    def route(self, method, url, form, headers):
+        if url.path.startswith("/api/v1/"):
+            if headers.get("Authorization") != f"Bearer {TOKEN}":
+                return 401, {"errors": [{"message": "Invalid access token."}]}
+            return self.canvas(method, url, form)
+        if url.path == "/webservice/rest/server.php":
+            return self.moodle(form)
+        return 404, {}
+
+    def canvas(self, method, url, form):
+        parts = url.path.split("/")
+        match = SUBMISSION.fullmatch(url.path)
+        if match:
+            course, assignment, user = match.groups()
+            if method == "PUT":
+                if "submission[posted_grade]" in form:
+                    self.grades[user] = float(form["submission[posted_grade]"][0])
+                if "comment[text_comment]" in form:
+                    self.comments.setdefault(user, []).append(form["comment[text_comment]"][0])
+            return 200, {"id": int(user) + 1000, "user_id": int(user),
+                         "assignment_id": int(assignment), "course_id": int(course),
+                         "score": self.grades.get(user),
+                         "submission_comments": [{"comment": c}
+                                                 for c in self.comments.get(user, [])]}
+        if len(parts) == 5:
+            return 200, {"id": int(parts[4]), "name": "Course"}
+        if len(parts) == 7 and parts[5] == "assignments":
+            return 200, {"id": int(parts[6]), "course_id": int(parts[4]), "name": "Week 1"}
+        return 404, {"errors": [{"message": "not found"}]}
+
+    def moodle(self, form):
+        value = {k: v[0] for k, v in form.items()}
+        if value.get("wstoken") != TOKEN:
+            return 200, {"exception": "moodle_exception", "errorcode": "invalidtoken",
+                         "message": "Invalid token - token not found"}
+        function = value.get("wsfunction")
+        if function == "mod_assign_list_participants":
+            return 200, [{"id": int(u), "recordid": int(p), "fullname": f"User {u}"}
+                         for p, u in self.participants.items()]
+        if function == "mod_assign_get_submission_status":
+            user = value["userid"]
+            if user not in self.grades:
+                return 200, {"lastattempt": {}}
+            return 200, {"feedback": {"grade": {"grade": f"{self.grades[user]:.5f}"},
+                                      "plugins": [{"type": "comments", "editorfields": [
+                                          {"name": "comments", "text": c, "format": 2}
+                                          for c in self.comments.get(user, [])]}]}}
+        if function == "mod_assign_save_grades":
+            user = value["grades[0][userid]"]
+            self.grades[user] = float(value["grades[0][grade]"])
+            self.comments[user] = [value[
+                "grades[0][plugindata][assignfeedbackcomments_editor][text]"]]
+            return 200, None
+        return 200, {"exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
+                     "message": f"unknown function {function}"}
+
+    @staticmethod
+    def reply(request, status, body):
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)

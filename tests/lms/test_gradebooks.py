@@ -1,0 +1,117 @@
+"""Each LMS's gradebook file, re-read with that LMS's import rules, matches grades.csv."""
+import csv
+import io
+import zipfile
+
+import pytest
+
+from autograder.config import Assignment, Course
+from autograder.lms import blackboard, canvas, moodle
+from autograder.lms.sheet import SheetError
+from autograder.records import Identity, QuestionResult, Record, Status, msg
+from autograder.reports.feedback import comment, feedback
+from autograder.reports.gradebook import gradebook
+
+WEEK = Assignment("tensor_shapes", "Week 1, \"tensors\"", "55")
+HOSTILE = '=HYPERLINK("http://x","y")'
+
+
+def record(student, score, name, lms, late=False):
+    return Record(student, "tensor_shapes", f"{student}.ipynb", Status.GRADED, None, score, 7,
+                  {"make_tensor": QuestionResult(min(score, 2), 2, failed=[] if score >= 2 else
+                                                 [msg("Use {name}", name="device=")]),
+                   "rest": QuestionResult(max(score - 2, 0), 5)},
+                  identity=Identity(name, lms, student, late))
+
+
+def rows(text, delimiter=","):
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def generic(records):
+    return {row["student"]: row["score"] for row in csv.DictReader(io.StringIO(
+        gradebook(records, ["make_tensor", "rest"])))}
+
+
+def test_canvas_import_from_the_gradebook_export(tmp_path):
+    roster = tmp_path / "export.csv"
+    roster.write_text('Student,ID,SIS User ID,SIS Login ID,Section,"Week 1, ""tensors"" (55)",'
+                      'Current Points\n    Points Possible,,,,,7,\n'
+                      '"Lovelace, Ada",101,s1,ada,A,,\n'
+                      f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",102,s2,x,A,,\n'
+                      '"O\'Brien, ""Pat""",103,s3,pat,B,,\n', encoding="utf-8")
+    records = [record("101", 7, "lovelaceada", "canvas"), record("102", 3.5, "x", "canvas"),
+               record("999", 2, "stranger", "canvas")]
+    text, missing, unknown = canvas.gradebook(records, WEEK, Course(), 7.0, roster)
+    table = rows(text)
+    assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
+                        'Week 1, "tensors" (55)']
+    assert table[1][0] == "    Points Possible" and table[1][-1] == "7"
+    by_id = {row[1]: row for row in table[2:]}
+    assert by_id["101"][0] == "Lovelace, Ada" and by_id["103"][0] == "O'Brien, \"Pat\""
+    assert by_id["102"][0].startswith("'=")  # a spreadsheet shows it, never runs it
+    assert missing == ["103"] and by_id["103"][-1] == ""  # marked blank, listed
+    assert unknown == ["999"]
+    expected = generic(records)
+    assert all(by_id[i][-1] == expected[i] for i in ("101", "102"))
+    text, _, _ = canvas.gradebook(records, WEEK, Course(missing="zero"), 7.0, roster)
+    assert {r[1]: r[-1] for r in rows(text)[2:]}["103"] == "0"
+
+
+def test_canvas_import_without_a_roster_lists_the_graded(tmp_path):
+    text, missing, unknown = canvas.gradebook([record("101", 7, "-ada", "canvas")], WEEK,
+                                              Course(), 7.0)
+    assert rows(text) == [["Student", "ID", 'Week 1, "tensors" (55)'],
+                          ["    Points Possible", "", "7"], ["'-ada", "101", "7"]]
+
+
+def test_moodle_worksheet_is_filled_in_place_with_scaled_grades(tmp_path):
+    sheet = tmp_path / "worksheet.csv"
+    header = ["Azonosító", "Teljes név", "E-mail cím", "Állapot", "Osztályzat",
+              "Maximális osztályzat", "Az osztályzat módosítható", "Utolsó módosítás (beadás)",
+              "Utolsó módosítás (osztályzat)", "Visszajelzés megjegyzései"]
+    body = [["Résztvevő 501", "Ada Lovelace", "ada@x", "Beadva", "", "100,00", "Igen", "-", "-",
+             ""], ["Résztvevő 502", HOSTILE, "p@x", "Nincs beadva", "", "100,00", "Igen", "-",
+                   "-", ""]]
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows([header] + body)
+    sheet.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    records = [record("501", 3.5, "Ada Lovelace", "moodle")]
+    text, encoding, missing, unknown = moodle.worksheet(records, sheet, comment)
+    table = rows(text)
+    assert encoding == "utf-8-sig" and table[0] == header  # the headers Moodle wrote
+    assert table[1][4] == "50.00" and table[1][0] == "Résztvevő 501"
+    assert "make_tensor: 2 / 2" in table[1][9] and "`device=`" not in table[1][9]
+    assert table[2][1].startswith("'=") and table[2][4] == ""
+    assert table[1][7] == "-"
+    assert missing == ["502"] and unknown == []
+
+
+def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
+    sheet = tmp_path / "not-a-worksheet.csv"
+    sheet.write_text("a,b\n1,2\n")
+    with pytest.raises(SheetError, match="no Grade column"):
+        moodle.worksheet([], sheet, comment)
+
+
+def test_moodle_feedback_zip_names_each_participant():
+    data = moodle.feedback_zip([record("501", 7, "Ada_Lovelace", "moodle")], feedback)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.md"]
+
+
+def test_blackboard_upload_from_a_utf16_grade_centre_download(tmp_path):
+    roster = tmp_path / "gc_C1_fullgc.xls"
+    text = ("\"Last Name\"\t\"First Name\"\t\"Username\"\t\"Student ID\"\t"
+            "\"Week 1 [Total Pts: 7 Score] |8812\"\n"
+            "\"Lovelace\"\t\"Ada\"\t\"alovelace\"\t\"1\"\t\"\"\n"
+            "\"Nowak\"\t\"Paweł\"\t\"p_nowak\"\t\"2\"\t\"\"\n")
+    roster.write_bytes(text.encode("utf-16"))
+    records = [record("alovelace", 6, "Ada Lovelace", "blackboard"),
+               record("@evil", 1, "x", "blackboard")]
+    upload, missing, unknown = blackboard.upload(
+        records, Assignment("tensor_shapes", "Week 1", "8812"), Course(), 7.0, roster)
+    table = rows(upload)
+    assert table[0] == ["Username", "Week 1 [Total Pts: 7 Score] |8812"]
+    assert table[1:] == [["alovelace", generic(records)["alovelace"]], ["p_nowak", ""]]
+    assert missing == ["p_nowak"] and unknown == ["@evil"]
