@@ -7,8 +7,9 @@ Layers, lowest first (tests/test_layout.py keeps imports pointing downwards):
     sandbox/               where a submission is executed
     checking/              the checks API, its pytest plugin, grading one submission
     checks/, reports/      the hidden checks; everything written for people
-    backends/              where graders run (this machine; a cluster next)
+    backends/, lms/        where graders run (this machine; a cluster next); the LMSs:
+                           downloads in, gradebook files out, grades published
     pipeline               the grading steps, top to bottom
-    integrations/, release otter and Gradescope (nbgrader, LMSs next); student stubs
+    integrations/, release otter and Gradescope (nbgrader next); student stubs
     __main__               the command line
 """

@@ -17,12 +17,12 @@ def notebook(cells):
                        "metadata": {"kernelspec": {"language": "python", "name": "python3"}}})
 
 
-def good():
-    return notebook(solution_cells(A))
+def good(assignment=A):
+    return notebook(solution_cells(assignment))
 
 
-def stub():
-    return notebook(stub_cells(A))
+def stub(assignment=A):
+    return notebook(stub_cells(assignment))
 
 
 def zipped(entries, utf8_flag=True):
@@ -43,23 +43,23 @@ def zipped(entries, utf8_flag=True):
     return data
 
 
-def canvas():
+def canvas(A=A):
     """Canvas "Download Submissions": <sortable name>[_LATE]_<user id>_<submission id>_<file>."""
     return zipped({
-        f"lovelaceada_101_9001_{A}.ipynb": good(),
-        f"erdőspál_LATE_102_9002_{A}.ipynb": stub(),          # late, non-ASCII
-        f"kimminji_103_9003_{A}.ipynb": stub(),               # first upload
-        f"kimminji_103_9004_{A}-1.ipynb": good(),             # re-upload: Canvas adds -1
+        f"lovelaceada_101_9001_{A}.ipynb": good(A),
+        f"erdőspál_LATE_102_9002_{A}.ipynb": stub(A),          # late, non-ASCII
+        f"kimminji_103_9003_{A}.ipynb": stub(A),               # first upload
+        f"kimminji_103_9004_{A}-1.ipynb": good(A),             # re-upload: Canvas adds -1
         "obrienpat_104_9005_notes.txt": "not a notebook",
     })
 
 
-def moodle():
+def moodle(A=A):
     """Moodle "Download all submissions" in folders: <Full Name>_<pid>_assignsubmission_file_/."""
     return zipped({
-        f"Ada Lovelace_501_assignsubmission_file_/{A}.ipynb": good(),
-        f"Erdős Pál_502_assignsubmission_file_/{A}.ipynb": stub(),
-        f"Kim Min-ji_503_assignsubmission_file_/work/{A}.ipynb": good(),
+        f"Ada Lovelace_501_assignsubmission_file_/{A}.ipynb": good(A),
+        f"Erdős Pál_502_assignsubmission_file_/{A}.ipynb": stub(A),
+        f"Kim Min-ji_503_assignsubmission_file_/work/{A}.ipynb": good(A),
         "Kim Min-ji_503_assignsubmission_onlinetext_/onlinetext.html": "<p>hi</p>",
     })
 
@@ -69,21 +69,21 @@ def receipt(name, user, stamp):
             f"Current Mark: Needs Grading\n\nComments:\nThere are no student comments.\n")
 
 
-def blackboard():
+def blackboard(A=A):
     """Blackboard "Assignment File Download": <Assignment>_<username>_attempt_<stamp>_<file>
     plus a .txt receipt per attempt; a username with an underscore; two attempts."""
     entries = {}
     for name, user, stamp, content in (
-            ("Ada Lovelace", "alovelace", "2026-03-01-10-00-00", stub()),
-            ("Ada Lovelace", "alovelace", "2026-03-02-09-30-00", good()),
-            ("Paweł Nowak", "p_nowak", "2026-03-01-12-00-00", good())):
+            ("Ada Lovelace", "alovelace", "2026-03-01-10-00-00", stub(A)),
+            ("Ada Lovelace", "alovelace", "2026-03-02-09-30-00", good(A)),
+            ("Paweł Nowak", "p_nowak", "2026-03-01-12-00-00", good(A))):
         head = f"Week 1 - Tensors_{user}_attempt_{stamp}"
         entries[f"{head}.txt"] = receipt(name, user, stamp)
         entries[f"{head}_{A}.ipynb"] = content
     return zipped(entries)
 
 
-def gradescope():
+def gradescope(A=A):
     """Gradescope "Export Submissions": submission_<id>/ and submission_metadata.yml."""
     metadata = {
         "submission_7001": {":submitters": [{":name": "Ada Lovelace", ":sid": "s1",
@@ -94,5 +94,5 @@ def gradescope():
                                              ":email": "pat@example.edu"}]},
     }
     return zipped({"submission_metadata.yml": yaml.safe_dump(metadata, allow_unicode=True),
-                   f"submission_7001/{A}.ipynb": good(),
-                   f"submission_7002/{A}.ipynb": stub()})
+                   f"submission_7001/{A}.ipynb": good(A),
+                   f"submission_7002/{A}.ipynb": stub(A)})

@@ -1,0 +1,116 @@
+"""`make grade` on a course: a Canvas, a Moodle and a Blackboard download dropped into
+submissions/<assignment>/ as downloaded, graded in one command into each LMS's files."""
+import csv
+import io
+import shutil
+
+import pytest
+
+from autograder import __main__ as cli
+from autograder.config import ConfigError, Course
+
+import downloads
+
+WORKSHEET = ("Identifier,Full name,Email address,Status,Grade,Maximum Grade,"
+             "Grade can be changed,Last modified (submission),Last modified (grade),"
+             "Feedback comments\n"
+             "Participant 501,Ada Lovelace,ada@x,Submitted,,100.00,Yes,-,-,\n"
+             "Participant 502,Erdős Pál,pal@x,Submitted,,100.00,Yes,-,-,\n"
+             "Participant 503,Kim Min-ji,minji@x,Submitted,,100.00,Yes,-,-,\n"
+             "Participant 504,No Show,no@x,No submission,,100.00,Yes,-,-,\n")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    drops = {"tensor_shapes": ("submissions.zip", downloads.canvas("tensor_shapes")),
+             "requires_grad": ("C1-Week 2-88.zip", downloads.moodle("requires_grad")),
+             "manual_backward": ("gradebook_C1_Week3.zip",
+                                 downloads.blackboard("manual_backward"))}
+    for name, (file, data) in drops.items():
+        (root / "submissions" / name).mkdir(parents=True)
+        (root / "submissions" / name / file).write_bytes(data)
+    (root / "submissions/tensor_shapes/export.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (55)\n"
+        "    Points Possible,,,,,7\n\"Lovelace, Ada\",101,,,A,\n\"Erdős, Pál\",102,,,A,\n"
+        "\"Kim, Minji\",103,,,A,\n\"Absent, Al\",105,,,A,\n", encoding="utf-8")
+    (root / "submissions/requires_grad/worksheet.csv").write_text(WORKSHEET, encoding="utf-8")
+    (root / "submissions/manual_backward/gc.csv").write_text(
+        "Last Name,First Name,Username,Week 3 [Total Pts: 8 Score] |4242\n"
+        "Lovelace,Ada,alovelace,\nNowak,Paweł,p_nowak,\n", encoding="utf-8")
+    (root / "course.yaml").write_text(
+        "title: Deep learning 101\nassignments:\n"
+        "  tensor_shapes: {title: Week 1, lms_id: 55}\n  requires_grad: {title: Week 2}\n"
+        "  manual_backward: {title: Week 3, lms_id: 4242}\n  char_model: {}\n")
+    code = cli.main(["grade", "--course", str(root / "course.yaml"), "--out", str(root / "out"),
+                     "--jobs", "2"])
+    return root, code
+
+
+def table(path):
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+
+
+def scores(root, name):
+    return {r["student"]: r["score"] for r in csv.DictReader(io.StringIO(
+        (root / "out" / name / "grades.csv").read_text()))}
+
+
+def test_every_download_is_graded_with_identities(course):
+    root, code = course
+    assert code == 0
+    assert scores(root, "tensor_shapes") == {"101": "7", "102": "0", "103": "7", "104": "0"}
+    assert scores(root, "requires_grad") == {"501": "9", "502": "0", "503": "9"}
+    assert scores(root, "manual_backward") == {"alovelace": "8", "p_nowak": "8"}  # latest
+    assert not (root / "out" / "char_model").exists()  # nothing submitted: not graded
+
+
+def test_canvas_import_matches_grades_csv_and_marks_non_submitters(course):
+    root, _ = course
+    rows = table(root / "out/tensor_shapes/canvas-import.csv")
+    assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "7"
+    assert {r[1]: r[-1] for r in rows[2:]} == {"101": "7", "102": "0", "103": "7", "105": ""}
+
+
+def test_moodle_worksheet_and_feedback_zip(course):
+    root, _ = course
+    rows = table(root / "out/requires_grad/moodle-worksheet.csv")
+    assert [r[4] for r in rows[1:]] == ["100.00", "0.00", "100.00", ""]
+    assert rows[1][9].startswith("requires_grad: 9 / 9")
+    assert (root / "out/requires_grad/moodle-feedback.zip").stat().st_size > 0
+
+
+def test_blackboard_upload(course):
+    root, _ = course
+    assert table(root / "out/manual_backward/blackboard-upload.csv") == [
+        ["Username", "Week 3 [Total Pts: 8 Score] |4242"], ["alovelace", "8"], ["p_nowak", "8"]]
+
+
+def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course, capsys):
+    root, _ = course
+    assert cli.main(["grade", "tensor_shapes", "--course", str(root / "course.yaml"),
+                     "--out", str(root / "out")]) == 0
+    output = capsys.readouterr().out
+    assert "4 submission(s) already graded" in output
+    assert "1 in the roster with no submission (left blank): 105" in output
+    assert "103: graded tensor_shapes-1.ipynb; not graded: tensor_shapes.ipynb" in output
+
+
+@pytest.mark.parametrize("text, words", [
+    ("titel: x\n", "unknown key 'titel'"),
+    ("lms: blackbord\n", "lms is 'blackbord'"),
+    ("assignments: {tensor_shape: {}}\n", "unknown assignment 'tensor_shape'"),
+    ("title: [1, 2]\n", "title must be a single value"),
+    ("title: x\n  bad: indent\n", "course.yaml cannot be read"),
+])
+def test_bad_course_files_are_one_line_naming_the_key(tmp_path, capsys, text, words):
+    (tmp_path / "course.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=words.replace("[", r"\[")):
+        Course.load(tmp_path / "course.yaml")
+    assert cli.main(["grade", "--course", str(tmp_path / "course.yaml")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and words in error
+
+
+def test_the_shipped_course_file_is_the_defaults():
+    assert Course.load() == Course.from_dict({}, Course.load().submissions.parent)
