@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import clean, read_table, write_csv
+from .sheet import SheetError, clean, read_table, write_csv
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
 # <Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>[_<file> | .txt]
@@ -63,7 +63,7 @@ def upload(records, assignment, course, max_score, roster=None):
     if roster:
         header, rows, _ = read_table(roster)
         if "Username" not in header:
-            raise ValueError(f"{roster.name}: no Username column; download the Grade Centre "
+            raise SheetError(f"{roster.name}: no Username column; download the Grade Centre "
                              "with the Username column")
         users = [dict(zip(header, row)).get("Username", "").strip() for row in rows]
         wanted = f"|{assignment.lms_id}" if assignment.lms_id else None

@@ -9,7 +9,7 @@ import requests
 from ..records import Identity, Submission
 from .download import pick
 from .publish import PublishError, Transient
-from .sheet import clean, read_table, write_csv
+from .sheet import SheetError, clean, read_table, write_csv
 
 # <sortable name>[_LATE]_<user id>_<submission id>_<original name>
 NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)",
@@ -50,6 +50,9 @@ def gradebook(records, assignment, course, max_score, roster=None):
     Returns (csv text, [roster ids with no submission], [graded ids not in the roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     header, rows, _ = read_table(roster) if roster else (list(IDENTITY[:2]), [], None)
+    if "ID" not in header:
+        raise SheetError(f"{roster.name}: no ID column; export the Canvas gradebook "
+                         "(Grades > Export > CSV) and put that file here")
     ids = [h for h in header if h in IDENTITY] or ["Student", "ID"]
     title = _column(header, assignment)
     table = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score)]]

@@ -57,6 +57,8 @@ def worksheet(records, roster, comment):
     header, rows, (encoding, delimiter) = read_table(roster)
     grade = _column(header, GRADE, None)
     if grade is None:
+        grade = _before_maximum(header, rows)
+    if grade is None:
         raise SheetError(f"{roster.name}: no Grade column; download the grading worksheet "
                          "from the assignment's \"Grading action\" menu")
     feedback = _column(header, FEEDBACK, None)
@@ -98,6 +100,19 @@ def _column(header, names, default):
         if name.strip() in names:
             return index
     return default
+
+
+def _before_maximum(header, rows):
+    """In a worksheet whose headers are in a language not listed above: the Grade column,
+    the one before Maximum Grade (the same number in every row), empty or a number."""
+    width = len(header)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    for index in range(1, width - 1):
+        maximum = {row[index + 1] for row in rows}
+        if (len(maximum) == 1 and _number(maximum.pop()) and
+                all(not row[index].strip() or _number(row[index]) is not None for row in rows)):
+            return index
+    return None
 
 
 def _number(text):

@@ -87,6 +87,24 @@ def test_moodle_worksheet_is_filled_in_place_with_scaled_grades(tmp_path):
     assert missing == ["502"] and unknown == []
 
 
+def test_moodle_worksheet_in_an_unlisted_language_is_read_by_its_shape(tmp_path):
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text("Kennung,Vollständiger Name,Status,Bewertung,Bestwertung,Zuletzt\n"
+                     "Teilnehmer/in 501,Ada,Abgegeben,,10.00,-\n"
+                     "Teilnehmer/in 502,Pál,Abgegeben,,10.00,-\n")
+    text, _, _, _ = moodle.worksheet([record("501", 7, "Ada", "moodle")], sheet, comment)
+    assert [row[3] for row in rows(text)[1:]] == ["10.00", ""]
+
+
+def test_a_roster_that_is_not_the_lms_export_is_one_line(tmp_path):
+    roster = tmp_path / "names.csv"
+    roster.write_text("name,email\nAda,ada@x\n")
+    with pytest.raises(SheetError, match="no ID column"):
+        canvas.gradebook([], WEEK, Course(), 7.0, roster)
+    with pytest.raises(SheetError, match="no Username column"):
+        blackboard.upload([], WEEK, Course(), 7.0, roster)
+
+
 def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
     sheet = tmp_path / "not-a-worksheet.csv"
     sheet.write_text("a,b\n1,2\n")
