@@ -84,8 +84,6 @@ def main(argv=None):
             assignments.check_file(name)
         graded = {} if args.command == "demo" else grade_course(course, names, args.out,
                                                                 args.jobs, limits, live=True)
-        for name, records in graded.items():
-            show(records, Path(args.out) / name)
         if not graded:
             if args.command == "grade":
                 print(f"nothing in {course.submissions}/<assignment>/ to grade: grading the "

@@ -78,8 +78,10 @@ def export(records, assignment, course, max_score, out, folder=None):
                      + ", ".join(late))
     several = [r for r in records if r.identity.ignored]
     for record in several[:10]:
-        lines.append(f"{record.student}: graded {record.identity.attempt or Path(record.path).name}"
-                     f"; not graded: {'; '.join(record.identity.ignored)}")
+        graded = (f"graded {record.identity.attempt}" if record.identity.attempt
+                  else "no notebook submitted")
+        lines.append(f"{record.student}: {graded}; not graded: "
+                     + "; ".join(record.identity.ignored))
     if len(several) > 10:
         lines.append(f"... and {len(several) - 10} more with files not graded (see grades.csv)")
     return [shown(line) for line in lines]

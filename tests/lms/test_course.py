@@ -2,7 +2,6 @@
 submissions/<assignment>/ as downloaded, graded in one command into each LMS's files."""
 import csv
 import io
-import shutil
 
 import pytest
 
