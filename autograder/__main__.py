@@ -117,15 +117,16 @@ def publish(args):
     assignment = course.assignments.get(args.assignment)
     lms_id = assignment.lms_id if assignment else ""
     token = course.secret
-    missing = [k for k, v in (("url", course.url), ("token (TORCHGRADE_LMS_TOKEN)", token),
+    missing = [k for k, v in (("url (or TORCHGRADE_LMS_URL)", course.address),
+                              ("token (TORCHGRADE_LMS_TOKEN)", token),
                               (f"assignments: {args.assignment}: lms_id", lms_id)) if not v]
     if kind == "canvas" and not course.course_id:
         missing.append("course_id")
     if kind not in ("canvas", "moodle") or missing:
         raise ConfigError(f"publish needs lms: canvas or moodle (--lms), and in course.yaml: "
                           f"{', '.join(missing) or 'lms'}")
-    remote = (canvas.Remote(course.url, token, course.course_id, lms_id) if kind == "canvas"
-              else moodle.Remote(course.url, token, lms_id))
+    remote = (canvas.Remote(course.address, token, course.course_id, lms_id)
+              if kind == "canvas" else moodle.Remote(course.address, token, lms_id))
     store = Store(results / "grades.sqlite")
     records = store.records(args.assignment)
     store.close()

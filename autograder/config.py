@@ -107,6 +107,11 @@ class Course:
         """The LMS token: TORCHGRADE_LMS_TOKEN, else course.yaml's token (never printed)."""
         return os.environ.get("TORCHGRADE_LMS_TOKEN") or self.token
 
+    @property
+    def address(self):
+        """The LMS's base URL: TORCHGRADE_LMS_URL, else course.yaml's url."""
+        return os.environ.get("TORCHGRADE_LMS_URL") or self.url
+
 
 def _text(key, value):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -42,15 +42,20 @@ def discover(found, assignment, grading_key, log=print):
     key and seed; a second submission with the same student id is reported and left out."""
     chosen = {}
     for submission in found:
-        student = "".join(c if c.isprintable() else "?" for c in submission.student)
+        student = printable(submission.student)
         if student in chosen:
-            log(f"warning: {submission.path} has the same student id as "
-                f"{chosen[student].path}; only the first is graded")
+            log(f"warning: {printable(str(submission.path))} has the same student id as "
+                f"{printable(str(chosen[student].path))}; only the first is graded")
             continue
         chosen[student] = replace(submission, student=student,
                                   key=f"{content_digest(submission.path)}:{grading_key}",
                                   seed=seed_for(assignment, student))
     return sorted(chosen.values(), key=lambda s: s.student)
+
+
+def printable(text):
+    """``text`` with control characters (which could drive a terminal) shown as "?"."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def seed_for(assignment, student):

@@ -3,7 +3,7 @@ grades published through their APIs. One module per LMS; ``read`` recognises whi
 out a download and hands it to that module's reader."""
 from pathlib import Path
 
-from ..discovery import find
+from ..discovery import find, printable
 from ..reports import atomic_write
 from ..reports.feedback import comment, feedback
 from . import blackboard, canvas, gradescope, moodle
@@ -84,12 +84,7 @@ def export(records, assignment, course, max_score, out, folder=None):
                      + "; ".join(record.identity.ignored))
     if len(several) > 10:
         lines.append(f"... and {len(several) - 10} more with files not graded (see grades.csv)")
-    return [shown(line) for line in lines]
-
-
-def shown(text):
-    """A line safe to print: names from an LMS can hold control characters."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    return [printable(line) for line in lines]
 
 
 def _roster(assignment, course, folder):

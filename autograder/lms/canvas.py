@@ -115,6 +115,9 @@ class Remote:
         comments = getattr(submission, "submission_comments", None) or []
         return getattr(submission, "score", None), [c.get("comment") or "" for c in comments]
 
+    def points(self, record):
+        return record.score
+
     def send(self, change):
         changes = {}
         if change.send_grade:

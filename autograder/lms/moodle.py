@@ -123,15 +123,16 @@ def _number(text):
 
 
 class Remote:
-    """One Moodle assignment through its REST web services: the participant list (which
-    maps the download's participant ids to user ids), each student's grade and feedback
-    comment (``mod_assign_get_submission_status``), and ``mod_assign_save_grades``."""
+    """One Moodle assignment through its REST web services: its maximum grade
+    (``mod_assign_get_assignments``), the participant list (which maps the download's
+    participant ids to user ids), each student's grade and feedback comment
+    (``mod_assign_get_submission_status``), and ``mod_assign_save_grades``."""
     lms = "moodle"
 
     def __init__(self, url, token, assignment_id):
         self._endpoint = url.rstrip("/") + "/webservice/rest/server.php"
         self._token, self._assignment = token, assignment_id
-        self._users = None
+        self._users = self._maximum = None
 
     def state(self, participant):
         status = self._call("mod_assign_get_submission_status", assignid=self._assignment,
@@ -143,6 +144,19 @@ class Remote:
                  for plugin in feedback.get("plugins") or [] if plugin.get("type") == "comments"
                  for field in plugin.get("editorfields") or []]
         return grade, texts
+
+    def points(self, record):
+        """The score on the assignment's own scale (its maximum grade may be 100)."""
+        if self._maximum is None:
+            courses = self._call("mod_assign_get_assignments").get("courses") or []
+            found = [float(a.get("grade") or 0) for course in courses
+                     for a in course.get("assignments") or []
+                     if str(a.get("id")) == str(self._assignment)]
+            if not found or found[0] <= 0:
+                raise PublishError(f"Moodle: assignment {self._assignment} is not graded in "
+                                   "points (or not visible to this token)")
+            self._maximum = found[0]
+        return round(record.score * self._maximum / record.max_score, 2)
 
     def send(self, change):
         self._call("mod_assign_save_grades", assignmentid=self._assignment, applytoall=0,

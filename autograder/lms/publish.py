@@ -9,6 +9,8 @@ stopped half-way and started again never sends a grade or a comment twice. Rate 
 import time
 from dataclasses import dataclass
 
+from ..discovery import printable
+
 BACKOFF = 1.0  # seconds before the first retry; doubles each time
 ATTEMPTS = 6
 
@@ -38,7 +40,8 @@ class Change:
 
 def publish(records, remote, comment, apply=False, log=print):
     """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
-    has ``state(user) -> (grade or None, [comment texts])`` and ``send(change)``.
+    has ``state(user) -> (grade or None, [comment texts])``, ``points(record)`` (the grade
+    on the LMS's scale) and ``send(change)``.
     Returns the changes that were (or, dry, would be) sent."""
     changes, skipped = [], []
     for record in records:
@@ -53,7 +56,7 @@ def publish(records, remote, comment, apply=False, log=print):
         "nothing to send")
     if skipped:
         log(f"{len(skipped)} not from a {remote.lms} download (no {remote.lms} id), not sent: "
-            + ", ".join(skipped))
+            + printable(", ".join(skipped)))
     if not apply:
         if changes:
             log(f"dry run: nothing was sent. Add --yes to send these {len(changes)} change(s).")
@@ -66,8 +69,9 @@ def publish(records, remote, comment, apply=False, log=print):
 
 def _compare(remote, record, user, text):
     grade, comments = remote.state(user)
-    same_grade = grade is not None and abs(float(grade) - record.score) < 0.005
-    return Change(user, record.identity.name, grade, record.score, text,
+    new = remote.points(record)
+    same_grade = grade is not None and abs(float(grade) - new) < 0.005
+    return Change(user, record.identity.name, grade, new, text,
                   not same_grade, text.strip() not in [c.strip() for c in comments])
 
 
@@ -95,10 +99,8 @@ def _retry(work, log):
 
 def table(changes):
     """The changes as aligned text: student, name, grade now, new grade, comment."""
-    def shown(text):
-        return "".join(c if c.isprintable() else "?" for c in str(text))
     rows = [("student", "name", "now", "new", "comment")] + [
-        (shown(c.user), shown(c.name)[:30], "-" if c.old is None else f"{float(c.old):g}",
+        (printable(c.user), printable(c.name)[:30], "-" if c.old is None else f"{float(c.old):g}",
          f"{c.new:g}" if c.send_grade else "(same)", "new" if c.send_comment else "")
         for c in changes]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]

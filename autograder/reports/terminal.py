@@ -4,6 +4,7 @@ import sys
 
 from tqdm import tqdm
 
+from ..discovery import printable
 from ..records import Status
 from ..sandbox.confine import missing
 
@@ -72,7 +73,7 @@ def student_table(records):
     lines = [f"{'student':<{width}}  {'score':>11}  {'status':<16}  name".rstrip()]
     for r in records:
         name = r.identity.name if r.identity.name != r.student else ""
-        name = "".join(c if c.isprintable() else "?" for c in name)
+        name = printable(name)
         lines.append(f"{r.student:<{width}}  {r.score:>5g} / {r.max_score:<3g}  "
                      f"{r.status:<16}  {name}".rstrip())
     return "\n".join(lines)

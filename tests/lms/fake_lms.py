@@ -17,6 +17,7 @@ class FakeLMS:
         self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
+        self.maximum = 7         # the Moodle assignment's maximum grade
         self.lock = threading.Lock()
         server = self
 
@@ -95,6 +96,9 @@ class FakeLMS:
             return 200, {"exception": "moodle_exception", "errorcode": "invalidtoken",
                          "message": "Invalid token - token not found"}
         function = value.get("wsfunction")
+        if function == "mod_assign_get_assignments":
+            return 200, {"courses": [{"id": 1, "assignments": [
+                {"id": 77, "grade": self.maximum}, {"id": 78, "grade": -3}]}]}
         if function == "mod_assign_list_participants":
             return 200, [{"id": int(u), "recordid": int(p), "fullname": f"User {u}"}
                          for p, u in self.participants.items()]

@@ -1,5 +1,6 @@
-"""`make grade` on a course: a Canvas, a Moodle and a Blackboard download dropped into
-submissions/<assignment>/ as downloaded, graded in one command into each LMS's files."""
+"""`make grade` on a course: a Canvas, a Moodle, a Blackboard and a Gradescope download
+dropped into submissions/<assignment>/ as downloaded, graded in one command into each
+LMS's files."""
 import csv
 import io
 
@@ -25,7 +26,9 @@ def course(tmp_path_factory):
     drops = {"tensor_shapes": ("submissions.zip", downloads.canvas("tensor_shapes")),
              "requires_grad": ("C1-Week 2-88.zip", downloads.moodle("requires_grad")),
              "manual_backward": ("gradebook_C1_Week3.zip",
-                                 downloads.blackboard("manual_backward"))}
+                                 downloads.blackboard("manual_backward")),
+             "no_grad_update": ("assignment_export.zip",
+                                downloads.gradescope("no_grad_update"))}
     for name, (file, data) in drops.items():
         (root / "submissions" / name).mkdir(parents=True)
         (root / "submissions" / name / file).write_bytes(data)
@@ -40,7 +43,8 @@ def course(tmp_path_factory):
     (root / "course.yaml").write_text(
         "title: Deep learning 101\nassignments:\n"
         "  tensor_shapes: {title: Week 1, lms_id: 55}\n  requires_grad: {title: Week 2}\n"
-        "  manual_backward: {title: Week 3, lms_id: 4242}\n  char_model: {}\n")
+        "  manual_backward: {title: Week 3, lms_id: 4242}\n  no_grad_update: {}\n"
+        "  char_model: {}\n")
     code = cli.main(["grade", "--course", str(root / "course.yaml"), "--out", str(root / "out"),
                      "--jobs", "2"])
     return root, code
@@ -61,6 +65,7 @@ def test_every_download_is_graded_with_identities(course):
     assert scores(root, "tensor_shapes") == {"101": "7", "102": "0", "103": "7", "104": "0"}
     assert scores(root, "requires_grad") == {"501": "9", "502": "0", "503": "9"}
     assert scores(root, "manual_backward") == {"alovelace": "8", "p_nowak": "8"}  # latest
+    assert scores(root, "no_grad_update") == {"s1": "11", "minji@example.edu": "0", "s3": "0"}
     assert not (root / "out" / "char_model").exists()  # nothing submitted: not graded
 
 

@@ -114,6 +114,16 @@ def test_moodle_maps_participants_and_saves_grades_once(server):
     assert publish(people, remote, comment, apply=True, log=lambda *_: None) == []
 
 
+def test_moodle_grades_are_scaled_to_the_assignments_maximum(server):
+    server.participants, server.maximum = {"501": "9001"}, 100
+    publish([record("501", 3.5, "moodle")], moodle.Remote(server.url, TOKEN, "77"), comment,
+            apply=True, log=lambda *_: None)
+    assert server.grades == {"9001": 50.0}
+    with pytest.raises(PublishError, match="not graded in points"):
+        publish([record("501", 3.5, "moodle")], moodle.Remote(server.url, TOKEN, "78"),
+                comment, log=lambda *_: None)
+
+
 def test_moodle_errors_are_one_line(server):
     with pytest.raises(PublishError, match="invalidtoken"):
         publish([record("501", 7, "moodle")], moodle.Remote(server.url, "bad", "77"), comment,
