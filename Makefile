@@ -31,7 +31,8 @@ bench: setup
 release: setup
 	$(PY) -m autograder release
 
-# Per assignment: dist/<id>/<id>-student.zip (LMS) and dist/<id>/<id>-autograder.zip (Gradescope).
+# Per assignment: dist/<id>/<id>-student.zip (LMS) and dist/<id>/<id>-autograder.zip (Gradescope);
+# and dist/nbgrader/, an nbgrader course directory.
 dist: setup
 	$(PY) -m autograder dist
 

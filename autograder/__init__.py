@@ -10,6 +10,6 @@ Layers, lowest first (tests/test_layout.py keeps imports pointing downwards):
     backends/, lms/        where graders run (this machine; a cluster next); the LMSs:
                            downloads in, gradebook files out, grades published
     pipeline               the grading steps, top to bottom
-    integrations/, release otter and Gradescope (nbgrader next); student stubs
+    integrations/, release otter and Gradescope, nbgrader; student stubs
     __main__               the command line
 """

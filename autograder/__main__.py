@@ -6,6 +6,7 @@ from pathlib import Path
 
 from . import assignments, lms
 from .config import ROOT, Assignment, ConfigError, Course, Limits
+from .integrations import nbgrader
 from .integrations.otter import build
 from .lms import canvas, moodle
 from .lms.publish import PublishError
@@ -30,11 +31,17 @@ def main(argv=None):
                            "(default: the course's submissions/<assignment>/)")
     grade_cmd.add_argument("--course", default=str(ROOT / "course.yaml"),
                            help="the course file (default: course.yaml; optional)")
+    grade_cmd.add_argument("--nbgrader", metavar="COURSE_DIR", default=None,
+                           help="grade the nbgrader course's submitted/<student>/<assignment>/ "
+                           "into its gradebook.db and autograded/")
+    grade_cmd.add_argument("--replace-manual", action="store_true",
+                           help="with --nbgrader: drop manual scores given in formgrader")
     demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
     release_cmd = commands.add_parser("release", help="write assignments/ from solutions/")
     release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
     dist_cmd = commands.add_parser("dist", help="build the student release and the Gradescope "
-                                   "autograder.zip with otter, into dist/<assignment>/")
+                                   "autograder.zip with otter, into dist/<assignment>/, and "
+                                   "the nbgrader course, dist/nbgrader/")
     dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
     dist_cmd.add_argument("--out", default=str(ROOT / "dist"))
     publish_cmd = commands.add_parser(
@@ -66,8 +73,17 @@ def main(argv=None):
                 assignments.check_file(name)
                 for kind, path in build(name, args.out).items():
                     print(f"{name}: {kind:<10} {path}")
+            print(f"nbgrader course: {nbgrader.build(Path(args.out) / 'nbgrader', args.names)}")
             return 0
         limits = Limits.for_timeout(args.timeout)
+        if args.command == "grade" and args.nbgrader:
+            if not args.assignment or args.paths:
+                raise ConfigError("--nbgrader takes one assignment and no paths: "
+                                  "grade ASSIGNMENT --nbgrader COURSE_DIR")
+            assignments.check_file(args.assignment)
+            show(nbgrader.grade(args.nbgrader, args.assignment, args.jobs, limits,
+                                args.replace_manual), Path(args.nbgrader) / "torchgrade")
+            return 0
         if args.command == "grade" and args.paths:
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
             show(records, Path(args.out))
@@ -94,8 +110,8 @@ def main(argv=None):
                 records = grade(name, [demo_submissions(name, out / "demo-submissions")], out,
                                 args.jobs, limits, live=True)
                 show(records, out)
-    except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError, OSError,
-            RuntimeError) as error:
+    except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,
+            nbgrader.NbgraderError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

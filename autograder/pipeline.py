@@ -24,8 +24,10 @@ from .scoring import record
 from .store import Store
 
 
-def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None):
-    """Grade every submission under ``paths``; returns the Records in student order.
+def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
+          found=None):
+    """Grade every submission under ``paths`` (or the Submissions ``found`` by an
+    integration); returns the Records in student order.
 
     ``live`` shows a progress bar when writing to a terminal.
     """
@@ -35,8 +37,10 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         store = Store(out / "grades.sqlite")
-        submissions = discover(lms.read(paths, assignment, out / "downloads", log), assignment,
-                               assignments.grading_key(assignment, limits), log)
+        if found is None:
+            found = lms.read(paths, assignment, out / "downloads", log)
+        submissions = discover(found, assignment, assignments.grading_key(assignment, limits),
+                               log)
         log(isolation_summary(backend.isolation(limits)))
         todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
         if len(todo) < len(submissions):
