@@ -87,6 +87,7 @@ def main(argv=None):
         if args.command == "grade" and args.paths:
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
             show(records, Path(args.out))
+            print(f"report: {Path(args.out) / 'report.html'}")
             course = Course.load(args.course)
             for line in lms.export(records, course.assignments.get(args.assignment) or
                                    Assignment(args.assignment, args.assignment), course,
@@ -107,9 +108,11 @@ def main(argv=None):
             for name in names:
                 print(f"== {name}")
                 out = Path(args.out) / name
-                records = grade(name, [demo_submissions(name, out / "demo-submissions")], out,
-                                args.jobs, limits, live=True)
-                show(records, out)
+                graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
+                                     out, args.jobs, limits, live=True)
+                show(graded[name], out)
+        print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
+              sep="\n  ")
     except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,
             nbgrader.NbgraderError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

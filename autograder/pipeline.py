@@ -5,13 +5,15 @@
 3. execute and check -- each in its own grader process, on an execution backend
 4. score     -- points per question
 5. record    -- commit each result to SQLite as soon as it is known
-6. report    -- grades.csv, results/*.json, feedback/*.md, rendered from the store
+6. report    -- grades.csv, report.html, results/*.json, feedback/*.md and *.html,
+                rendered from the store
 7. export    -- the LMS's gradebook files, checked against its roster
 
 ``grade_course`` runs these for every assignment with submissions in the course folder.
 """
 import time
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import assignments, lms
@@ -41,7 +43,8 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
             found = lms.read(paths, assignment, out / "downloads", log)
         submissions = discover(found, assignment, assignments.grading_key(assignment, limits),
                                log)
-        log(isolation_summary(backend.isolation(limits)))
+        layers = backend.isolation(limits)
+        log(isolation_summary(layers))
         todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
         if len(todo) < len(submissions):
             log(f"{len(submissions) - len(todo)} submission(s) already graded; skipping them.")
@@ -57,7 +60,10 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         records = [replace(store.get(assignment, s.student, s.key), identity=s.identity)
                    for s in submissions]
         store.close()
-    write_reports(out, records, questions, log)
+    write_reports(out, records, questions, {
+        "assignment": assignment, "seconds": time.monotonic() - started, "jobs": backend.jobs,
+        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "isolation": [layer["label"] for layer in layers]}, log)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
 

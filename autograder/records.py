@@ -106,6 +106,7 @@ class Outcome:
     notes: list = field(default_factory=list)    # [Message]: cells that failed or were skipped
     isolation: list = field(default_factory=list)  # [Layer dicts] active in its sandbox
     seconds: float = 0.0
+    curves: dict = field(default_factory=dict)  # {question: {"student", "reference": [float]}}
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
@@ -115,7 +116,7 @@ class Outcome:
         return cls(Status(data["status"]), _message(data.get("detail")),
                    [CheckOutcome.from_dict(c) for c in data["checks"]],
                    [Message.from_dict(n) for n in data["notes"]], data.get("isolation", []),
-                   data.get("seconds", 0.0))
+                   data.get("seconds", 0.0), data.get("curves", {}))
 
 
 @dataclass
@@ -151,6 +152,7 @@ class Record:
     isolation: list = field(default_factory=list)
     seed: int = 0  # replays the same inputs for an appeal
     identity: Identity = field(default_factory=Identity)
+    curves: dict = field(default_factory=dict)  # recorded losses beside the reference's
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values

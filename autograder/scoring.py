@@ -38,4 +38,5 @@ def record(assignment, submission, outcome, questions):
     return Record(submission.student, assignment, str(submission.path), outcome.status,
                   outcome.detail, round(sum(q.score for q in per_question.values()), 2),
                   float(sum(questions.values())), per_question, outcome.notes,
-                  outcome.seconds, outcome.isolation, submission.seed, submission.identity)
+                  outcome.seconds, outcome.isolation, submission.seed, submission.identity,
+                  outcome.curves)

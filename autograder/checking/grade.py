@@ -39,7 +39,8 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
         spawner.close()
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None,
-                   list(engine.outcomes.values()), _notes(student, cells), student.isolation)
+                   list(engine.outcomes.values()), _notes(student, cells), student.isolation,
+                   curves=engine.curves)
 
 
 def _notes(student, cells):

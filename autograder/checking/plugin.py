@@ -8,6 +8,7 @@ run a check module directly:
     pytest autograder/checks/test_tensor_shapes.py --notebook solutions/tensor_shapes.ipynb
 """
 import hashlib
+import math
 
 import pytest
 import torch
@@ -70,6 +71,28 @@ def rng(request, student):
     return torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
 
 
+@pytest.fixture
+def curve(request):
+    """``curve(values, reference)`` keeps the student's recorded losses and the reference
+    curve for the question's feedback page (the first device's; a no-op outside the engine)."""
+    engine = request.config.stash.get(ENGINE, None)
+    marker = request.node.get_closest_marker("question")
+
+    def keep(values, reference):
+        if engine is not None and marker is not None and isinstance(values, (list, tuple)):
+            engine.curves.setdefault(marker.args[0], {"student": _points(values),
+                                                      "reference": _points(reference)})
+    return keep
+
+
+def _points(values, most=2000):
+    """Finite floats (anything else becomes None), thinned to at most ``most`` points."""
+    values = list(values)[: most * 50]
+    step = max(1, len(values) // most)
+    return [float(v) if type(v) in (int, float) and math.isfinite(v) else None
+            for v in values[::step]]
+
+
 def pytest_generate_tests(metafunc):
     if "device" in metafunc.fixturenames:
         metafunc.parametrize("device", devices())
@@ -107,6 +130,7 @@ class Engine:
     def __init__(self, student):
         self.student = student
         self.outcomes = {}
+        self.curves = {}  # {question: {"student": [...], "reference": [...]}}
 
     def pytest_configure(self, config):
         config.stash[ENGINE] = self

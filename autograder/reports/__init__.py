@@ -1,5 +1,5 @@
-"""Everything written for people: the gradebook, per-student results and feedback
-(rendered from the store at report time), and what the terminal shows.
+"""Everything written for people: the gradebook, the class report, per-student results
+and feedback pages (rendered from the store at report time), and what the terminal shows.
 
 Writing one student's files never stops another's: a failure is reported and the rest
 are still written; every file is replaced atomically.
@@ -10,23 +10,28 @@ import os
 import tempfile
 from pathlib import Path
 
+from . import pages
 from .feedback import feedback, gradescope_results
 from .gradebook import gradebook
 
 
-def write_reports(out, records, questions, log=print):
-    """grades.csv, results/<student>.json and feedback/<student>.md for every record."""
+def write_reports(out, records, questions, run=None, log=print):
+    """grades.csv and report.html; results/<student>.json, feedback/<student>.md and
+    feedback/<student>.html for every record. ``run`` describes the grading run for the
+    report: assignment, when, seconds, jobs, isolation."""
     out = Path(out)
     for record in records:
         stem = file_stem(record.student)
         for path, text in ((out / "results" / f"{stem}.json",
                             lambda: json.dumps(gradescope_results(record), indent=2)),
-                           (out / "feedback" / f"{stem}.md", lambda: feedback(record))):
+                           (out / "feedback" / f"{stem}.md", lambda: feedback(record)),
+                           (out / "feedback" / f"{stem}.html", lambda: pages.feedback(record))):
             try:
                 atomic_write(path, text())
             except (OSError, ValueError, UnicodeError) as error:
                 log(f"warning: could not write {path.name!a}: {error}")
     atomic_write(out / "grades.csv", gradebook(records, questions))
+    atomic_write(out / "report.html", pages.report(records, questions, run or {}, file_stem))
 
 
 def file_stem(student):

@@ -17,10 +17,16 @@ def render(message, fmt="text"):
     if message is None:
         return ""
     values = {key: _value(value, fmt) for key, value in message.params.items()}
+    template = _html_template(message.text) if fmt == "html" else message.text
     try:
-        return message.text.format(**values)
+        return template.format(**values)
     except (KeyError, IndexError, ValueError, TypeError):  # a bad template must not stop a report
-        return message.text
+        return template
+
+
+def _html_template(text):
+    """Our template as HTML: escaped, its `code spans` as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
 def _value(value, fmt):

@@ -17,7 +17,7 @@ def _record(student, score=2.0, failed=()):
 def test_gradebook_results_and_feedback_for_every_record(tmp_path):
     wrong = msg("{function} raised {error}", function="f", error="<b>\n# boom")
     logs = []
-    write_reports(tmp_path, [_record("ann"), _record("=bob", 0, [wrong])], QUESTIONS, logs.append)
+    write_reports(tmp_path, [_record("ann"), _record("=bob", 0, [wrong])], QUESTIONS, log=logs.append)
     rows = list(csv.DictReader((tmp_path / "grades.csv").open(encoding="utf-8")))
     assert [(r["student"], r["score"], r["q"]) for r in rows] == [("ann", "2", "2"), ("'=bob", "0", "0")]
     results = json.loads((tmp_path / "results" / "=bob.json").read_text())
@@ -30,9 +30,10 @@ def test_gradebook_results_and_feedback_for_every_record(tmp_path):
 def test_ids_too_long_for_a_file_name_are_shortened_uniquely(tmp_path):
     logs = []
     records = [_record("ann"), _record("x" * 300), _record("x" * 299), _record("a/b")]
-    write_reports(tmp_path, records, QUESTIONS, logs.append)
-    names = sorted(path.name for path in (tmp_path / "feedback").iterdir())
+    write_reports(tmp_path, records, QUESTIONS, log=logs.append)
+    names = sorted(path.name for path in (tmp_path / "feedback").glob("*.md"))
     assert len(names) == 4 and "ann.md" in names and all(len(n) < 120 for n in names)
+    assert len(list((tmp_path / "feedback").glob("*.html"))) == 4
     assert len(list(csv.DictReader((tmp_path / "grades.csv").open()))) == 4
     assert logs == []
 
@@ -42,7 +43,7 @@ def test_a_file_that_cannot_be_written_costs_only_that_students_files(tmp_path):
     (tmp_path / "feedback" / "bob.md").mkdir()  # a folder where the file should go
     logs = []
     write_reports(tmp_path, [_record("ann"), _record("bob"), _record("zed")], QUESTIONS,
-                  logs.append)
+                  log=logs.append)
     assert (tmp_path / "feedback" / "ann.md").is_file() and (tmp_path / "feedback" / "zed.md").is_file()
     assert len(logs) == 1 and "could not write" in logs[0] and "bob.md" in logs[0]
 
