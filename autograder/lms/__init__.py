@@ -5,7 +5,8 @@ from pathlib import Path
 
 from ..discovery import find, printable
 from ..reports import atomic_write
-from ..reports.feedback import comment, feedback
+from ..reports.feedback import comment
+from ..reports.pages import feedback
 from . import blackboard, canvas, gradescope, moodle
 from .download import UnpackError, names, unpack
 from .sheet import SheetError

@@ -83,14 +83,14 @@ def worksheet(records, roster, comment):
 
 
 def feedback_zip(records, feedback):
-    """The zip Moodle takes in "Upload multiple feedback files in a zip": one feedback file
-    per participant, named as the download names that participant's files."""
+    """The zip Moodle takes in "Upload multiple feedback files in a zip": each participant's
+    feedback page (``feedback(record)``, HTML), named as the download names their files."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for record in records:
             pid = record.identity.user_id or record.student
             name = (record.identity.name or record.student).replace("_", " ").replace("/", " ")
-            archive.writestr(f"{name}_{pid}_assignsubmission_file_feedback.md",
+            archive.writestr(f"{name}_{pid}_assignsubmission_file_feedback.html",
                              feedback(record))
     return buffer.getvalue()
 

@@ -9,7 +9,8 @@ from autograder.config import Assignment, Course
 from autograder.lms import blackboard, canvas, moodle
 from autograder.lms.sheet import SheetError
 from autograder.records import Identity, QuestionResult, Record, Status, msg
-from autograder.reports.feedback import comment, feedback
+from autograder.reports.feedback import comment
+from autograder.reports.pages import feedback
 from autograder.reports.gradebook import gradebook
 
 WEEK = Assignment("tensor_shapes", "Week 1, \"tensors\"", "55")
@@ -115,7 +116,7 @@ def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
 def test_moodle_feedback_zip_names_each_participant():
     data = moodle.feedback_zip([record("501", 7, "Ada_Lovelace", "moodle")], feedback)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.md"]
+    assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.html"]
 
 
 def test_blackboard_upload_from_a_utf16_grade_centre_download(tmp_path):
