@@ -18,6 +18,21 @@ def _fit_linear(param="torch.zeros((), device=device, requires_grad=True)",
             f"{reset}        {record}\n    return w, b, losses")
 
 
+def _fit_linear_nn(init="    with torch.no_grad():\n        model.weight.zero_(); model.bias.zero_()\n",
+                   zero="        opt.zero_grad()\n", loss="torch.nn.MSELoss()",
+                   record="losses.append(loss.item())"):
+    """The reference nn/optim fit with one line changed."""
+    return ("def fit_linear_nn(x, y, steps, lr, device='cpu'):\n"
+            "    model = torch.nn.Linear(1, 1).to(device)\n"
+            f"{init}    criterion = {loss}\n"
+            "    opt = torch.optim.SGD(model.parameters(), lr=lr)\n"
+            "    x, y = x.to(device).unsqueeze(1), y.to(device).unsqueeze(1)\n    losses = []\n"
+            "    for _ in range(steps):\n"
+            f"{zero}        loss = criterion(model(x), y)\n        loss.backward()\n"
+            f"        opt.step()\n        {record}\n"
+            "    return model.weight.detach(), model.bias.detach(), losses")
+
+
 WRONG = {
     "tensor_shapes": [
         ("ignores device", "make_tensor", "ignores its `device`",
@@ -113,6 +128,38 @@ WRONG = {
         ("gradients attached to a graph", "linear_grads", "attached to an autograd graph",
          "def linear_grads(w, b, x, y):\n    w = w.clone().requires_grad_(True)\n"
          "    e = w * x + b - y\n    return (2 * e * x).mean(), (2 * e).mean()"),
+        ("forgets the mean's 1/n", "mean_grad", "1/n of the mean",
+         "def mean_grad(x):\n    return 12 * (3 * x + 2)"),
+        ("forgets the inner factor 3", "mean_grad", "dy/dx = 3",
+         "def mean_grad(x):\n    return 4 * (3 * x + 2) / x.numel()"),
+        ("divides by the first dimension", "mean_grad", "all n elements",
+         "def mean_grad(x):\n    return 12 * (3 * x + 2) / len(x)"),
+        ("autograd on a copy", "mean_grad", "called autograd",
+         "def mean_grad(x):\n    x = x.clone().requires_grad_(True)\n"
+         "    (2 * (3 * x + 2) ** 2).mean().backward()\n    return x.grad"),
+        ("in place on x", "mean_grad", "do not change the input",
+         "def mean_grad(x):\n    return x.mul_(3).add_(2).mul_(12 / x.numel())"),
+        ("sum instead of mean", "bigram_grad", "divide the summed contributions by n",
+         "def bigram_grad(W, xs, ys):\n    p = torch.softmax(W[xs], 1)\n"
+         "    p[torch.arange(len(ys)), ys] -= 1\n    return torch.zeros_like(W).index_add_(0, xs, p)"),
+        ("repeated rows overwrite", "bigram_grad", "use index_add_",
+         "def bigram_grad(W, xs, ys):\n    p = torch.softmax(W[xs], 1)\n"
+         "    p[torch.arange(len(ys)), ys] -= 1\n    G = torch.zeros_like(W)\n"
+         "    G[xs] += p / len(ys)\n    return G"),
+        ("forgets the one-hot", "bigram_grad", "one-hot",
+         "def bigram_grad(W, xs, ys):\n"
+         "    return torch.zeros_like(W).index_add_(0, xs, torch.softmax(W[xs], 1)) / len(ys)"),
+        ("log-softmax instead of softmax", "bigram_grad", "one-hot",
+         "def bigram_grad(W, xs, ys):\n    p = torch.log_softmax(W[xs], 1)\n"
+         "    p[torch.arange(len(ys)), ys] -= 1\n"
+         "    return torch.zeros_like(W).index_add_(0, xs, p) / len(ys)"),
+        ("autograd through cross_entropy", "bigram_grad", "called autograd",
+         "def bigram_grad(W, xs, ys):\n    W = W.clone().requires_grad_(True)\n"
+         "    torch.nn.functional.cross_entropy(W[xs], ys).backward()\n    return W.grad"),
+        ("scribbles on W", "bigram_grad", "do not change the inputs",
+         "def bigram_grad(W, xs, ys):\n    W.copy_(torch.softmax(W, 1))\n"
+         "    p = W[xs].clone()\n    p[torch.arange(len(ys)), ys] -= 1\n"
+         "    return torch.zeros_like(W).index_add_(0, xs, p) / len(ys)"),
     ],
     "no_grad_update": [
         ("new tensor instead of in place", "sgd_step", "return W itself",
@@ -146,6 +193,18 @@ WRONG = {
          "    for _ in range(steps):\n        opt.zero_grad()\n"
          "        loss = ((w * x + b - y) ** 2).mean()\n        loss.backward()\n"
          "        opt.step()\n        losses.append(loss.item())\n    return w, b, losses"),
+        ("nn: keeps the random init", "fit_linear_nn", "start from weight 0 and bias 0",
+         _fit_linear_nn(init="")),
+        ("nn: no zero_grad", "fit_linear_nn", "call zero_grad() every step",
+         _fit_linear_nn(zero="")),
+        ("nn: summed loss", "fit_linear_nn", "nn.MSELoss (the mean)",
+         _fit_linear_nn(loss="torch.nn.MSELoss(reduction='sum')")),
+        ("nn: loss tensors recorded", "fit_linear_nn", "Python floats",
+         _fit_linear_nn(record="losses.append(loss)")),
+        ("nn: the loop by hand again", "fit_linear_nn", "build an nn.Linear and step",
+         "def fit_linear_nn(x, y, steps, lr, device='cpu'):\n"
+         "    w, b, losses = fit_linear(x, y, steps, lr, device)\n"
+         "    return w.detach().reshape(1, 1), b.detach().reshape(1), losses"),
     ],
     "char_model": [
         ("losses as tensors", "train_bigram", "Python floats",
@@ -267,9 +326,31 @@ VALID = {
         ("expanded algebra",
          "def manual_grad(W, x, target):\n    return 2 * W * x * x - 2 * target * x\n"
          "def linear_grads(w, b, x, y):\n    r = w * x + b - y\n"
-         "    return 2 * (r * x).sum() / len(x), 2 * r.sum() / len(x)"),
+         "    return 2 * (r * x).sum() / len(x), 2 * r.sum() / len(x)\n"
+         "def mean_grad(x):\n    return (36 * x + 24) / x.numel()"),
+        ("one-hot matrices instead of indexing",
+         "import torch.nn.functional as F\n"
+         "def bigram_grad(W, xs, ys):\n    V = W.shape[0]\n"
+         "    X = F.one_hot(xs, V).to(W.dtype)\n    Y = F.one_hot(ys, V).to(W.dtype)\n"
+         "    return X.T @ (torch.softmax(X @ W, dim=1) - Y) / len(ys)"),
+        ("a loop over the pairs",
+         "def bigram_grad(W, xs, ys):\n    G = torch.zeros_like(W)\n"
+         "    for x, y in zip(xs.tolist(), ys.tolist()):\n"
+         "        row = torch.exp(W[x] - W[x].max())\n        row = row / row.sum()\n"
+         "        row[y] = row[y] - 1\n        G[x] += row\n    return G / len(ys)"),
     ],
     "no_grad_update": [
+        ("nn: Sequential, init.zeros_, functional loss",
+         "import torch.nn.functional as F\n"
+         "def fit_linear_nn(x, y, steps, lr, device='cpu'):\n"
+         "    model = torch.nn.Sequential(torch.nn.Linear(1, 1)).to(device)\n"
+         "    for p in model.parameters():\n        torch.nn.init.zeros_(p)\n"
+         "    opt = torch.optim.SGD(model.parameters(), lr)\n    losses = []\n"
+         "    X, Y = x.reshape(-1, 1).to(device), y.reshape(-1, 1).to(device)\n"
+         "    for _ in range(steps):\n        opt.zero_grad(set_to_none=False)\n"
+         "        loss = F.mse_loss(model(X), Y)\n        loss.backward()\n        opt.step()\n"
+         "        losses.append(float(loss))\n"
+         "    return model[0].weight.detach().clone(), model[0].bias.detach().clone(), losses"),
         ("W.data and zero_",
          "def sgd_step(W, lr):\n    W.data -= lr * W.grad\n    W.grad.zero_()\n    return W\n"
          "def fit_linear(x, y, steps, lr, device='cpu'):\n"

@@ -1,6 +1,7 @@
 """Hidden checks for assignment 3, manual_backward (autograd is the answer key here)."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from autograder.checking import expect, expect_close, expect_tensor, matches, msg, question, tensor
 
@@ -91,9 +92,11 @@ def test_linear_grads_match_autograd(student, device, rng, index):
     dw, db = (expect_tensor(v, name) for v, name in zip(reply.value, ("dL/dw", "dL/db")))
     ref_w, ref_b = linear_reference(w, b, x, y)
     expect(dw.data is not None and dw.data.numel() == 1 and matches(dw, ref_w.reshape(dw.shape)),
-           "dL/dw is wrong: it is the mean of 2·(w·x + b − y)·x over the points.")
+           "dL/dw is wrong: differentiate one point's squared error with the chain rule "
+           "(check the factor 2 and the inner derivative x), then average over the points.")
     expect(db.data is not None and db.data.numel() == 1 and matches(db, ref_b.reshape(db.shape)),
-           "dL/db is wrong: it is the mean of 2·(w·x + b − y) over the points.")
+           "dL/db is wrong: differentiate one point's squared error with respect to b "
+           "(check the factor 2), then average over the points.")
 
 
 @question("linear_grads", points=1)
@@ -118,3 +121,127 @@ def test_linear_grads_leaves_its_inputs_alone(student, rng):
                      "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
         expect(not after.requires_grad, "linear_grads turned on requires_grad on the caller's "
                "{name}; derive the gradients by hand instead.", name=name)
+
+
+def relative_error(mine, reference):
+    """CS231n's check of a hand-derived gradient, over the whole tensor (an element near zero
+    cannot make float32 rounding look like a mistake): max|a − b| / (max|a| + max|b|)."""
+    mine, reference = mine.double(), reference.double()
+    scale = max(1e-8, mine.abs().max().item() + reference.abs().max().item())
+    return (mine - reference).abs().max().item() / scale
+
+
+def no_autograd(reply, name):
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
+           "{name} called autograd (backward(), torch.autograd.grad, torch.func or forward-mode "
+           "AD); derive the gradient by hand and compute it from your formula.", name=name)
+    result = expect_tensor(reply.value, msg("{name}'s result", name=name))
+    expect(not result.requires_grad, "{name}'s result is attached to an autograd graph; compute "
+           "it from your formula alone, without requires_grad.", name=name)
+
+
+def mean_reference(x):
+    x = x.double().requires_grad_(True)
+    (2 * (3 * x + 2) ** 2).mean().backward()
+    return x.grad
+
+
+MEAN_CASES = {"the course's example": lambda rng: torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]),
+              "a single number": lambda rng: torch.randn((), generator=rng),
+              "a 3-d tensor": lambda rng: torch.randn(2, 3, 4, generator=rng)}
+
+
+@question("mean_grad", points=2)
+@pytest.mark.parametrize("name", MEAN_CASES)
+def test_mean_grad_matches_autograd(student, device, rng, name):
+    x = MEAN_CASES[name](rng)
+    reply = student.run("mean_grad", [tensor(x, device=device)])
+    result = expect_tensor(reply.value, "mean_grad's result")
+    expect(result.shape == tuple(x.shape), "mean_grad should return a tensor shaped like x "
+           "{expected}, not {actual}.", expected=tuple(x.shape), actual=result.shape)
+    expected = mean_reference(x)
+    expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
+           "mean_grad is wrong for {case}: chain the three steps one at a time (dz/dy comes from "
+           "z = 2y², dy/dx = 3) and do not forget the 1/n of the mean over all n elements.",
+           case=name)
+
+
+@question("mean_grad", points=1)
+def test_mean_grad_does_not_use_autograd(student, rng):
+    no_autograd(student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]), "mean_grad")
+
+
+@question("mean_grad", points=1)
+def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
+    x = torch.randn(3, 2, generator=rng, dtype=torch.float64)
+    reply = student.run("mean_grad", [tensor(x)])
+    expect_close(reply.args[0], x, msg("x after mean_grad (do not change the input)"),
+                 rtol=0, atol=0)
+    expect(expect_tensor(reply.value, "mean_grad's result").dtype == "torch.float64",
+           "mean_grad changed the dtype: a float64 x should give a float64 gradient.")
+    meta = student.run("mean_grad", [tensor(x, device="meta")])
+    expect(expect_tensor(meta.value, "mean_grad's result").device == "meta",
+           "mean_grad moved the result to another device; keep x's device.")
+
+
+def bigram_reference(W, xs, ys):
+    W = W.double().requires_grad_(True)
+    F.cross_entropy(W[xs], ys).backward()
+    return W.grad
+
+
+def bigram_case(name, rng):
+    """(W, xs, ys): pairs that repeat characters, one pair, and a larger vocabulary."""
+    V, n = {"repeated characters": (4, 9), "one pair": (3, 1), "27 characters": (27, 40)}[name]
+    xs = torch.randint(0, V, (n,), generator=rng)
+    if name == "repeated characters":
+        xs = torch.tensor([0, 1, 1, 1, 2, 0, 1, 3, 1])
+    return (torch.randn(V, V, generator=rng, dtype=torch.float64) * 2, xs,
+            torch.randint(0, V, (n,), generator=rng))
+
+
+@question("bigram_grad", points=3)
+@pytest.mark.parametrize("name", ["repeated characters", "one pair", "27 characters"])
+def test_bigram_grad_matches_autograd(student, device, rng, name):
+    W, xs, ys = bigram_case(name, rng)
+    reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
+    result = expect_tensor(reply.value, "bigram_grad's result")
+    expect(result.shape == tuple(W.shape) and result.data is not None, "bigram_grad should "
+           "return a tensor shaped like W {expected}, not {actual}.",
+           expected=tuple(W.shape), actual=result.shape)
+    expected, mine = bigram_reference(W, xs, ys), result.data.double()
+    if relative_error(mine, expected) < 1e-6:
+        return
+    probs = torch.softmax(W[xs], dim=1)
+    probs[torch.arange(len(ys)), ys] -= 1
+    if relative_error(mine, expected * len(ys)) < 1e-6:
+        hint = msg("the loss is a mean over the n pairs: divide the summed contributions by n")
+    elif relative_error(mine, torch.zeros_like(W).index_put((xs,), probs) / len(ys)) < 1e-6:
+        hint = msg("when a character appears several times in xs, each pair must add its "
+                   "contribution to that row (G[xs] += … keeps only one; use index_add_)")
+    else:
+        hint = msg("each pair adds (softmax of its logits − one-hot of its target) to row "
+                   "xs[i]; check the one-hot part and which rows receive what")
+    expect(False, "bigram_grad is wrong for {case} (relative error {error:.2g} against autograd): "
+           "{hint}.", case=name, error=relative_error(mine, expected), hint=hint)
+
+
+@question("bigram_grad", points=1)
+def test_bigram_grad_does_not_use_autograd(student, rng):
+    W, xs, ys = bigram_case("repeated characters", rng)
+    no_autograd(student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]), "bigram_grad")
+
+
+@question("bigram_grad", points=1)
+def test_bigram_grad_leaves_inputs_and_types_alone(student, device, rng):
+    # no meta-device trap here: a loop over xs.tolist() is a fair way to write it
+    W, xs, ys = bigram_case("repeated characters", rng)
+    reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
+    for name, before, after in zip(("W", "xs", "ys"), (W, xs, ys), reply.args):
+        expect_close(after, before, msg("{name} after bigram_grad (do not change the inputs)",
+                                        name=name), rtol=0, atol=0)
+    result = expect_tensor(reply.value, "bigram_grad's result")
+    expect(result.dtype == "torch.float64", "bigram_grad changed the dtype: a float64 W "
+           "should give a float64 gradient.")
+    expect(result.device.split(":")[0] == device, "bigram_grad moved the result to another "
+           "device; keep W's device.")

@@ -152,3 +152,49 @@ def test_fit_linear_creates_tensors_on_the_given_device(student):
                "{name} is not a leaf on the given device: create it with device=device "
                "(or call .to(device) before requires_grad_()), not .to(device) afterwards.",
                name=name)
+
+
+def _fit_nn(student, device, steps=60, lr=0.1, **options):
+    x, y = line_data()
+    reply = student.run("fit_linear_nn", [tensor(x, device=device), tensor(y, device=device),
+                                          steps, lr], {"device": device}, **options)
+    expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 3,
+           "fit_linear_nn should return a tuple (model.weight.detach(), model.bias.detach(), "
+           "losses).")
+    return reply
+
+
+@question("fit_linear_nn", points=2)
+def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curve):
+    weight, bias, losses = _fit_nn(student, device).value
+    reference = reference_losses(60)
+    curve(losses, reference)
+    expect(isinstance(losses, list) and len(losses) == 60 and
+           all(type(loss) is float for loss in losses),
+           "losses should be a list of Python floats (loss.item()), one per step.")
+    expect(all(abs(a - b) <= 1e-4 * max(1.0, abs(b)) for a, b in zip(losses, reference)),
+           "fit_linear_nn's losses do not follow the hand-written loop's (first {mine:.4g}, "
+           "expected {theirs:.4g}): start from weight 0 and bias 0, use nn.MSELoss (the mean) "
+           "and SGD with the given lr, and call zero_grad() every step.",
+           mine=losses[0] if losses else float("nan"), theirs=reference[0])
+
+
+@question("fit_linear_nn", points=1)
+def test_fit_linear_nn_uses_nn_and_optim(student):
+    reply = _fit_nn(student, "cpu", steps=5)
+    expect(reply.usage.get("parameters", 0) > 0 and reply.usage.get("optimizers", 0) > 0,
+           "fit_linear_nn should build an nn.Linear and step a torch.optim.SGD: this question "
+           "is about seeing them do what your loop did.")
+
+
+@question("fit_linear_nn", points=1)
+def test_fit_linear_nn_trains_on_the_device(student, device):
+    weight, bias, _ = _fit_nn(student, device, steps=300).value
+    for name, value, shape, target in (("weight", weight, (1, 1), 2.0), ("bias", bias, (1,), 3.0)):
+        info = expect_tensor(value, f"fit_linear_nn's {name}")
+        expect(info.shape == shape and info.device == device, "the model's {name} should have "
+               "shape {shape} on the device given, not {actual} on {where}: build the model "
+               "with .to(device).", name=name, shape=shape, actual=info.shape, where=info.device)
+        expect(abs(_number(info) - target) < 0.1, "after 300 steps the model's {name} is "
+               "{value:.3g}, not close to {target}: check the training loop.", name=name,
+               value=_number(info), target=target)

@@ -47,9 +47,20 @@ ASKED = {
         "test_manual_grad_leaves_inputs_and_types_alone":
             ["a tensor with W's shape, dtype and device", "Do not modify the inputs."],
         "test_linear_grads_match_autograd":
-            ["return the tuple (dL/dw, dL/db) as two scalar tensors", "(of any length, 1 included)"],
+            ["Return the tuple (dL/dw, dL/db) as two scalar tensors", "(of any length, 1 included)"],
         "test_linear_grads_do_not_use_autograd": ["no autograd (no backward(), no requires_grad)"],
         "test_linear_grads_leaves_its_inputs_alone": ["do not modify the inputs"],
+        "test_mean_grad_matches_autograd":
+            ["Derive d(out)/dx by hand", "a single number of shape () included",
+             "the mean over all n elements of x"],
+        "test_mean_grad_does_not_use_autograd": ["Again: no autograd"],
+        "test_mean_grad_leaves_x_and_its_type_alone":
+            ["a tensor with x's shape, dtype and device", "do not modify the input."],
+        "test_bigram_grad_matches_autograd":
+            ["Derive the gradient of this loss with respect to W and return it"],
+        "test_bigram_grad_does_not_use_autograd": ["No autograd, and do not modify the inputs."],
+        "test_bigram_grad_leaves_inputs_and_types_alone":
+            ["a tensor with W's shape, dtype and device", "No autograd, and do not modify the inputs."],
     },
     "no_grad_update": {
         "test_sgd_step_updates_the_callers_tensor":
@@ -70,6 +81,12 @@ ASKED = {
              "repeat steps times: loss, backward(), update under no_grad, reset the grads"],
         "test_fit_linear_creates_tensors_on_the_given_device":
             ["(torch.zeros((), device=device, requires_grad=True)), and move x, y there too"],
+        "test_fit_linear_nn_follows_the_hand_written_trajectory":
+            ["your losses must follow fit_linear's step for step", "set its weight and bias to 0",
+             "record the loss as a Python float"],
+        "test_fit_linear_nn_uses_nn_and_optim": ["Write the same fit with torch.nn.Linear(1, 1)"],
+        "test_fit_linear_nn_trains_on_the_device":
+            ["build the model on device", "the trained weight (shape (1, 1)) and bias (shape (1,))"],
     },
     "char_model": {
         "test_train_bigram_reaches_the_count_based_floor":

@@ -64,8 +64,8 @@ def test_every_download_is_graded_with_identities(course):
     assert code == 0
     assert scores(root, "tensor_shapes") == {"101": "7", "102": "0", "103": "7", "104": "0"}
     assert scores(root, "requires_grad") == {"501": "9", "502": "0", "503": "9"}
-    assert scores(root, "manual_backward") == {"alovelace": "8", "p_nowak": "8"}  # latest
-    assert scores(root, "no_grad_update") == {"s1": "11", "minji@example.edu": "0", "s3": "0"}
+    assert scores(root, "manual_backward") == {"alovelace": "17", "p_nowak": "17"}  # latest
+    assert scores(root, "no_grad_update") == {"s1": "15", "minji@example.edu": "0", "s3": "0"}
     assert not (root / "out" / "char_model").exists()  # nothing submitted: not graded
 
 
@@ -87,7 +87,7 @@ def test_moodle_worksheet_and_feedback_zip(course):
 def test_blackboard_upload(course):
     root, _ = course
     assert table(root / "out/manual_backward/blackboard-upload.csv") == [
-        ["Username", "Week 3 [Total Pts: 8 Score] |4242"], ["alovelace", "8"], ["p_nowak", "8"]]
+        ["Username", "Week 3 [Total Pts: 8 Score] |4242"], ["alovelace", "17"], ["p_nowak", "17"]]
 
 
 def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course, capsys):
