@@ -63,6 +63,26 @@ WRONG = {
          "def to_nchw(b):\n    return b.permute(0, 3, 1, 2).squeeze()"),
         ("squeezes a one-pixel row", "flatten_images", "N rows",
          "def flatten_images(batch):\n    return batch.reshape(batch.shape[0], -1).squeeze()"),
+        ("forgets to scale", "image_to_batch", "divide by 255",
+         "def image_to_batch(image):\n    return image.permute(2, 0, 1).float().unsqueeze(0)"),
+        ("reshape instead of permute", "image_to_batch", "move the channels with permute",
+         "def image_to_batch(image):\n    h, w, c = image.shape\n"
+         "    return image.reshape(1, c, h, w).float() / 255"),
+        ("batch dimension last", "image_to_batch", "unsqueeze(0)",
+         "def image_to_batch(image):\n    return image.permute(2, 0, 1).float().div(255).unsqueeze(-1)"),
+        ("float64", "image_to_batch", "float32",
+         "def image_to_batch(image):\n    return image.permute(2, 0, 1).double().div(255)[None]"),
+        ("squeeze() drops size-1 dimensions", "batch_to_image", "squeeze(0)",
+         "def batch_to_image(batch):\n"
+         "    return (batch.squeeze() * 255).round().to(torch.uint8).permute(1, 2, 0)"),
+        ("truncates instead of rounding", "batch_to_image", "round()",
+         "def batch_to_image(batch):\n"
+         "    return (batch[0].permute(1, 2, 0) * 255).to(torch.uint8)"),
+        ("channels stay first", "batch_to_image", "channels last",
+         "def batch_to_image(batch):\n    return (batch.squeeze(0) * 255).round().to(torch.uint8)"),
+        ("scales in place", "batch_to_image", "do not change it",
+         "def batch_to_image(batch):\n"
+         "    return batch.mul_(255).round_().squeeze(0).permute(1, 2, 0).to(torch.uint8)"),
     ],
     "requires_grad": [
         ("formula typed in", "grad_of_poly", "with autograd",
@@ -314,6 +334,10 @@ VALID = {
         ("einsum, contiguous, flatten(1)",
          "def to_nchw(b):\n    return torch.einsum('nhwc->nchw', b).contiguous()\n"
          "def flatten_images(batch):\n    return batch.flatten(1)"),
+        ("indexing, true division and byte()",
+         "def image_to_batch(image):\n    return (image.permute(2, 0, 1) / 255).float()[None]\n"
+         "def batch_to_image(batch):\n"
+         "    return batch[0].mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).contiguous()"),
     ],
     "requires_grad": [
         ("torch.autograd.grad",

@@ -77,7 +77,7 @@ def zips(tmp_path_factory):
 
 
 @pytest.mark.parametrize("student, score, status, words", [
-    ("solution", 7, Status.GRADED, None),
+    ("solution", 13, Status.GRADED, None),
     ("stub", 0, Status.GRADED, "not implemented yet"),
     ("corrupt", 0, Status.INVALID_NOTEBOOK, "not valid notebook JSON"),
     ("empty", 0, Status.EMPTY_NOTEBOOK, "no code"),
@@ -85,9 +85,9 @@ def zips(tmp_path_factory):
     ("r_kernel", 0, Status.WRONG_KERNEL, "R kernel"),
     ("latin1", 0, Status.INVALID_NOTEBOOK, "UTF-8"),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
-    ("huge_output", 7, Status.GRADED, None),
-    ("loop", 7, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
-    ("magics", 7, Status.GRADED, "%%bash was not run"),
+    ("huge_output", 13, Status.GRADED, None),
+    ("loop", 13, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
+    ("magics", 13, Status.GRADED, "%%bash was not run"),
 ])
 def test_score_status_and_reason(graded, student, score, status, words):
     record = graded[0][student]
@@ -119,7 +119,7 @@ def test_a_hanging_function_costs_only_its_question(graded):
 
 
 @pytest.mark.parametrize("student, score, status, words", [
-    ("exported", 7, Status.GRADED, None),
+    ("exported", 13, Status.GRADED, None),
     ("fifo", 0, Status.UNREADABLE, "not a regular file"),
     ("folder", 0, Status.UNREADABLE, "No single notebook"),
     ("link", 0, Status.UNREADABLE, "symbolic link"),
@@ -140,15 +140,16 @@ def test_gradebook_is_sorted_and_formula_safe(graded):
     assert list(rows[0])[:5] == ["student", "assignment", "score", "max_score", "status"]
     assert list(rows[0])[5:8] == ["make_tensor", "to_nchw", "flatten_images"]
     by_student = {row["student"]: row for row in rows}
-    assert by_student["solution"]["score"] == "7" and by_student["stub"]["score"] == "0"
+    assert by_student["solution"]["score"] == "13" and by_student["stub"]["score"] == "0"
     assert len(rows) == len(BATCH)
 
 
 def test_results_follow_gradescope_schema(graded):
     results = json.loads((graded[1] / "results" / "solution.json").read_text())
-    assert results["score"] == 7
+    assert results["score"] == 13
     assert [test["name"] for test in results["tests"]] == ["make_tensor", "to_nchw",
-                                                           "flatten_images"]
+                                                           "flatten_images", "image_to_batch",
+                                                           "batch_to_image"]
     for test in results["tests"]:
         assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
         assert test["status"] == "passed" and test["score"] == test["max_score"]
@@ -172,7 +173,7 @@ def test_rerun_skips_graded_submissions_and_regrades_changed_ones(tmp_path):
     write_notebook(folder / "b.ipynb", SOLUTION)
     records = pipeline.grade(ASSIGNMENT, [folder], tmp_path / "out", 2, FAST, log=logs.append)
     assert [line.split(":")[0] for line in logs if "] " in line] == ["[1/1] b"]
-    assert [r.score for r in records] == [7, 7]
+    assert [r.score for r in records] == [13, 13]
 
 
 def test_every_assignment_is_registered():
@@ -214,7 +215,7 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
     records = {r.student: r for r in pipeline.grade(ASSIGNMENT, [root], tmp_path / "out", 2,
                                                     FAST, log=lambda *_: None)}
     assert set(records) == {"alice", "Bob Smith_123_assignsubmission_file_", "carol", "dan", "erin"}
-    assert records["alice"].score == 7 and records["dan"].score == 7
+    assert records["alice"].score == 13 and records["dan"].score == 13
     assert records["Bob Smith_123_assignsubmission_file_"].score == 0
     for student in ("carol", "erin"):
         assert records[student].status == Status.UNREADABLE
@@ -224,5 +225,5 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
 def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
     notes = [render(note) for note in graded[0]["magics"].notes]
     assert len(notes) == 2, notes  # the %%time and %timeit cells ran; %matplotlib is silent
-    assert notes[0].startswith("code cell 10 (%%bash): %%bash was not run")
-    assert notes[1].startswith("code cell 11 (!pip install nothing): !pip install nothing was")
+    assert notes[0].startswith("code cell 14 (%%bash): %%bash was not run")
+    assert notes[1].startswith("code cell 15 (!pip install nothing): !pip install nothing was")

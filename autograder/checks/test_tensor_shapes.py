@@ -110,3 +110,79 @@ def test_flatten_images_keeps_dtype_device_and_autograd(student, device, rng):
     expect(result.dtype == "torch.float64", "flatten_images changed the dtype; keep it.")
     expect(result.device == device, "flatten_images moved the tensor to another device.")
     _expect_connected(reply, weights.reshape(2, 3, 4, 5), "flatten_images")
+
+
+IMAGES = [(4, 5, 3), (1, 1, 1), (2, 3, 1)]  # H≠W, one pixel, one channel
+
+
+def _image(shape, rng):
+    return torch.randint(0, 256, shape, generator=rng, dtype=torch.uint8)
+
+
+@question("image_to_batch", points=2)
+@pytest.mark.parametrize("shape", IMAGES)
+def test_image_to_batch_gives_a_float_batch_of_one(student, device, rng, shape):
+    image = _image(shape, rng)
+    reply = student.run("image_to_batch", [tensor(image, device=device)])
+    result = expect_tensor(reply.value, "image_to_batch's result")
+    expected = image.permute(2, 0, 1).float().div(255).unsqueeze(0)
+    expect(result.shape == tuple(expected.shape), "image_to_batch of a {shape} image should "
+           "have shape {expected} (channels first, then unsqueeze(0) for the batch), but has "
+           "{actual}.", shape=shape, expected=tuple(expected.shape), actual=result.shape)
+    expect(result.dtype == "torch.float32", "image_to_batch should return float32 values, "
+           "not {dtype}.", dtype=result.dtype)
+    if result.data is not None and torch.allclose(result.data.double(), expected.double() * 255):
+        raise CheckFailed("image_to_batch keeps values 0–255; divide by 255 so that they are "
+                          "in [0, 1].")
+    _same_tensor(result, expected, msg("image_to_batch's result (result[0, c, h, w] must be "
+                                       "image[h, w, c] / 255: move the channels with permute)"))
+
+
+@question("image_to_batch", points=1)
+def test_image_to_batch_keeps_device_and_input(student, rng):
+    image = _image((3, 2, 3), rng)
+    reply = student.run("image_to_batch", [tensor(image)])
+    _same_tensor(reply.args[0], image, msg("The image after image_to_batch (do not change it)"))
+    meta = student.run("image_to_batch", [tensor(image, device="meta")])
+    expect(expect_tensor(meta.value, "image_to_batch's result").device == "meta",
+           "image_to_batch moved the tensor to another device; keep the image's device.")
+
+
+@question("batch_to_image", points=2)
+@pytest.mark.parametrize("shape", [(1, 3, 4, 5), (1, 1, 2, 2), (1, 3, 1, 1)])
+def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
+    batch = torch.rand(shape, generator=rng)
+    try:
+        reply = student.run("batch_to_image", [tensor(batch, device=device)])
+    except StudentError as error:
+        if 1 not in shape[1:]:
+            raise
+        raise CheckFailed("batch_to_image fails on a {shape} batch, where C, H or W is 1: "
+                          "remove only the batch dimension, with squeeze(0) (a plain squeeze() "
+                          "drops the others too). Details: {details}", shape=shape,
+                          details=error.message) from None
+    result = expect_tensor(reply.value, "batch_to_image's result")
+    expected = (batch.squeeze(0).permute(1, 2, 0) * 255).round().to(torch.uint8)
+    expect(result.shape == tuple(expected.shape), "batch_to_image of a {shape} batch should "
+           "have shape {expected}: remove only the batch dimension, with squeeze(0), then put "
+           "the channels last; it has {actual}.", shape=shape, expected=tuple(expected.shape),
+           actual=result.shape)
+    expect(result.dtype == "torch.uint8", "batch_to_image should return uint8 values, not "
+           "{dtype}.", dtype=result.dtype)
+    truncated = (batch.squeeze(0).permute(1, 2, 0) * 255).to(torch.uint8)
+    if result.data is not None and not torch.equal(truncated, expected) and \
+            torch.equal(result.data.cpu(), truncated):
+        raise CheckFailed("batch_to_image cuts values down instead of rounding them: round() "
+                          "before converting to uint8.")
+    _same_tensor(result, expected, msg("batch_to_image's result (result[h, w, c] must be "
+                                       "round(batch[0, c, h, w] · 255))"))
+
+
+@question("batch_to_image", points=1)
+def test_batch_to_image_keeps_device_and_input(student, rng):
+    batch = torch.rand(1, 3, 2, 4, generator=rng)
+    reply = student.run("batch_to_image", [tensor(batch)])
+    _same_tensor(reply.args[0], batch, msg("The batch after batch_to_image (do not change it)"))
+    meta = student.run("batch_to_image", [tensor(batch, device="meta")])
+    expect(expect_tensor(meta.value, "batch_to_image's result").device == "meta",
+           "batch_to_image moved the tensor to another device; keep the batch's device.")

@@ -23,6 +23,16 @@ ASKED = {
             ["row n holds image n's values in their original order",
              "The result always has two dimensions, also when N or C·H·W is 1."],
         "test_flatten_images_keeps_dtype_device_and_autograd": ["Keep dtype, device and autograd."],
+        "test_image_to_batch_gives_a_float_batch_of_one":
+            ["a float32 batch of one image, 1×C×H×W, with values in [0, 1]",
+             "result[0, c, h, w] == image[h, w, c] / 255", "Any of H, W, C may be 1."],
+        "test_image_to_batch_keeps_device_and_input":
+            ["Keep the image's device, and do not change the input."],
+        "test_batch_to_image_gives_rounded_uint8_pixels":
+            ["Return the H×W×C uint8 image with values round(value · 255)",
+             "Remove only the batch dimension, with squeeze(0)", "any of them may be 1"],
+        "test_batch_to_image_keeps_device_and_input":
+            ["Keep the batch's device, and do not change the input."],
     },
     "requires_grad": {
         "test_grad_of_poly_values":

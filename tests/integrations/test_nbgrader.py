@@ -101,8 +101,8 @@ def test_torchgrade_fills_nbgraders_gradebook_like_a_plain_grade(course, tmp_pat
     records = pipeline.grade(A, [plain], tmp_path / "out", 2, FAST, log=lambda *_: None)
     assert {r.student: r.score for r in records} == {s: t for s, t in totals.items()
                                                      if s != "dave"}
-    assert totals["alice"] == 7 and totals["bob"] == totals["mallory"] == 0
-    assert 0 < totals["carol"] < 7 and 0 < totals["eve"] < 7 and totals["dave"] == 0
+    assert totals["alice"] == 13 and totals["bob"] == totals["mallory"] == 0
+    assert 0 < totals["carol"] < 13 and 0 < totals["eve"] < 13 and totals["dave"] == 0
     graded = json.loads((course / "autograded" / "carol" / A / f"{A}.ipynb").read_text())
     outputs = "".join(o["text"] for c in graded["cells"] for o in c.get("outputs", [])
                       if o.get("output_type") == "stream")
@@ -138,4 +138,4 @@ def test_nbgraders_own_autograde_is_fooled_by_the_cheat(course, tmp_path):
                                                                 "torchgrade"))
     code, output = nbgrader(copy, "autograde", A, "--student", "mallory", "--force")
     assert code == 0, output
-    assert export(copy)["mallory"] == 7  # a stub with every exception swallowed: full marks
+    assert export(copy)["mallory"] == 13  # a stub with every exception swallowed: full marks

@@ -62,7 +62,7 @@ def scores(root, name):
 def test_every_download_is_graded_with_identities(course):
     root, code = course
     assert code == 0
-    assert scores(root, "tensor_shapes") == {"101": "7", "102": "0", "103": "7", "104": "0"}
+    assert scores(root, "tensor_shapes") == {"101": "13", "102": "0", "103": "13", "104": "0"}
     assert scores(root, "requires_grad") == {"501": "9", "502": "0", "503": "9"}
     assert scores(root, "manual_backward") == {"alovelace": "17", "p_nowak": "17"}  # latest
     assert scores(root, "no_grad_update") == {"s1": "15", "minji@example.edu": "0", "s3": "0"}
@@ -72,8 +72,8 @@ def test_every_download_is_graded_with_identities(course):
 def test_canvas_import_matches_grades_csv_and_marks_non_submitters(course):
     root, _ = course
     rows = table(root / "out/tensor_shapes/canvas-import.csv")
-    assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "7"
-    assert {r[1]: r[-1] for r in rows[2:]} == {"101": "7", "102": "0", "103": "7", "105": ""}
+    assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "13"
+    assert {r[1]: r[-1] for r in rows[2:]} == {"101": "13", "102": "0", "103": "13", "105": ""}
 
 
 def test_moodle_worksheet_and_feedback_zip(course):

@@ -1,7 +1,8 @@
 """Hostile notebooks: each gets the honest outcome, and the batch around it is unharmed.
 
 Each attack is appended to (or replaces parts of) the tensor_shapes reference solution, whose
-honest score is 7/7 (make_tensor 2, to_nchw 3, flatten_images 2).
+honest score is 13/13 (make_tensor 2, to_nchw 3, flatten_images 2, image_to_batch 3,
+batch_to_image 3).
 """
 import csv
 import os
@@ -166,42 +167,42 @@ CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_a
 # student: (score, status, question that must lose points or None). A status given as a tuple
 # lists the outcomes that depend on the machine's memory pressure, each of them acceptable.
 EXPECTED = {
-    "patched_comparisons": (5, "crashed", "make_tensor"),
-    "always_equal_object": (5, "graded", "make_tensor"),
-    "lying_subclass": (5, "graded", "make_tensor"),
-    "patched_probe_and_pytest": (5, "crashed", "make_tensor"),
-    "fake_results_and_planted_files": (5, "graded", "make_tensor"),
-    "reads_hidden_checks": (5, "graded", "make_tensor"),
-    "sys_exit_at_top": (7, "graded", None),
-    "os_exit_at_top": (7, "crashed", None),
-    "exit_in_function": (5, "crashed", "make_tensor"),
-    "kills_everything_it_can": (7, "graded", None),
-    "memory_bomb": (4, "graded", "to_nchw"),
-    "huge_tensor": (4, "graded", "to_nchw"),
-    "ignores_alarm_and_loops": (4, "timeout", "to_nchw"),
-    "swallows_timeouts": (4, "timeout", "to_nchw"),
-    "hostile_exception": (4, "timeout", "to_nchw"),
-    "file_bomb": (4, "graded", "to_nchw"),
-    "daemon_left_behind": (7, "graded", None),
-    "magics_and_shell": (7, "graded", None),
-    "fork_bomb": (7, "graded", None),
-    "counts_forks": (4, "graded", "to_nchw"),
-    "thread_bomb": (7, "graded", None),
-    "forked_memory_bomb": (4, ("graded", "timeout"), "to_nchw"),
-    "disk_bomb": (4, "graded", "to_nchw"),
-    "stack_overflow": (4, "crashed", "to_nchw"),
-    "blocks_alarm_and_sleeps": (4, "timeout", "to_nchw"),
-    "privileged_calls": (5, "graded", "make_tensor"),
-    "kills_the_grader": (7, "graded", None),
-    "reads_environment": (5, "graded", "make_tensor"),
-    "sees_other_processes": (5, "graded", "make_tensor"),
-    "escape_codes_and_fake_summary": (5, "graded", "make_tensor"),
-    "nan_and_meta_results": (2, "graded", "make_tensor"),
-    "pickle_payload_and_hostile_repr": (5, "graded", "make_tensor"),
-    "writes_fake_frames": (7, "crashed", None),
-    "returns_sparse": (5, "graded", "make_tensor"),
-    "returns_generator": (4, "graded", "to_nchw"),
-    "returns_huge_view": (4, "graded", "to_nchw"),
+    "patched_comparisons": (11, "crashed", "make_tensor"),
+    "always_equal_object": (11, "graded", "make_tensor"),
+    "lying_subclass": (11, "graded", "make_tensor"),
+    "patched_probe_and_pytest": (11, "crashed", "make_tensor"),
+    "fake_results_and_planted_files": (11, "graded", "make_tensor"),
+    "reads_hidden_checks": (11, "graded", "make_tensor"),
+    "sys_exit_at_top": (13, "graded", None),
+    "os_exit_at_top": (13, "crashed", None),
+    "exit_in_function": (11, "crashed", "make_tensor"),
+    "kills_everything_it_can": (13, "graded", None),
+    "memory_bomb": (10, "graded", "to_nchw"),
+    "huge_tensor": (10, "graded", "to_nchw"),
+    "ignores_alarm_and_loops": (10, "timeout", "to_nchw"),
+    "swallows_timeouts": (10, "timeout", "to_nchw"),
+    "hostile_exception": (10, "timeout", "to_nchw"),
+    "file_bomb": (10, "graded", "to_nchw"),
+    "daemon_left_behind": (13, "graded", None),
+    "magics_and_shell": (13, "graded", None),
+    "fork_bomb": (13, "graded", None),
+    "counts_forks": (10, "graded", "to_nchw"),
+    "thread_bomb": (13, "graded", None),
+    "forked_memory_bomb": (10, ("graded", "timeout"), "to_nchw"),
+    "disk_bomb": (10, "graded", "to_nchw"),
+    "stack_overflow": (10, "crashed", "to_nchw"),
+    "blocks_alarm_and_sleeps": (10, "timeout", "to_nchw"),
+    "privileged_calls": (11, "graded", "make_tensor"),
+    "kills_the_grader": (13, "graded", None),
+    "reads_environment": (11, "graded", "make_tensor"),
+    "sees_other_processes": (11, "graded", "make_tensor"),
+    "escape_codes_and_fake_summary": (11, "graded", "make_tensor"),
+    "nan_and_meta_results": (8, "graded", "make_tensor"),
+    "pickle_payload_and_hostile_repr": (11, "graded", "make_tensor"),
+    "writes_fake_frames": (13, "crashed", None),
+    "returns_sparse": (11, "graded", "make_tensor"),
+    "returns_generator": (10, "graded", "to_nchw"),
+    "returns_huge_view": (10, "graded", "to_nchw"),
     "huge_code_cell": (0, "invalid-notebook", "make_tensor"),
 }
 
@@ -230,7 +231,7 @@ def attacked(tmp_path_factory):
 
 def test_the_honest_neighbours_are_unharmed(attacked):
     records = attacked[0]
-    assert (records["honest"].score, records["honest"].status) == (7, Status.GRADED)
+    assert (records["honest"].score, records["honest"].status) == (13, Status.GRADED)
     assert records["stub"].score == 0
 
 
@@ -357,7 +358,7 @@ def test_without_root_grading_still_works_and_warns(tmp_path):
     assert "warning: weaker isolation here: no separate uid" in result.stdout
     assert "landlock" in result.stdout and "processes" in result.stdout
     rows = {row["student"]: row for row in csv.DictReader((out / "grades.csv").open())}
-    assert rows["honest"]["score"] == "7"
+    assert rows["honest"]["score"] == "13"
     assert rows["forks"]["to_nchw"] == "0"
     # RLIMIT_NPROC counts all of the user's tasks: bounded, though not at exactly 64
     assert _number((out / "feedback" / "forks.md").read_text(), "FORKED") < 1000
