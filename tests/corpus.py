@@ -114,6 +114,15 @@ WRONG = {
         ("casts to float32", "multistep_grad", "changed the dtype",
          "def multistep_grad(x):\n    x = x.detach().float().requires_grad_(True)\n"
          "    (2 * (3 * x + 2) ** 2).mean().backward()\n    return x.grad"),
+        ("prediction keeps the graph", "predict", "compute it under torch.no_grad()",
+         "def predict(w, b, x):\n    return w * x + b"),
+        ("detaches too late", "predict", "detached the result",
+         "def predict(w, b, x):\n    return (w * x + b).detach()"),
+        ("switches training off", "predict", "do not call requires_grad_(False)",
+         "def predict(w, b, x):\n    w.requires_grad_(False)\n    b.requires_grad_(False)\n"
+         "    return w * x + b"),
+        ("writes into x", "predict", "x after predict",
+         "def predict(w, b, x):\n    with torch.no_grad():\n        return x.mul_(w).add_(b)"),
     ],
     "manual_backward": [
         ("forgets the 2", "manual_grad", "factor 2",
@@ -345,6 +354,10 @@ VALID = {
          "    (g,) = torch.autograd.grad(2*t**4 + t**3 + 3*t**2 + 5*t + 1, t)\n    return float(g)\n"
          "def multistep_grad(x):\n    x = x.clone().detach().requires_grad_()\n"
          "    y = 3 * x + 2\n    out = (2 * y * y).mean()\n    return torch.autograd.grad(out, x)[0]"),
+        ("predict with .data, the course texts' idiom",
+         "def predict(w, b, x):\n    return w.data * x + b.data"),
+        ("predict from detached parameters",
+         "def predict(w, b, x):\n    return torch.addcmul(b.detach(), w.detach(), x)"),
     ],
     "manual_backward": [
         ("expanded algebra",

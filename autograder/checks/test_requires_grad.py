@@ -99,3 +99,49 @@ def test_multistep_grad_uses_autograd_and_keeps_dtype(student):
     result = expect_tensor(reply.value, "multistep_grad's result")
     expect(result.dtype == "torch.float64", "multistep_grad changed the dtype of the gradient; "
            "for a float64 x it should be float64.")
+
+
+def _leaf(value):
+    return tensor(torch.tensor(value), requires_grad=True)
+
+
+@question("predict", points=1)
+@pytest.mark.parametrize("shape", [(5,), (), (2, 3)])
+def test_predict_values(student, device, rng, shape):
+    x = torch.randn(shape, generator=rng)
+    w, b = torch.randn((), generator=rng), torch.randn((), generator=rng)
+    reply = student.run("predict", [tensor(w, requires_grad=True, device=device),
+                                    tensor(b, requires_grad=True, device=device),
+                                    tensor(x, device=device)])
+    result = expect_tensor(reply.value, "predict's result")
+    expect(result.shape == shape, "predict should return one prediction per element of x, "
+           "shape {expected}, not {actual}.", expected=shape, actual=result.shape)
+    expect(result.device == device, "predict moved the result to {actual}; keep x's device.",
+           actual=result.device)
+    expect_close(result, w * x + b, "predict's result (it should be w·x + b)")
+
+
+@question("predict", points=2)
+def test_predict_records_no_graph(student, rng):
+    x = torch.randn(4, generator=rng)
+    reply = student.run("predict", [_leaf(1.5), _leaf(-0.5), tensor(x)])
+    result = expect_tensor(reply.value, "predict's result")
+    expect(not result.requires_grad and result.grad_fn is None, "predict's result is part of an "
+           "autograd graph (requires_grad=True, grad_fn {grad_fn}); compute it under "
+           "torch.no_grad().", grad_fn=result.grad_fn or "None")
+    expect(reply.usage.get("graph", 0) == 0, "predict built an autograd graph and then "
+           "detached the result; compute under torch.no_grad() (or from w.detach() and "
+           "b.detach()) so that no graph is recorded at all.")
+
+
+@question("predict", points=1)
+def test_predict_leaves_w_b_and_x_alone(student, rng):
+    x = torch.randn(4, generator=rng)
+    reply = student.run("predict", [_leaf(1.5), _leaf(-0.5), tensor(x)])
+    for name, after, value in zip(("w", "b"), reply.args, (1.5, -0.5)):
+        expect(after.requires_grad and after.is_leaf, "after predict, {name} no longer requires "
+               "grad: do not call requires_grad_(False) on it; use torch.no_grad() instead.",
+               name=name)
+        expect_close(after, torch.tensor(value), msg("{name} after predict (do not change it)",
+                                                     name=name), rtol=0, atol=0)
+    expect_close(reply.args[2], x, msg("x after predict (do not change it)"), rtol=0, atol=0)

@@ -49,6 +49,13 @@ ASKED = {
         "test_multistep_grad_does_not_accumulate": ["Work on a copy"],
         "test_multistep_grad_uses_autograd_and_keeps_dtype":
             ["computed with autograd: a tensor with x's shape, dtype and device"],
+        "test_predict_values":
+            ["Return the predictions w·x + b for every element of x", "The result has x's shape and device."],
+        "test_predict_records_no_graph":
+            ["the result must not require grad and must have no grad_fn",
+             "detaching the result afterwards is too late, the graph was already built"],
+        "test_predict_leaves_w_b_and_x_alone":
+            ["Do not change w, b or x: after the call w and b must still require grad"],
     },
     "manual_backward": {
         "test_manual_grad_matches_autograd": ["Return dL/dW for every element"],
