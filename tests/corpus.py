@@ -85,6 +85,31 @@ WRONG = {
          "    return batch.mul_(255).round_().squeeze(0).permute(1, 2, 0).to(torch.uint8)"),
     ],
     "requires_grad": [
+        ("stops before the leaf", "loss_graph", "end at W's AccumulateGrad node",
+         "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
+         "    names, node = [], loss.grad_fn\n"
+         "    while node is not None and node.next_functions and node.next_functions[0][0]:\n"
+         "        names.append(type(node).__name__)\n        node = node.next_functions[0][0]\n"
+         "    return loss, names"),
+        ("squares by multiplying", "loss_graph", "compute (W·x − target) ** 2",
+         "def loss_graph(W, x, target):\n    d = W * x - target\n    loss = d * d\n"
+         "    names, node = [], loss.grad_fn\n    while node is not None:\n"
+         "        names.append(type(node).__name__)\n"
+         "        node = node.next_functions[0][0] if node.next_functions else None\n"
+         "    return loss, names"),
+        ("returns the nodes, not their names", "loss_graph", "list of strings",
+         "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
+         "    nodes, node = [], loss.grad_fn\n    while node is not None:\n"
+         "        nodes.append(node)\n"
+         "        node = node.next_functions[0][0] if node.next_functions else None\n"
+         "    return loss, nodes"),
+        ("backward to look at the graph", "loss_graph", "called backward()",
+         "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
+         "    loss.sum().backward(retain_graph=True)\n"
+         "    return loss, ['PowBackward0', 'SubBackward0', 'MulBackward0', 'AccumulateGrad']"),
+        ("detached loss", "loss_graph", "do not detach it",
+         "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
+         "    return loss.detach(), ['PowBackward0', 'SubBackward0', 'MulBackward0', 'AccumulateGrad']"),
         ("formula typed in", "grad_of_poly", "with autograd",
          "def grad_of_poly(x):\n    return 8 * x**3 + 3 * x**2 + 6 * x + 5"),
         ("returns a tensor", "grad_of_poly", "Python float",
@@ -349,6 +374,12 @@ VALID = {
          "    return batch[0].mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).contiguous()"),
     ],
     "requires_grad": [
+        ("loss_graph with pow, sub and name()",
+         "def loss_graph(W, x, target):\n    loss = torch.sub(x * W, target).pow(2)\n"
+         "    names, node = [], loss.grad_fn\n    while node:\n"
+         "        names.append(node.name().split('::')[-1])\n"
+         "        node = [n for n, _ in node.next_functions if n] or [None]\n"
+         "        node = node[0]\n    return loss, names"),
         ("torch.autograd.grad",
          "def grad_of_poly(x):\n    t = torch.tensor(float(x), requires_grad=True)\n"
          "    (g,) = torch.autograd.grad(2*t**4 + t**3 + 3*t**2 + 5*t + 1, t)\n    return float(g)\n"

@@ -18,6 +18,49 @@ def expect_number(value, what):
     return float(value)
 
 
+CHAIN = ["PowBackward0", "SubBackward0", "MulBackward0", "AccumulateGrad"]
+
+
+def _graph(student, rng, device="cpu", shape=(3,)):
+    W, x, target = (torch.randn(shape, generator=rng) for _ in range(3))
+    reply = student.run("loss_graph", [tensor(W, requires_grad=True, device=device),
+                                       tensor(x, device=device), tensor(target, device=device)])
+    expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 2,
+           "loss_graph should return a tuple (loss, names).")
+    return reply, (W, x, target)
+
+
+@question("loss_graph", points=2)
+def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
+    reply, _ = _graph(student, rng, device)
+    loss, names = reply.value
+    expect(isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names),
+           "names should be a list of strings such as 'PowBackward0' (type(node).__name__), "
+           "not {kind}.", kind=type(names).__name__)
+    names = [name.split("::")[-1] for name in names]
+    expect(names[-1:] == ["AccumulateGrad"], "The walk should end at W's AccumulateGrad node; "
+           "keep following each node's first input that is not None until there is none left.")
+    expect(list(names) == CHAIN, "The nodes from loss back to W should be {expected}, not "
+           "{actual}: compute (W·x − target) ** 2 and follow each node's first input that is "
+           "not None.",
+           expected=", ".join(CHAIN), actual=", ".join(names))
+    info = expect_tensor(loss, "loss_graph's loss")
+    expect(info.grad_fn == names[0], "names[0] should be the loss's own grad_fn ({actual}).",
+           actual=info.grad_fn or "None")
+
+
+@question("loss_graph", points=1)
+def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
+    reply, (W, x, target) = _graph(student, rng, shape=(2, 2))
+    info = expect_tensor(reply.value[0], "loss_graph's loss")
+    expect(info.requires_grad and not info.is_leaf, "loss_graph's loss is not part of the "
+           "graph (it is a leaf, or does not require grad); do not detach it.")
+    expect_close(info, (W * x - target) ** 2, "loss_graph's loss (it should be (W·x − target)²)")
+    expect(reply.usage.get("backward", 0) == 0 and reply.args[0].grad is None,
+           "loss_graph called backward(): W should have no .grad after the call. Walking the "
+           "graph needs no backward pass.")
+
+
 @question("grad_of_poly", points=2)
 @pytest.mark.parametrize("x", [2.0, -1.5, 0.0, 0.3, 3.0, 2, -1])
 def test_grad_of_poly_values(student, x):

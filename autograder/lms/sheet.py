@@ -27,8 +27,11 @@ def read_table(path):
             raise SheetError(f"{path} is not text in a known encoding") from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first.count)
-    table = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-             if any(cell.strip() for cell in row)]
+    try:
+        table = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+                 if any(cell.strip() for cell in row)]
+    except csv.Error as error:
+        raise SheetError(f"{path} is not a spreadsheet export ({error})") from None
     if not table:
         raise SheetError(f"{path} is empty")
     return table[0], table[1:], (encoding if raw[:3] != b"\xef\xbb\xbf" else "utf-8-sig",

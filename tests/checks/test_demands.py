@@ -35,6 +35,11 @@ ASKED = {
             ["Keep the batch's device, and do not change the input."],
     },
     "requires_grad": {
+        "test_loss_graph_names_the_nodes_back_to_the_leaf":
+            ["at each node, follow its first input that is not None",
+             "ending with 'AccumulateGrad'", "Compute loss = (W·x − target)² as in the course text"],
+        "test_loss_graph_keeps_the_graph_and_calls_no_backward":
+            ["Do not call backward(): W must still have no .grad after the call."],
         "test_grad_of_poly_values":
             ["Return, as a Python float, the derivative of 2x⁴ + x³ + 3x² + 5x + 1 at the number x",
              "(an int or a float"],

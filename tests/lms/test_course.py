@@ -63,7 +63,7 @@ def test_every_download_is_graded_with_identities(course):
     root, code = course
     assert code == 0
     assert scores(root, "tensor_shapes") == {"101": "13", "102": "0", "103": "13", "104": "0"}
-    assert scores(root, "requires_grad") == {"501": "13", "502": "0", "503": "13"}
+    assert scores(root, "requires_grad") == {"501": "16", "502": "0", "503": "16"}
     assert scores(root, "manual_backward") == {"alovelace": "17", "p_nowak": "17"}  # latest
     assert scores(root, "no_grad_update") == {"s1": "15", "minji@example.edu": "0", "s3": "0"}
     assert not (root / "out" / "char_model").exists()  # nothing submitted: not graded
@@ -80,7 +80,7 @@ def test_moodle_worksheet_and_feedback_zip(course):
     root, _ = course
     rows = table(root / "out/requires_grad/moodle-worksheet.csv")
     assert [r[4] for r in rows[1:]] == ["100.00", "0.00", "100.00", ""]
-    assert rows[1][9].startswith("requires_grad: 13 / 13")
+    assert rows[1][9].startswith("requires_grad: 16 / 16")
     assert (root / "out/requires_grad/moodle-feedback.zip").stat().st_size > 0
 
 

@@ -97,13 +97,17 @@ def test_moodle_worksheet_in_an_unlisted_language_is_read_by_its_shape(tmp_path)
     assert [row[3] for row in rows(text)[1:]] == ["10.00", ""]
 
 
-def test_a_roster_that_is_not_the_lms_export_is_one_line(tmp_path):
+@pytest.mark.parametrize("content", [b"name,email\nAda,ada@x\n", b"ID,\x00\x00\n1,\x00\n",
+                                     b"\x81\x8d\x8f\xff\xfe\x00"])
+def test_a_roster_that_is_not_the_lms_export_is_one_line(tmp_path, content):
     roster = tmp_path / "names.csv"
-    roster.write_text("name,email\nAda,ada@x\n")
-    with pytest.raises(SheetError, match="no ID column"):
+    roster.write_bytes(content)
+    with pytest.raises(SheetError):
         canvas.gradebook([], WEEK, Course(), 7.0, roster)
-    with pytest.raises(SheetError, match="no Username column"):
+    with pytest.raises(SheetError):
         blackboard.upload([], WEEK, Course(), 7.0, roster)
+    with pytest.raises(SheetError):
+        moodle.worksheet([], roster, comment)
 
 
 def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
