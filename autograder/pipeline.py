@@ -79,8 +79,9 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
             continue
         log(f"== {name}: {folder}")
         graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live)
-        log(student_table(graded[name]) if len(graded[name]) <= 30 else
-            f"every student's score: {Path(out) / name / 'grades.csv'}")
+        if graded[name]:
+            log(student_table(graded[name]) if len(graded[name]) <= 30 else
+                f"every student's score: {Path(out) / name / 'grades.csv'}")
         questions = assignments.questions(name)
         for line in lms.export(graded[name], course.assignments[name], course,
                                float(sum(questions.values())), Path(out) / name, folder):

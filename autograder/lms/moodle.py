@@ -89,7 +89,8 @@ def feedback_zip(records, feedback):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for record in records:
             pid = record.identity.user_id or record.student
-            name = (record.identity.name or record.student).replace("_", " ").replace("/", " ")
+            name = (record.identity.name or record.student)
+            name = "".join(" " if c in "_/\\" or not c.isprintable() else c for c in name)
             archive.writestr(f"{name}_{pid}_assignsubmission_file_feedback.html",
                              feedback(record))
     return buffer.getvalue()

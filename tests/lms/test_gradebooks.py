@@ -118,9 +118,11 @@ def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
 
 
 def test_moodle_feedback_zip_names_each_participant():
-    data = moodle.feedback_zip([record("501", 7, "Ada_Lovelace", "moodle")], feedback)
+    data = moodle.feedback_zip([record("501", 7, "Ada_Lovelace", "moodle"),
+                                record("502", 7, "../..\\evil\x1b/x", "moodle")], feedback)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.html"]
+    assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.html",
+                     ".. .. evil  x_502_assignsubmission_file_feedback.html"]
 
 
 def test_blackboard_upload_from_a_utf16_grade_centre_download(tmp_path):
