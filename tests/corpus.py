@@ -387,6 +387,8 @@ VALID = {
          "    y = 3 * x + 2\n    out = (2 * y * y).mean()\n    return torch.autograd.grad(out, x)[0]"),
         ("predict with .data, the course texts' idiom",
          "def predict(w, b, x):\n    return w.data * x + b.data"),
+        ("predict under inference_mode",
+         "@torch.inference_mode()\ndef predict(w, b, x):\n    return w * x + b"),
         ("predict from detached parameters",
          "def predict(w, b, x):\n    return torch.addcmul(b.detach(), w.detach(), x)"),
     ],

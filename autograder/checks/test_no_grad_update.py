@@ -174,8 +174,9 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
            "losses should be a list of Python floats (loss.item()), one per step.")
     expect(all(abs(a - b) <= 1e-4 * max(1.0, abs(b)) for a, b in zip(losses, reference)),
            "fit_linear_nn's losses do not follow the hand-written loop's (first {mine:.4g}, "
-           "expected {theirs:.4g}): start from weight 0 and bias 0, use nn.MSELoss (the mean) "
-           "and SGD with the given lr, and call zero_grad() every step.",
+           "expected {theirs:.4g}): start from weight 0 and bias 0, give the model x and y as "
+           "(n, 1) columns, use nn.MSELoss (the mean) and SGD with the given lr, and call "
+           "zero_grad() every step.",
            mine=losses[0] if losses else float("nan"), theirs=reference[0])
 
 

@@ -17,6 +17,7 @@ _plain_mode = torch._C.DisableTorchFunctionSubclass
 _detach = _TensorBase.detach
 _clone = _TensorBase.clone
 _to = _TensorBase.to
+_is_inference = _TensorBase.is_inference
 _get = {name: getattr(_TensorBase, name).__get__
         for name in ("is_leaf", "requires_grad", "grad_fn", "grad", "_version", "dtype",
                      "device", "shape", "layout")}
@@ -206,6 +207,6 @@ def _describe_tensor(tensor, inputs):
         "is_leaf": bool(_get["is_leaf"](tensor)),
         "grad_fn": None if grad_fn is None else type_name(grad_fn),
         "grad": None if grad is None else _describe_tensor(grad, ()),
-        "version": int(_get["_version"](tensor)),
+        "version": 0 if _is_inference(tensor) else int(_get["_version"](tensor)),  # none kept
         "same_as": next((i for i, arg in enumerate(inputs) if arg is tensor), None),
     }
