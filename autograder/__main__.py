@@ -2,11 +2,13 @@
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import assignments, lms
-from .config import ROOT, Assignment, ConfigError, Course, Limits
+from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
+from .i18n import update_catalogs
 from .integrations.otter import build
 from .lms import canvas, moodle
 from .lms.publish import PublishError
@@ -37,13 +39,17 @@ def main(argv=None):
     grade_cmd.add_argument("--replace-manual", action="store_true",
                            help="with --nbgrader: drop manual scores given in formgrader")
     demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
-    release_cmd = commands.add_parser("release", help="write assignments/ from solutions/")
+    release_cmd = commands.add_parser("release", help="write assignments/ (English) and "
+                                      "assignments/<lang>/ from solutions/")
     release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
+    commands.add_parser("catalogs", help="re-extract the message catalogs of autograder/locale/ "
+                        "and list what is left to translate")
     dist_cmd = commands.add_parser("dist", help="build the student release and the Gradescope "
                                    "autograder.zip with otter, into dist/<assignment>/, and "
                                    "the nbgrader course, dist/nbgrader/")
     dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
     dist_cmd.add_argument("--out", default=str(ROOT / "dist"))
+    dist_cmd.add_argument("--course", default=str(ROOT / "course.yaml"))
     publish_cmd = commands.add_parser(
         "publish", help="send grades and feedback comments to the LMS (dry run without --yes)")
     publish_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
@@ -54,6 +60,10 @@ def main(argv=None):
     publish_cmd.add_argument("--results", default=None,
                              help="the folder graded into (default: out/<assignment>)")
     publish_cmd.add_argument("--course", default=str(ROOT / "course.yaml"))
+    for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd):
+        many = " (several, comma-separated: one release each)" if command is dist_cmd else ""
+        command.add_argument("--lang", default=None, help=f"the students' language, one of "
+                             f"{', '.join(LANGUAGES)}{many} (default: language in course.yaml)")
     for command in (grade_cmd, demo_cmd):
         command.add_argument("--out", default="out", help="output folder (default: out)")
         command.add_argument("--jobs", type=int, default=None,
@@ -63,39 +73,41 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "release":
         for name in args.names:
-            print("wrote", release(name).relative_to(ROOT))
+            for path in release(name):
+                print("wrote", path.relative_to(ROOT))
         return 0
+    if args.command == "catalogs":
+        left = update_catalogs()
+        return 1 if any(left.values()) else 0
     try:
         if args.command == "publish":
             return publish(args)
         if args.command == "dist":
-            for name in args.names:
-                assignments.check_file(name)
-                for kind, path in build(name, args.out).items():
-                    print(f"{name}: {kind:<10} {path}")
-            print(f"nbgrader course: {nbgrader.build(Path(args.out) / 'nbgrader', args.names)}")
-            return 0
+            return dist(args)
         limits = Limits.for_timeout(args.timeout)
         if args.command == "grade" and args.nbgrader:
             if not args.assignment or args.paths:
                 raise ConfigError("--nbgrader takes one assignment and no paths: "
                                   "grade ASSIGNMENT --nbgrader COURSE_DIR")
             assignments.check_file(args.assignment)
+            lang = language(args, Course.load(args.course))
             show(nbgrader.grade(args.nbgrader, args.assignment, args.jobs, limits,
-                                args.replace_manual), Path(args.nbgrader) / "torchgrade")
+                                args.replace_manual, lang=lang),
+                 Path(args.nbgrader) / "torchgrade")
             return 0
+        course = Course.load(args.course) if args.command == "grade" else Course()
+        course = replace(course, language=language(args, course))
         if args.command == "grade" and args.paths:
-            records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True)
+            records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
+                            lang=course.language)
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
-            course = Course.load(args.course)
             for line in lms.export(records, course.assignments.get(args.assignment) or
                                    Assignment(args.assignment, args.assignment), course,
                                    float(sum(assignments.questions(args.assignment).values())),
                                    Path(args.out)):
                 print(line)
             return 0
-        course = Course.load(args.course) if args.command == "grade" else Course()
         names = [args.assignment] if getattr(args, "assignment", None) else list(course.assignments)
         for name in names:
             assignments.check_file(name)
@@ -109,7 +121,7 @@ def main(argv=None):
                 print(f"== {name}")
                 out = Path(args.out) / name
                 graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
-                                     out, args.jobs, limits, live=True)
+                                     out, args.jobs, limits, live=True, lang=course.language)
                 show(graded[name], out)
         print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
               sep="\n  ")
@@ -124,9 +136,36 @@ def main(argv=None):
     return 0
 
 
+def language(args, course):
+    """The language asked for with --lang, else the course's; one line if unknown."""
+    lang = args.lang or course.language
+    if lang not in LANGUAGES:
+        raise ConfigError(f"--lang {lang!r}: use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def dist(args):
+    """otter's releases and autograder.zips and the nbgrader course, per language:
+    into --out itself for one language, into --out/<lang>/ for several."""
+    course = Course.load(args.course)
+    langs = [lang.strip() for lang in (args.lang or course.language).split(",") if lang.strip()]
+    for lang in langs:
+        language(argparse.Namespace(lang=lang), course)
+    for name in args.names:
+        assignments.check_file(name)
+    for lang in langs:
+        out = Path(args.out) if len(langs) == 1 else Path(args.out) / lang
+        for name in args.names:
+            for kind, path in build(name, out, lang).items():
+                print(f"{name} ({lang}): {kind:<10} {path}")
+        print(f"nbgrader course ({lang}): {nbgrader.build(out / 'nbgrader', args.names, lang)}")
+    return 0
+
+
 def publish(args):
     """Grades and comments from the store to the LMS, through its API."""
     course = Course.load(args.course)
+    course = replace(course, language=language(args, course))
     assignments.check_file(args.assignment)
     kind = args.lms or course.lms
     results = Path(args.results or Path("out") / args.assignment)
@@ -149,7 +188,7 @@ def publish(args):
     store = Store(results / "grades.sqlite")
     records = store.records(args.assignment)
     store.close()
-    send(records, remote, comment, apply=args.yes)
+    send(records, remote, lambda record: comment(record, course.language), apply=args.yes)
     return 0
 
 

@@ -27,9 +27,9 @@ from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None):
+          found=None, lang="en"):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
-    integration); returns the Records in student order.
+    integration); returns the Records in student order. Feedback is written in ``lang``.
 
     ``live`` shows a progress bar when writing to a terminal.
     """
@@ -63,14 +63,15 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     write_reports(out, records, questions, {
         "assignment": assignment, "seconds": time.monotonic() - started, "jobs": backend.jobs,
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "isolation": [layer["label"] for layer in layers]}, log)
+        "isolation": [layer["label"] for layer in layers]}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
 
 
 def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False):
     """Grade ``submissions/<assignment>/`` for each of ``names`` that has anything in it,
-    into ``out/<assignment>/``, and write the LMS's files; returns {assignment: Records}."""
+    into ``out/<assignment>/`` in the course's language, and write the LMS's files;
+    returns {assignment: Records}."""
     graded = {}
     for name in names:
         folder = Path(course.submissions) / name
@@ -78,7 +79,8 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
                                           if not p.name.startswith(".")):
             continue
         log(f"== {name}: {folder}")
-        graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live)
+        graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
+                             lang=course.language)
         if graded[name]:
             log(student_table(graded[name]) if len(graded[name]) <= 30 else
                 f"every student's score: {Path(out) / name / 'grades.csv'}")

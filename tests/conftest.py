@@ -47,6 +47,27 @@ def said(record):
                       *(render(m) for entry in record.questions.values() for m in entry.failed)])
 
 
+def templates(record):
+    """Every message template the record holds, nested ones included, and its checks' names."""
+    found, stack = set(), [record.detail, *record.notes,
+                           *(m for entry in record.questions.values() for m in entry.failed)]
+    while stack:
+        message = stack.pop()
+        if message is not None:
+            found.add(message.text)
+            stack += [v for v in message.params.values() if hasattr(v, "params")]
+    return found
+
+
+def untranslated(records):
+    """Templates in ``records`` that some language's feedback catalog lacks."""
+    from autograder.config import LANGUAGES
+    from autograder.i18n import translations
+    texts = set().union(*map(templates, records)) if records else set()
+    return sorted({f"{lang}: {text!r}" for text in texts for lang in LANGUAGES[1:]
+                   if not translations(lang)._catalog.get(text)})
+
+
 def grade_folder(assignment, notebooks, root, limits=FAST, jobs=2):
     """Write {student: [cell sources] or raw bytes} under ``root`` and grade them;
     returns {student: Record}; the outputs are in ``root / "out"``."""

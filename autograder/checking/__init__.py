@@ -3,9 +3,10 @@
 submission (grade.py).
 """
 from ..records import msg
-from .expect import CheckFailed, expect, expect_close, expect_tensor, matches, question
+from .expect import (CheckFailed, expect, expect_close, expect_tensor, matches, question,
+                     result_of)
 from .student import StudentError
 from .values import Opaque, TensorInfo, ref, tensor
 
 __all__ = ["CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
-           "expect_tensor", "matches", "msg", "question", "ref", "tensor"]
+           "expect_tensor", "matches", "msg", "question", "ref", "result_of", "tensor"]

@@ -26,6 +26,11 @@ def question(qid, points=1):
     return pytest.mark.question(qid, points=points)
 
 
+def result_of(function):
+    """What a check calls the value ``function`` returned, in its messages."""
+    return msg("{function}'s result", function=function)
+
+
 def expect(condition, text, **params):
     """Fail the check with the message ``text.format(**params)`` (a hint for a beginner)
     unless ``condition`` holds."""

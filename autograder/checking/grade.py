@@ -5,6 +5,7 @@ Runs in its own forked process (see backends/local.py), so a crash here costs on
 import pytest
 
 from ..assignments import check_file
+from ..i18n import N_
 from ..notebook import NotebookError, python_source, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg
 from .plugin import Engine
@@ -16,9 +17,10 @@ QUIET = [arg for name in ("cacheprovider", "unraisableexception", "threadexcepti
                           "junitxml", "pastebin", "stepwise", "legacypath", "logging")
          for arg in ("-p", f"no:{name}")]
 DETAILS = {
-    Status.CRASHED: "The notebook's process crashed or exited; the affected parts were skipped.",
-    Status.TIMEOUT: "Some code ran past the time limit and was stopped.",
-    Status.SYNTAX_ERROR: "A cell has a syntax error; that cell was not run.",
+    Status.CRASHED: N_("The notebook's process crashed or exited; the affected parts were "
+                       "skipped."),
+    Status.TIMEOUT: N_("Some code ran past the time limit and was stopped."),
+    Status.SYNTAX_ERROR: N_("A cell has a syntax error; that cell was not run."),
 }
 
 
@@ -53,8 +55,8 @@ def _notes(student, cells):
                              "magics %time, %timeit, %%time, %%timeit, %%capture).",
                              cell=_cell(cells, index), lines="; ".join(not_run)[:200]))
     for index, why in sorted(student.skipped.items()):
-        text = ("{cell} ran too long, so it was skipped." if why == Status.TIMEOUT else
-                "{cell} crashed or exited the process, so it was skipped.")
+        text = (N_("{cell} ran too long, so it was skipped.") if why == Status.TIMEOUT else
+                N_("{cell} crashed or exited the process, so it was skipped."))
         notes.append(msg(text, cell=_cell(cells, index)))
     for index, error in sorted(student.cell_errors.items()):
         cell = _cell(cells, index)

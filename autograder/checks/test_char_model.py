@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import CheckFailed, StudentError, expect, expect_tensor, question, tensor
+from autograder.checking import (CheckFailed, StudentError, expect, expect_tensor, msg, question,
+                                 tensor)
 
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
         "petra.rosa.sara.tom.vera.zoe.")
@@ -72,7 +73,7 @@ def _trained(student, device, cache):
 @question("train_bigram", points=2)
 def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
     W, losses = _trained(student, device, trained).value
-    W = expect_tensor(W, "train_bigram's W")
+    W = expect_tensor(W, msg("{function}'s {name}", function="train_bigram", name="W"))
     V = len(set(TEXT))
     expect(W.shape == (V, V), "W should be V×V = {V}×{V} for this text (V = number of "
            "distinct characters), but it is {shape}.", V=V, shape=W.shape)
@@ -122,7 +123,8 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
     except StudentError as error:
         expect_one_device(error, "train_bigram")
         return  # some valid code cannot run on the meta test device at all
-    W = expect_tensor(meta[0], "train_bigram's W") if isinstance(meta, (tuple, list)) else None
+    W = (expect_tensor(meta[0], msg("{function}'s {name}", function="train_bigram", name="W"))
+         if isinstance(meta, (tuple, list)) else None)
     expect(W is not None and W.device == "meta" and W.is_leaf, "train_bigram's W is not a "
            "leaf on the given device: move it with .to(device) before requires_grad_(True), "
            "or create it with device=device.")

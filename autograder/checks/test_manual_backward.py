@@ -3,7 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import expect, expect_close, expect_tensor, matches, msg, question, tensor
+from autograder.checking import (expect, expect_close, expect_tensor, matches, msg, question,
+                                 result_of, tensor)
 
 
 def autograd_grad(W, x, target):
@@ -29,7 +30,7 @@ CASES = ["worked example", "vector", "matrix"]
 def test_manual_grad_matches_autograd(student, device, rng, name):
     W, x, target = case(name, rng)
     reply = student.run("manual_grad", [tensor(t, device=device) for t in (W, x, target)])
-    result = expect_tensor(reply.value, "manual_grad's result")
+    result = expect_tensor(reply.value, result_of("manual_grad"))
     expected = autograd_grad(W, x, target)
     expect(result.shape == tuple(W.shape), "manual_grad should return a tensor shaped like W "
            "{expected}, not {actual}.", expected=tuple(W.shape), actual=result.shape)
@@ -45,7 +46,7 @@ def test_manual_grad_does_not_use_autograd(student, rng):
     expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
            "manual_grad called autograd (backward(), torch.autograd.grad, torch.func or "
            "forward-mode AD). Here the point is to use the formula you derived by hand.")
-    result = expect_tensor(reply.value, "manual_grad's result")
+    result = expect_tensor(reply.value, result_of("manual_grad"))
     expect(not result.requires_grad, "manual_grad's result is attached to an autograd graph; "
            "compute it from the formula alone, without requires_grad.")
 
@@ -57,11 +58,11 @@ def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
     for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
         expect_close(after, before, msg("{name} after manual_grad (do not change the inputs, "
                      "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
-    result = expect_tensor(reply.value, "manual_grad's result")
+    result = expect_tensor(reply.value, result_of("manual_grad"))
     expect(result.dtype == "torch.float64", "manual_grad changed the dtype: float64 inputs "
            "should give a float64 gradient.")
     meta = student.run("manual_grad", [tensor(t, device="meta") for t in (W, x, target)])
-    expect(expect_tensor(meta.value, "manual_grad's result").device == "meta",
+    expect(expect_tensor(meta.value, result_of("manual_grad")).device == "meta",
            "manual_grad moved the result to another device; keep the inputs' device.")
 
 
@@ -156,7 +157,7 @@ MEAN_CASES = {"the course's example": lambda rng: torch.tensor([[1.0, 2.0, 3.0],
 def test_mean_grad_matches_autograd(student, device, rng, name):
     x = MEAN_CASES[name](rng)
     reply = student.run("mean_grad", [tensor(x, device=device)])
-    result = expect_tensor(reply.value, "mean_grad's result")
+    result = expect_tensor(reply.value, result_of("mean_grad"))
     expect(result.shape == tuple(x.shape), "mean_grad should return a tensor shaped like x "
            "{expected}, not {actual}.", expected=tuple(x.shape), actual=result.shape)
     expected = mean_reference(x)
@@ -177,10 +178,10 @@ def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
     reply = student.run("mean_grad", [tensor(x)])
     expect_close(reply.args[0], x, msg("x after mean_grad (do not change the input)"),
                  rtol=0, atol=0)
-    expect(expect_tensor(reply.value, "mean_grad's result").dtype == "torch.float64",
+    expect(expect_tensor(reply.value, result_of("mean_grad")).dtype == "torch.float64",
            "mean_grad changed the dtype: a float64 x should give a float64 gradient.")
     meta = student.run("mean_grad", [tensor(x, device="meta")])
-    expect(expect_tensor(meta.value, "mean_grad's result").device == "meta",
+    expect(expect_tensor(meta.value, result_of("mean_grad")).device == "meta",
            "mean_grad moved the result to another device; keep x's device.")
 
 
@@ -205,7 +206,7 @@ def bigram_case(name, rng):
 def test_bigram_grad_matches_autograd(student, device, rng, name):
     W, xs, ys = bigram_case(name, rng)
     reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
-    result = expect_tensor(reply.value, "bigram_grad's result")
+    result = expect_tensor(reply.value, result_of("bigram_grad"))
     expect(result.shape == tuple(W.shape) and result.data is not None, "bigram_grad should "
            "return a tensor shaped like W {expected}, not {actual}.",
            expected=tuple(W.shape), actual=result.shape)
@@ -240,7 +241,7 @@ def test_bigram_grad_leaves_inputs_and_types_alone(student, device, rng):
     for name, before, after in zip(("W", "xs", "ys"), (W, xs, ys), reply.args):
         expect_close(after, before, msg("{name} after bigram_grad (do not change the inputs)",
                                         name=name), rtol=0, atol=0)
-    result = expect_tensor(reply.value, "bigram_grad's result")
+    result = expect_tensor(reply.value, result_of("bigram_grad"))
     expect(result.dtype == "torch.float64", "bigram_grad changed the dtype: a float64 W "
            "should give a float64 gradient.")
     expect(result.device.split(":")[0] == device, "bigram_grad moved the result to another "

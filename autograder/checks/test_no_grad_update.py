@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder.checking import (CheckFailed, StudentError, TensorInfo, expect, expect_close,
-                                 expect_tensor, msg, question, tensor)
+                                 expect_tensor, result_of, msg, question, tensor)
 
 
 def _step(student, device, rng, lr=0.1):
@@ -26,7 +26,7 @@ def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
 @question("sgd_step", points=1)
 def test_sgd_step_returns_the_same_leaf(student, device, rng):
     reply, W, _, _ = _step(student, device, rng)
-    result = expect_tensor(reply.value, "sgd_step's result")
+    result = expect_tensor(reply.value, result_of("sgd_step"))
     expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
            "a new tensor (W = W - ... creates a new one).")
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None,
@@ -115,7 +115,7 @@ def test_fit_linear_records_decreasing_float_losses(student, device, curve):
 def test_fit_linear_returns_leaf_parameters(student, device):
     w, b, _ = _fit(student, device, steps=20)
     for name, value in (("w", w), ("b", b)):
-        info = expect_tensor(value, f"fit_linear's {name}")
+        info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear", name=name))
         expect(info.is_leaf and info.requires_grad and info.grad_fn is None,
                "{name} is not a leaf tensor that requires grad after training: update it in "
                "place under torch.no_grad() instead of assigning a new tensor.", name=name)
@@ -147,7 +147,7 @@ def test_fit_linear_creates_tensors_on_the_given_device(student):
                           "`device`: create every tensor with device=device (on a GPU this "
                           "code would fail). Details: {details}", details=error.message) from None
     for name, value in (("w", w), ("b", b)):
-        info = expect_tensor(value, f"fit_linear's {name}")
+        info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear", name=name))
         expect(info.device == "meta" and info.is_leaf,
                "{name} is not a leaf on the given device: create it with device=device "
                "(or call .to(device) before requires_grad_()), not .to(device) afterwards.",
@@ -192,7 +192,7 @@ def test_fit_linear_nn_uses_nn_and_optim(student):
 def test_fit_linear_nn_trains_on_the_device(student, device):
     weight, bias, _ = _fit_nn(student, device, steps=300).value
     for name, value, shape, target in (("weight", weight, (1, 1), 2.0), ("bias", bias, (1,), 3.0)):
-        info = expect_tensor(value, f"fit_linear_nn's {name}")
+        info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear_nn", name=name))
         expect(info.shape == shape and info.device == device, "the model's {name} should have "
                "shape {shape} on the device given, not {actual} on {where}: build the model "
                "with .to(device).", name=name, shape=shape, actual=info.shape, where=info.device)

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from autograder.checking import expect, expect_close, expect_tensor, msg, question, ref, tensor
+from autograder.checking import (expect, expect_close, expect_tensor, msg, question, ref,
+                                 result_of, tensor)
 
 
 def poly_grad(x):
@@ -44,7 +45,7 @@ def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
            "{actual}: compute (W·x − target) ** 2 and follow each node's first input that is "
            "not None.",
            expected=", ".join(CHAIN), actual=", ".join(names))
-    info = expect_tensor(loss, "loss_graph's loss")
+    info = expect_tensor(loss, msg("{function}'s {name}", function="loss_graph", name="loss"))
     expect(info.grad_fn == names[0], "names[0] should be the loss's own grad_fn ({actual}).",
            actual=info.grad_fn or "None")
 
@@ -52,10 +53,12 @@ def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
 @question("loss_graph", points=1)
 def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
     reply, (W, x, target) = _graph(student, rng, shape=(2, 2))
-    info = expect_tensor(reply.value[0], "loss_graph's loss")
+    info = expect_tensor(reply.value[0],
+                         msg("{function}'s {name}", function="loss_graph", name="loss"))
     expect(info.requires_grad and not info.is_leaf, "loss_graph's loss is not part of the "
            "graph (it is a leaf, or does not require grad); do not detach it.")
-    expect_close(info, (W * x - target) ** 2, "loss_graph's loss (it should be (W·x − target)²)")
+    expect_close(info, (W * x - target) ** 2,
+                 msg("loss_graph's loss (it should be (W·x − target)²)"))
     expect(reply.usage.get("backward", 0) == 0 and reply.args[0].grad is None,
            "loss_graph called backward(): W should have no .grad after the call. Walking the "
            "graph needs no backward pass.")
@@ -104,7 +107,7 @@ def test_multistep_grad_values(student, device, rng, case):
          "3d": torch.randn(2, 3, 4, generator=rng), "scalar": torch.tensor(1.5),
          "one element": torch.tensor([[-0.5]])}[case]
     reply = student.run("multistep_grad", [tensor(x, device=device)])
-    result = expect_tensor(reply.value, "multistep_grad's result")
+    result = expect_tensor(reply.value, result_of("multistep_grad"))
     expect(result.device == device, "multistep_grad's result is on another device than x.")
     expect_close(result, multistep_reference(x), msg("multistep_grad's result (for y=3x+2, "
                  "z=2y², out=z.mean() the gradient is 12·y/n, n the number of elements)"))
@@ -128,7 +131,7 @@ def test_multistep_grad_does_not_accumulate(student, device, rng):
                                                   device=device)])
     second = student.run("multistep_grad", [ref("x")])
     for reply in (first, second):
-        expect_close(expect_tensor(reply.value, "multistep_grad's result"),
+        expect_close(expect_tensor(reply.value, result_of("multistep_grad")),
                      multistep_reference(x), msg("multistep_grad called twice on the same "
                      "tensor (the second answer must equal the first: do not let gradients "
                      "add up)"))
@@ -139,7 +142,7 @@ def test_multistep_grad_uses_autograd_and_keeps_dtype(student):
     reply = student.run("multistep_grad", [tensor(EXAMPLE.double())])
     expect(reply.usage.get("backward", 0) >= 1, "multistep_grad must use autograd "
            "(.backward() or torch.autograd.grad), not a hand-written formula.")
-    result = expect_tensor(reply.value, "multistep_grad's result")
+    result = expect_tensor(reply.value, result_of("multistep_grad"))
     expect(result.dtype == "torch.float64", "multistep_grad changed the dtype of the gradient; "
            "for a float64 x it should be float64.")
 
@@ -156,19 +159,19 @@ def test_predict_values(student, device, rng, shape):
     reply = student.run("predict", [tensor(w, requires_grad=True, device=device),
                                     tensor(b, requires_grad=True, device=device),
                                     tensor(x, device=device)])
-    result = expect_tensor(reply.value, "predict's result")
+    result = expect_tensor(reply.value, result_of("predict"))
     expect(result.shape == shape, "predict should return one prediction per element of x, "
            "shape {expected}, not {actual}.", expected=shape, actual=result.shape)
     expect(result.device == device, "predict moved the result to {actual}; keep x's device.",
            actual=result.device)
-    expect_close(result, w * x + b, "predict's result (it should be w·x + b)")
+    expect_close(result, w * x + b, msg("predict's result (it should be w·x + b)"))
 
 
 @question("predict", points=2)
 def test_predict_records_no_graph(student, rng):
     x = torch.randn(4, generator=rng)
     reply = student.run("predict", [_leaf(1.5), _leaf(-0.5), tensor(x)])
-    result = expect_tensor(reply.value, "predict's result")
+    result = expect_tensor(reply.value, result_of("predict"))
     expect(not result.requires_grad and result.grad_fn is None, "predict's result is part of an "
            "autograd graph (requires_grad=True, grad_fn {grad_fn}); compute it under "
            "torch.no_grad().", grad_fn=result.grad_fn or "None")

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from autograder.checking import (CheckFailed, StudentError, expect, expect_close, expect_tensor,
-                                 msg, question, tensor)
+                                 msg, question, result_of, tensor)
 
 
 def _same_tensor(info, expected, what):
@@ -36,14 +36,15 @@ def test_make_tensor_gives_float32_zeros_of_that_shape(student, device, shape):
 
 @question("make_tensor", points=1)
 def test_make_tensor_creates_on_the_given_device(student):
-    ignores = ("make_tensor ignores its `device` argument: create the tensor with "
-               "device=device, or your code will fail on a GPU.")
+    ignores = msg("make_tensor ignores its `device` argument: create the tensor with "
+                  "device=device, or your code will fail on a GPU.")
     try:
         result = student.call("make_tensor", (2, 3), device="meta")
     except StudentError as error:
         if "cuda" not in str(error).lower():
             raise
-        raise CheckFailed(ignores + " It asked for CUDA: {details}", details=error.message) from None
+        raise CheckFailed("{ignores} It asked for CUDA: {details}", ignores=ignores,
+                          details=error.message) from None
     result = expect_tensor(result, "make_tensor((2, 3), device='meta')")
     expect(result.device == "meta", ignores)
 
@@ -56,7 +57,7 @@ SHAPES = [(2, 4, 5, 3), (3, 4, 4, 4), (1, 3, 2, 1)]  # H≠W, square, N=1 and C=
 def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
     batch = torch.randn(shape, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, device=device)])
-    result = expect_tensor(reply.value, "to_nchw's result")
+    result = expect_tensor(reply.value, result_of("to_nchw"))
     expected = batch.permute(0, 3, 1, 2)
     expect(result.shape == tuple(expected.shape), "to_nchw of a {shape} batch should have "
            "shape {expected}, but has {actual}.", shape=shape, expected=tuple(expected.shape),
@@ -70,7 +71,7 @@ def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.int64])
 def test_to_nchw_keeps_dtype_and_device(student, dtype):
     reply = student.run("to_nchw", [tensor(torch.zeros(2, 4, 5, 3, dtype=dtype), device="meta")])
-    result = expect_tensor(reply.value, "to_nchw's result")
+    result = expect_tensor(reply.value, result_of("to_nchw"))
     expect(result.dtype == str(dtype), "to_nchw changed the dtype from {expected} to "
            "{actual}; keep the input's dtype.", expected=str(dtype), actual=result.dtype)
     expect(result.device == "meta", "to_nchw moved the tensor to another device; keep the "
@@ -91,7 +92,7 @@ def test_to_nchw_keeps_autograd_working(student, device, rng):
 def test_flatten_images_gives_one_row_per_image(student, device, rng, shape):
     batch = torch.randn(shape, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, device=device)])
-    result = expect_tensor(reply.value, "flatten_images' result")
+    result = expect_tensor(reply.value, result_of("flatten_images"))
     expected = batch.reshape(shape[0], -1)
     expect(result.shape == tuple(expected.shape), "flatten_images of a {shape} batch should "
            "have shape {expected} (N rows), but has {actual}.", shape=shape,
@@ -106,7 +107,7 @@ def test_flatten_images_keeps_dtype_device_and_autograd(student, device, rng):
     weights = torch.randn(2, 60, dtype=torch.float64, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, requires_grad=True, device=device)],
                         backward=tensor(weights, device=device))
-    result = expect_tensor(reply.value, "flatten_images' result")
+    result = expect_tensor(reply.value, result_of("flatten_images"))
     expect(result.dtype == "torch.float64", "flatten_images changed the dtype; keep it.")
     expect(result.device == device, "flatten_images moved the tensor to another device.")
     _expect_connected(reply, weights.reshape(2, 3, 4, 5), "flatten_images")
@@ -124,7 +125,7 @@ def _image(shape, rng):
 def test_image_to_batch_gives_a_float_batch_of_one(student, device, rng, shape):
     image = _image(shape, rng)
     reply = student.run("image_to_batch", [tensor(image, device=device)])
-    result = expect_tensor(reply.value, "image_to_batch's result")
+    result = expect_tensor(reply.value, result_of("image_to_batch"))
     expected = image.permute(2, 0, 1).float().div(255).unsqueeze(0)
     expect(result.shape == tuple(expected.shape), "image_to_batch of a {shape} image should "
            "have shape {expected} (channels first, then unsqueeze(0) for the batch), but has "
@@ -144,7 +145,7 @@ def test_image_to_batch_keeps_device_and_input(student, rng):
     reply = student.run("image_to_batch", [tensor(image)])
     _same_tensor(reply.args[0], image, msg("The image after image_to_batch (do not change it)"))
     meta = student.run("image_to_batch", [tensor(image, device="meta")])
-    expect(expect_tensor(meta.value, "image_to_batch's result").device == "meta",
+    expect(expect_tensor(meta.value, result_of("image_to_batch")).device == "meta",
            "image_to_batch moved the tensor to another device; keep the image's device.")
 
 
@@ -161,7 +162,7 @@ def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
                           "remove only the batch dimension, with squeeze(0) (a plain squeeze() "
                           "drops the others too). Details: {details}", shape=shape,
                           details=error.message) from None
-    result = expect_tensor(reply.value, "batch_to_image's result")
+    result = expect_tensor(reply.value, result_of("batch_to_image"))
     expected = (batch.squeeze(0).permute(1, 2, 0) * 255).round().to(torch.uint8)
     expect(result.shape == tuple(expected.shape), "batch_to_image of a {shape} batch should "
            "have shape {expected}: remove only the batch dimension, with squeeze(0), then put "
@@ -184,5 +185,5 @@ def test_batch_to_image_keeps_device_and_input(student, rng):
     reply = student.run("batch_to_image", [tensor(batch)])
     _same_tensor(reply.args[0], batch, msg("The batch after batch_to_image (do not change it)"))
     meta = student.run("batch_to_image", [tensor(batch, device="meta")])
-    expect(expect_tensor(meta.value, "batch_to_image's result").device == "meta",
+    expect(expect_tensor(meta.value, result_of("batch_to_image")).device == "meta",
            "batch_to_image moved the tensor to another device; keep the batch's device.")

@@ -29,6 +29,7 @@ from ..assignments import NAMES, questions
 from ..config import ROOT
 from ..discovery import printable
 from ..records import Identity, Submission
+from ..release import PUBLIC_HEADER, translate_notebook
 from ..reports.render import render
 
 CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
@@ -43,22 +44,22 @@ class NbgraderError(Exception):
     """The course directory cannot be graded; one line saying what to do."""
 
 
-def build(out=ROOT / "dist" / "nbgrader", names=NAMES):
-    """Write the nbgrader course directory; returns its path."""
+def build(out=ROOT / "dist" / "nbgrader", names=NAMES, lang="en"):
+    """Write the nbgrader course directory, its notebooks in ``lang``; returns its path."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG)
     for name in names:
         target = out / "source" / name
         target.mkdir(parents=True, exist_ok=True)
-        (target / f"{name}.ipynb").write_text(json.dumps(source_notebook(name), indent=1,
+        (target / f"{name}.ipynb").write_text(json.dumps(source_notebook(name, lang), indent=1,
                                                          ensure_ascii=False))
     return out
 
 
-def source_notebook(assignment):
+def source_notebook(assignment, lang="en"):
     """The reference notebook with nbgrader's metadata, and a test cell after each
-    question's function."""
+    question's function; its text in ``lang``."""
     solution = json.loads((ROOT / "solutions" / f"{assignment}.ipynb").read_text())
     checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text())[assignment]
     points = questions(assignment)
@@ -75,12 +76,11 @@ def source_notebook(assignment):
         else:
             cells.append(cell)
         if qid:
-            test = ("# Public checks for this question; the grade comes from hidden checks\n"
-                    "# that torchgrade runs in a sandbox.\n" + checks[qid].rstrip())
+            test = PUBLIC_HEADER + checks[qid].rstrip()
             cells.append(_meta({"cell_type": "code", "metadata": {}, "source": test,
                                 "outputs": [], "execution_count": None}, qid, grade=True,
                                locked=True, points=points[qid]))
-    return {**solution, "cells": cells}
+    return translate_notebook({**solution, "cells": cells}, lang)
 
 
 def _meta(cell, grade_id, grade=False, solution=False, locked=False, points=None):
@@ -91,9 +91,10 @@ def _meta(cell, grade_id, grade=False, solution=False, locked=False, points=None
     return {**cell, "metadata": {**cell.get("metadata", {}), "nbgrader": nbgrader}}
 
 
-def grade(course, assignment, jobs=None, limits=None, replace_manual=False, log=print):
-    """Grade every submission of ``assignment`` in the nbgrader course at ``course``;
-    returns the Records."""
+def grade(course, assignment, jobs=None, limits=None, replace_manual=False, log=print,
+          lang="en"):
+    """Grade every submission of ``assignment`` in the nbgrader course at ``course``, with
+    feedback in ``lang``; returns the Records."""
     from nbgrader.api import Gradebook, MissingEntry
 
     course = Path(course)
@@ -108,7 +109,7 @@ def grade(course, assignment, jobs=None, limits=None, replace_manual=False, log=
                                 "first") from None
         enrolled = {student.id for student in gradebook.students}
     records = pipeline.grade(assignment, [], course / "torchgrade" / assignment, jobs, limits,
-                             log, found=submissions)
+                             log, found=submissions, lang=lang)
     release = _notebook(course / "release" / assignment / f"{assignment}.ipynb")
     by_student = {printable(s.student): s for s in submissions}
     with Gradebook(url) as gradebook, warnings.catch_warnings():
@@ -126,7 +127,7 @@ def grade(course, assignment, jobs=None, limits=None, replace_manual=False, log=
                 if replace_manual:
                     cell.manual_score = None
             gradebook.db.commit()
-            _autograded(course, assignment, record, submission, release)
+            _autograded(course, assignment, record, submission, release, lang)
     graded = {record.student for record in records}
     if enrolled - graded:
         log(f"{len(enrolled - graded)} in nbgrader's student list did not submit "
@@ -168,7 +169,7 @@ def _notebook(path):
         return None
 
 
-def _autograded(course, assignment, record, submission, release):
+def _autograded(course, assignment, record, submission, release, lang):
     """The autograded copy formgrader shows: the student's notebook (the release when it
     cannot be read), each test cell restored from the release, with the question's score
     and feedback as its output. No code is run and nothing of the hidden checks is shown."""
@@ -182,7 +183,7 @@ def _autograded(course, assignment, record, submission, release):
     for qid, test in tests.items():
         result = record.questions.get(qid)
         text = (f"torchgrade: {result.score:g} / {result.max_score:g}\n" + "\n".join(
-            render(m) for m in result.failed)) if result else ""
+            render(m, "text", lang) for m in result.failed)) if result else ""
         restored = {**test, "outputs": [{"output_type": "stream", "name": "stdout",
                                          "text": text + "\n"}], "execution_count": None}
         position = next((i + 1 for i, c in enumerate(cells) if c.get("cell_type") == "code"

@@ -24,6 +24,8 @@ import yaml
 
 from ..assignments import questions
 from ..config import PACKAGE, ROOT
+from ..i18n import translate
+from ..release import EXPORT_NOTE, release_path, translate_code
 
 
 def requirements():
@@ -40,15 +42,15 @@ def requirements():
     return "\n".join(lines) + "\n"
 
 
-def build(assignment, out=ROOT / "dist"):
-    """Write the student release and the autograder.zip; returns {kind: path}."""
+def build(assignment, out=ROOT / "dist", lang="en"):
+    """Write the student release and the autograder.zip, in ``lang``; returns {kind: path}."""
     target = Path(out) / assignment
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="torchgrade-dist-") as tmp:
         work = Path(tmp)
         master = work / f"{assignment}.ipynb"  # otter names everything after it
-        master.write_text(json.dumps(master_notebook(assignment)))
+        master.write_text(json.dumps(master_notebook(assignment, lang)))
         (work / "requirements.txt").write_text(requirements())
         done = subprocess.run([Path(sys.executable).parent / "otter", "assign", master.name,
                                "otter-out"], cwd=work, capture_output=True, text=True)
@@ -70,21 +72,23 @@ def _add_engine(otter_zip, target):
     ``run_otter.py`` (in the same folder) can import the plugin from."""
     shutil.copy(otter_zip, target)
     with zipfile.ZipFile(target, "a", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(PACKAGE.rglob("*.py")):
+        for path in sorted([*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.po")]):
             archive.write(path, Path("autograder") / path.relative_to(PACKAGE))
 
 
-def master_notebook(assignment):
-    """The otter master notebook: the stub notebook with question and test blocks added."""
-    stub = json.loads((ROOT / "assignments" / f"{assignment}.ipynb").read_text())
+def master_notebook(assignment, lang="en"):
+    """The otter master notebook: the stub notebook in ``lang`` with question and test
+    blocks added."""
+    stub = json.loads(release_path(assignment, lang).read_text())
     checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text())[assignment]
     points = questions(assignment)
     config = {
         "requirements": "requirements.txt",
         "plugins": [{"autograder.integrations.otter_plugin.TorchgradePlugin":
-                     {"assignment": assignment}}],
+                     {"assignment": assignment, "language": lang}}],
         "init_cell": True, "check_all_cell": False, "run_tests": False, "tests": {"files": True},
-        "export_cell": {"pdf": False, "instructions": "Upload the zip file this cell makes."},
+        "export_cell": {"pdf": False, "instructions": translate(EXPORT_NOTE, lang,
+                                                                      "notebooks")},
         # per-question results visible to students as soon as they submit
         "generate": {"pdf": False, "show_hidden": True, "show_all_public": True,
                      "force_public_test_summary": False},
@@ -96,8 +100,9 @@ def master_notebook(assignment):
         if cell["cell_type"] != "code" or qid is None:
             cells.append(cell)
             continue
+        tests = translate_code(checks[qid].rstrip(), lang)
         cells += [_raw(f"# BEGIN QUESTION\nname: {qid}\npoints: {points[qid]:g}"), cell,
-                  _raw("# BEGIN TESTS"), _code(checks[qid].rstrip()), _raw("# END TESTS"),
+                  _raw("# BEGIN TESTS"), _code(tests), _raw("# END TESTS"),
                   _raw("# END QUESTION")]
     return {**stub, "cells": cells}
 

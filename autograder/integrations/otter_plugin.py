@@ -19,6 +19,7 @@ from otter.test_files.abstract_test import TestCase, TestCaseResult
 
 from .. import pipeline
 from ..assignments import questions
+from ..i18n import translate
 from ..records import QuestionResult, msg
 from ..reports.render import render
 
@@ -52,17 +53,19 @@ class TorchgradePlugin(AbstractOtterPlugin):
                                 "your instructor."), []
             per_question = {qid: QuestionResult(0, points, failed=[detail])
                             for qid, points in questions(self.plugin_config["assignment"]).items()}
+        lang = self.plugin_config.get("language", "en")
         tests = {}
         for qid, entry in per_question.items():
             case = TestCase(qid, "", False, entry.max_score, None, None)
-            message = "\n".join(map(render, entry.failed)) or "All checks passed."
+            message = ("\n".join(render(m, "text", lang) for m in entry.failed)
+                       or translate("All checks passed.", lang))
             test = OKTestFile(qid, f"tests/{qid}.py", [case], all_or_nothing=False)
             test.test_case_results = [TestCaseResult(case, message, not entry.failed)]
             test.update_score(entry.score)
             tests[qid] = test
         results.results = tests
         results._catastrophic_error = None  # whatever otter's kernel did no longer matters
-        results.set_output("\n".join(render(m) for m in [detail, *notes] if m))
+        results.set_output("\n".join(render(m, "text", lang) for m in [detail, *notes] if m))
         results.__class__ = TorchgradeResults
 
 

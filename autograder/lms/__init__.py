@@ -53,10 +53,12 @@ def export(records, assignment, course, max_score, out, folder=None):
                                                        roster)
             lines.append(f"for blackboard: {_write(out / 'blackboard-upload.csv', text)}")
         elif kind == "moodle":
-            atomic_write(out / "moodle-feedback.zip", moodle.feedback_zip(records, feedback))
+            atomic_write(out / "moodle-feedback.zip", moodle.feedback_zip(
+                records, lambda record: feedback(record, course.language)))
             lines.append(f"for moodle: {out / 'moodle-feedback.zip'}")
             if roster:
-                text, encoding, missing, unknown = moodle.worksheet(records, roster, comment)
+                text, encoding, missing, unknown = moodle.worksheet(
+                    records, roster, lambda record: comment(record, course.language))
                 lines.append(f"for moodle: {_write(out / 'moodle-worksheet.csv', text, encoding)}")
             else:
                 lines.append("no Moodle grading worksheet found: download it (Grading action > "

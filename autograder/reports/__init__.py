@@ -15,23 +15,25 @@ from .feedback import feedback, gradescope_results
 from .gradebook import gradebook
 
 
-def write_reports(out, records, questions, run=None, log=print):
+def write_reports(out, records, questions, run=None, log=print, lang="en"):
     """grades.csv and report.html; results/<student>.json, feedback/<student>.md and
-    feedback/<student>.html for every record. ``run`` describes the grading run for the
-    report: assignment, when, seconds, jobs, isolation."""
+    feedback/<student>.html for every record, in ``lang``. ``run`` describes the grading
+    run for the report: assignment, when, seconds, jobs, isolation."""
     out = Path(out)
     for record in records:
         stem = file_stem(record.student)
         for path, text in ((out / "results" / f"{stem}.json",
-                            lambda: json.dumps(gradescope_results(record), indent=2)),
-                           (out / "feedback" / f"{stem}.md", lambda: feedback(record)),
-                           (out / "feedback" / f"{stem}.html", lambda: pages.feedback(record))):
+                            lambda: json.dumps(gradescope_results(record, lang), indent=2,
+                                               ensure_ascii=False)),
+                           (out / "feedback" / f"{stem}.md", lambda: feedback(record, lang)),
+                           (out / "feedback" / f"{stem}.html", lambda: pages.feedback(record, lang))):
             try:
                 atomic_write(path, text())
             except (OSError, ValueError, UnicodeError) as error:
                 log(f"warning: could not write {path.name!a}: {error}")
     atomic_write(out / "grades.csv", gradebook(records, questions))
-    atomic_write(out / "report.html", pages.report(records, questions, run or {}, file_stem))
+    atomic_write(out / "report.html", pages.report(records, questions, run or {}, file_stem,
+                                                     lang))
 
 
 def file_stem(student):

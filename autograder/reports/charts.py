@@ -2,10 +2,15 @@
 import html
 import math
 
+from ..i18n import N_
+from .feedback import _
+
+
+
 INK, MUTED, ACCENT, REFERENCE = "#1f2933", "#7b8794", "#2f6fde", "#9aa5b1"
 
 
-def histogram(scores, max_score):
+def histogram(scores, max_score, lang="en"):
     """A bar per whole point (the last bar is full marks); each bar carries its count."""
     top = int(math.floor(max_score))
     counts = [0] * (top + 1)
@@ -17,8 +22,9 @@ def histogram(scores, max_score):
     for index, count in enumerate(counts):
         h = (height - 2 * pad) * count / tallest
         x, y = pad + index * 40, height - pad - h
-        label = (f"{count} student(s) with {index} point(s)" if index < top else
-                 f"{count} student(s) with full marks")
+        label = (_("{count} student(s) with {points} point(s)", lang, count=count,
+                   points=index) if index < top else
+                 _("{count} student(s) with full marks", lang, count=count))
         bars.append(f'<g class="bar" data-count="{count}" data-points="{index}">'
                     f'<title>{html.escape(label)}</title>'
                     f'<rect x="{x + 4}" y="{y:.1f}" width="32" height="{h:.1f}" fill="{ACCENT}"/>'
@@ -27,13 +33,16 @@ def histogram(scores, max_score):
                     f'<text x="{x + 20}" y="{height - pad + 16}" text-anchor="middle" '
                     f'fill="{MUTED}">{index}</text></g>')
     return (f'<svg class="chart histogram" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="Score histogram: students per whole point" '
+            f'aria-label="{html.escape(_("Score histogram: students per whole point", lang))}" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - 10}" y2="{height - pad}" '
             f'stroke="{MUTED}"/>{"".join(bars)}</svg>')
 
 
-def curve(values, reference, label="loss"):
+CURVE_LABEL = N_("Your recorded loss per step, beside the reference")
+
+
+def curve(values, reference, lang="en"):
     """The student's recorded losses (solid) beside the reference curve (dashed)."""
     finite = [v for v in values + reference if v is not None]
     if not finite:
@@ -56,7 +65,7 @@ def curve(values, reference, label="loss"):
         return " ".join(points)
 
     return (f'<svg class="chart curve" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="Your recorded {label} per step, beside the reference" '
+            f'aria-label="{html.escape(_(CURVE_LABEL, lang))}" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
             f'stroke="{MUTED}"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" '
@@ -65,11 +74,12 @@ def curve(values, reference, label="loss"):
             f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end" fill="{MUTED}">'
             f'{low:.3g}</text>'
             f'<text x="{width - pad}" y="{height - pad + 16}" text-anchor="end" '
-            f'fill="{MUTED}">step {steps}</text>'
+            f'fill="{MUTED}">{html.escape(_("step {step}", lang, step=steps))}</text>'
             f'<path class="reference" d="{path(reference)}" fill="none" stroke="{REFERENCE}" '
             f'stroke-width="2" stroke-dasharray="6 4"/>'
             f'<path class="student" d="{path(values)}" fill="none" stroke="{ACCENT}" '
             f'stroke-width="2"/>'
             f'<text x="{width - pad}" y="{pad - 16}" text-anchor="end" fill="{ACCENT}">'
-            f'yours</text><text x="{width - pad}" y="{pad - 2}" text-anchor="end" '
-            f'fill="{REFERENCE}">reference</text></svg>')
+            f'{html.escape(_("yours", lang))}</text><text x="{width - pad}" y="{pad - 2}" '
+            f'text-anchor="end" fill="{REFERENCE}">{html.escape(_("reference", lang))}</text>'
+            f'</svg>')

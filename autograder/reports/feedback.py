@@ -1,45 +1,64 @@
-"""What a student reads: Markdown feedback, and Gradescope's results.json."""
+"""What a student reads: Markdown feedback, LMS comments and Gradescope's results.json,
+in the course's language."""
+from ..i18n import check_title, translate
 from .render import quote, render
 
 
-def feedback(record):
+def _(text, lang, **values):
+    """A phrase of these pages in ``lang``, with its ``{name}`` values filled in."""
+    try:
+        return translate(text, lang).format(**values)
+    except (KeyError, IndexError, ValueError):  # a broken translation falls back to English
+        return text.format(**values)
+
+
+def feedback(record, lang="en"):
     """Markdown: per question what passed, what failed and how to fix it; notes on cells."""
     lines = [f"# {record.assignment}: {record.score:g} / {record.max_score:g}", ""]
     if record.detail:
-        lines += [f"**{render(record.detail, 'markdown')}**", ""]
+        lines += [f"**{render(record.detail, 'markdown', lang)}**", ""]
     for qid, entry in record.questions.items():
         mark = "✅" if entry.full else "❌"
         lines.append(f"## {mark} {quote(qid, 'markdown')}: {entry.score:g} / {entry.max_score:g}")
-        lines += [f"- {render(message, 'markdown')}" for message in entry.failed]
+        if entry.passed:
+            lines.append(_("Passed: {checks}.", lang, checks=passed(entry, lang)))
+        lines += [f"- {render(message, 'markdown', lang)}" for message in entry.failed]
         lines.append("")
     if record.notes:
-        lines += ["## Notes on running your notebook",
-                  *[f"- {render(note, 'markdown')}" for note in record.notes], ""]
+        lines += ["## " + _("Notes on running your notebook", lang),
+                  *[f"- {render(note, 'markdown', lang)}" for note in record.notes], ""]
     return "\n".join(lines)
 
 
-def comment(record):
+def passed(entry, lang="en"):
+    """The checks of a question that passed, as words."""
+    return ", ".join(translate(check_title(name), lang) for name in entry.passed)
+
+
+def comment(record, lang="en"):
     """Plain text for an LMS's comment box: the score, then per question its score and
     what to fix."""
     lines = [f"{record.assignment}: {record.score:g} / {record.max_score:g}"]
     if record.detail:
-        lines.append(render(record.detail))
+        lines.append(render(record.detail, "text", lang))
     for qid, entry in record.questions.items():
         lines.append(f"- {qid}: {entry.score:g} / {entry.max_score:g}")
-        lines += [f"    {render(message)}" for message in entry.failed]
+        lines += [f"    {render(message, 'text', lang)}" for message in entry.failed]
     return "\n".join(lines)
 
 
-def gradescope_results(record):
+def gradescope_results(record, lang="en"):
     """Gradescope's results.json: one test per question, feedback as Markdown."""
     tests = []
     for qid, entry in record.questions.items():
         tests.append({"name": qid, "score": entry.score, "max_score": entry.max_score,
                       "status": "passed" if entry.full else "failed",
-                      "output": "\n".join(f"- {render(m, 'markdown')}" for m in entry.failed)
-                      or "All checks passed.", "output_format": "md",
+                      "output": "\n".join(f"- {render(m, 'markdown', lang)}"
+                                          for m in entry.failed)
+                      or _("All checks passed.", lang), "output_format": "md",
                       "visibility": "visible"})
-    output = "\n".join(f"- {render(m, 'markdown')}" for m in [record.detail, *record.notes] if m)
+    output = "\n".join(f"- {render(m, 'markdown', lang)}"
+                       for m in [record.detail, *record.notes] if m)
     return {"score": record.score, "execution_time": round(record.seconds, 2),
             "output": output, "output_format": "md", "visibility": "visible",
             "stdout_visibility": "hidden", "tests": tests}

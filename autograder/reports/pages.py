@@ -6,9 +6,17 @@ import statistics
 from collections import Counter
 from urllib.parse import quote as url_quote
 
+from ..i18n import N_, check_title, translate
 from ..records import Status
 from . import charts
+from .feedback import _
 from .render import render
+
+STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
+          Status.TIMEOUT: N_("timeout"), Status.CRASHED: N_("crashed"),
+          Status.INVALID_NOTEBOOK: N_("invalid notebook"),
+          Status.EMPTY_NOTEBOOK: N_("empty notebook"), Status.WRONG_KERNEL: N_("wrong kernel"),
+          Status.UNREADABLE: N_("unreadable"), Status.INTERNAL_ERROR: N_("internal error")}
 
 STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;margin:0 auto;
@@ -23,8 +31,8 @@ padding:.5rem 1rem;margin:1rem 0}.wrap{overflow-x:auto}figure{margin:1rem 0}
 """
 
 
-def _page(title, body):
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+def _page(title, body, lang):
+    return (f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
             f'style-src \'unsafe-inline\'; img-src data:">'
@@ -41,20 +49,27 @@ def _name(record):
     return f"{name} ({record.student})" if name and name != record.student else record.student
 
 
-def report(records, questions, run, stem):
+def _status(status, lang):
+    return translate(STATUS.get(status, str(status)), lang)
+
+
+def report(records, questions, run, stem, lang="en"):
     """The instructor's page: histogram, questions, statuses, the commonest failures,
     every student linked to their page (``stem(student)`` names the file), the run."""
     total = float(sum(questions.values()))
     size = len(records)
-    parts = [f"<h1>{_e(run.get('assignment', ''))}: class report</h1>",
-             f'<p class="muted">{size} submission(s); graded {_e(run.get("when", ""))} in '
-             f'{run.get("seconds", 0):.1f} s on {run.get("jobs", 1)} job(s). Isolation: '
-             f'{_e(", ".join(run.get("isolation", [])) or "none")}.</p>']
+    title = _("{assignment}: class report", lang, assignment=run.get("assignment", ""))
+    parts = [f"<h1>{_e(title)}</h1>", '<p class="muted">' + _e(_(
+        "{count} submission(s); graded {when} in {seconds} s on {jobs} job(s). "
+        "Isolation: {isolation}.", lang, count=size, when=run.get("when", ""),
+        seconds=f"{run.get('seconds', 0):.1f}", jobs=run.get("jobs", 1),
+        isolation=", ".join(run.get("isolation", [])) or "none")) + "</p>"]
     if records:
         scores = [r.score for r in records]
-        parts += ["<h2>Scores</h2>", charts.histogram(scores, total),
-                  f"<p>Mean {statistics.mean(scores):.2f} / {total:g}, median "
-                  f"{statistics.median(scores):g}.</p>"]
+        parts += [f"<h2>{_e(_('Scores', lang))}</h2>", charts.histogram(scores, total, lang),
+                  "<p>" + _e(_("Mean {mean} / {total}, median {median}.", lang,
+                                mean=f"{statistics.mean(scores):.2f}", total=f"{total:g}",
+                                median=f"{statistics.median(scores):g}")) + "</p>"]
     rows = []
     for qid, points in questions.items():
         got = [r.questions[qid].score for r in records if qid in r.questions]
@@ -62,26 +77,29 @@ def report(records, questions, run, stem):
         rows.append(f"<tr><td><code>{_e(qid)}</code></td><td class='n'>{points:g}</td>"
                     f"<td class='n'>{statistics.mean(got) if got else 0:.2f}</td>"
                     f"<td class='n'>{full / size if size else 0:.0%}</td></tr>")
-    parts += ["<h2>Questions</h2><div class='wrap'><table><tr><th>question</th>"
-              "<th class='n'>points</th><th class='n'>mean</th><th class='n'>full marks</th>"
-              f"</tr>{''.join(rows)}</table></div>"]
+    head = "".join(f"<th{' class=n' if index else ''}>{_e(_(word, lang))}</th>"
+                   for index, word in enumerate((N_("question"), N_("points"), N_("mean"),
+                                                 N_("full marks"))))
+    parts += [f"<h2>{_e(_('Questions', lang))}</h2><div class='wrap'><table><tr>{head}</tr>"
+              f"{''.join(rows)}</table></div>"]
     statuses = Counter(r.status for r in records)
     items = []
     for status, count in statuses.most_common():
         who = [_e(r.student) for r in records if r.status == status]
         listed = "" if status == Status.GRADED else ": " + ", ".join(who)
-        items.append(f"<li><strong>{_e(status)}</strong> {count}{listed}</li>")
-    parts += ["<h2>Statuses</h2><ul>" + "".join(items) + "</ul>"]
-    parts += ["<h2>Commonest mistakes</h2>", _mistakes(records, size)]
+        items.append(f"<li><strong>{_e(_status(status, lang))}</strong> {count}{listed}</li>")
+    parts += [f"<h2>{_e(_('Statuses', lang))}</h2><ul>" + "".join(items) + "</ul>"]
+    parts += [f"<h2>{_e(_('Commonest mistakes', lang))}</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
-            f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td><td>{_e(r.status)}</td>"
-            f"</tr>" for r in records]
-    parts += ["<h2>Students</h2><div class='wrap'><table><tr><th>student</th>"
-              f"<th class='n'>score</th><th>status</th></tr>{''.join(rows)}</table></div>"]
-    return _page(f"{run.get('assignment', '')}: class report", "".join(parts))
+            f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td>"
+            f"<td>{_e(_status(r.status, lang))}</td></tr>" for r in records]
+    parts += [f"<h2>{_e(_('Students', lang))}</h2><div class='wrap'><table><tr>"
+              f"<th>{_e(_('student', lang))}</th><th class='n'>{_e(_('score', lang))}</th>"
+              f"<th>{_e(_('status', lang))}</th></tr>{''.join(rows)}</table></div>"]
+    return _page(title, "".join(parts), lang)
 
 
-def _mistakes(records, size):
+def _mistakes(records, size, lang):
     """Failure messages ranked by how many students got them."""
     counts, shown = Counter(), {}
     for record in records:
@@ -92,40 +110,44 @@ def _mistakes(records, size):
                 if key not in seen:
                     seen.add(key)
                     counts[key] += 1
-                    shown.setdefault(key, render(message, "html"))
+                    shown.setdefault(key, render(message, "html", lang))
     if not counts:
-        return "<p>No check failed.</p>"
-    items = [f"<li><strong>{count / size:.0%} of the class</strong> ({count}): "
-             f"<code>{_e(qid)}</code>: {shown[(qid, text)]}</li>"
+        return f"<p>{_e(_('No check failed.', lang))}</p>"
+    items = [f"<li><strong>{_e(_('{share} of the class', lang, share=f'{count / size:.0%}'))}"
+             f"</strong> ({count}): <code>{_e(qid)}</code>: {shown[(qid, text)]}</li>"
              for (qid, text), count in counts.most_common(10)]
     return "<ol class='mistakes'>" + "".join(items) + "</ol>"
 
 
-def feedback(record):
+def feedback(record, lang="en"):
     """A student's page: per question what passed and what to fix, their loss curve beside
     the reference for the training questions, and notes on cells that failed."""
     parts = [f"<h1>{_e(record.assignment)}: {record.score:g} / {record.max_score:g}</h1>",
              f"<p class='muted'>{_e(_name(record))}</p>"]
     if record.detail:
-        parts.append(f"<p><strong>{render(record.detail, 'html')}</strong></p>")
+        parts.append(f"<p><strong>{render(record.detail, 'html', lang)}</strong></p>")
     for qid, entry in record.questions.items():
-        mark = ("<span class='ok'>✔ full marks</span>" if entry.full else
-                "<span class='bad'>✘ to fix</span>")
-        passed = ", ".join(_e(name.removeprefix("test_").replace("_", " "))
-                           for name in entry.passed)
+        mark = (f"<span class='ok'>✔ {_e(_('full marks', lang))}</span>" if entry.full else
+                f"<span class='bad'>✘ {_e(_('to fix', lang))}</span>")
+        passed = ", ".join(translate(check_title(name), lang) for name in entry.passed)
         body = [f"<h2><code>{_e(qid)}</code>: {entry.score:g} / {entry.max_score:g} {mark}</h2>"]
         if passed:
-            body.append(f"<p class='muted'>Passed: {passed}.</p>")
+            body.append(f"<p class='muted'>{_e(_('Passed: {checks}.', lang, checks=passed))}</p>")
         if entry.failed:
-            body.append("<ul>" + "".join(f"<li>{render(m, 'html')}</li>" for m in entry.failed)
-                        + "</ul>")
+            body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}</li>"
+                                         for m in entry.failed) + "</ul>")
         series = record.curves.get(qid)
         if series:
-            body.append("<figure>" + charts.curve(series["student"], series["reference"]) +
-                        "<figcaption>Your recorded loss per step (solid) and the reference "
-                        "solution's (dashed).</figcaption></figure>")
+            chart = charts.curve(series["student"], series["reference"], lang)
+            body.append("<figure>" + chart +
+                        "<figcaption>" + _e(_("Your recorded loss per step (solid) and the "
+                                              "reference solution's (dashed).", lang)) +
+                        "</figcaption></figure>")
         parts.append("<section class='question'>" + "".join(body) + "</section>")
     if record.notes:
-        parts.append("<h2>Notes on running your notebook</h2><ul>" +
-                     "".join(f"<li>{render(n, 'html')}</li>" for n in record.notes) + "</ul>")
-    return _page(f"{record.assignment}: feedback for {_name(record)}", "".join(parts))
+        parts.append(f"<h2>{_e(_('Notes on running your notebook', lang))}</h2><ul>" +
+                     "".join(f"<li>{render(n, 'html', lang)}</li>" for n in record.notes) +
+                     "</ul>")
+    title = _("{assignment}: feedback for {student}", lang, assignment=record.assignment,
+              student=_name(record))
+    return _page(title, "".join(parts), lang)

@@ -3,21 +3,26 @@
 A Message's template is ours; its string values (names, types, shapes, and anything that
 came from a submission) are quoted so they stay text in every format: in Markdown a code
 span no backtick inside can close, in HTML escaped ``<code>``, in plain text one line.
-Nested Messages are prose and render as such. Translation will hook in here.
+Nested Messages are prose and render as such. The template is looked up in the
+``feedback`` catalog of the language asked for (i18n) before it is filled.
 """
 import html
 import re
+
+from ..i18n import translate
 
 FORMATS = ("text", "markdown", "html")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
 
 
-def render(message, fmt="text"):
-    """The sentence ``message`` stands for, in ``fmt``; "" for None. Never raises."""
+def render(message, fmt="text", lang="en"):
+    """The sentence ``message`` stands for, in ``fmt`` and ``lang``; "" for None. Never
+    raises."""
     if message is None:
         return ""
-    values = {key: _value(value, fmt) for key, value in message.params.items()}
-    template = _html_template(message.text) if fmt == "html" else message.text
+    values = {key: _value(value, fmt, lang) for key, value in message.params.items()}
+    text = translate(message.text, lang)
+    template = _html_template(text) if fmt == "html" else text
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError, TypeError):  # a bad template must not stop a report
@@ -29,9 +34,9 @@ def _html_template(text):
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
-def _value(value, fmt):
+def _value(value, fmt, lang):
     if hasattr(value, "params"):
-        return render(value, fmt)
+        return render(value, fmt, lang)
     if isinstance(value, str):
         return quote(value, fmt)
     return value

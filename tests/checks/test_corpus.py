@@ -4,7 +4,7 @@ import pytest
 
 from autograder.assignments import NAMES
 
-from conftest import failures, solution_cells, stub_cells
+from conftest import failures, solution_cells, stub_cells, untranslated
 from corpus import VALID, WRONG
 
 
@@ -38,6 +38,9 @@ def test_corpus(grade_many, assignment):
             problems.append(f"valid {name} lost points: "
                             f"{ {q: failures(record, q) for q in record.questions} }")
     assert not problems, "\n".join(problems)
+    missing = untranslated(records.values())
+    assert not missing, "feedback without a translation (python -m autograder catalogs):\n" + \
+        "\n".join(missing)
 
 
 def test_every_question_has_three_wrong_solutions():

@@ -1,0 +1,168 @@
+"""The course's language: gettext catalogs (read and compiled with Babel) for what students read.
+
+Two domains, each a ``.po`` file per language under ``autograder/locale/<lang>/LC_MESSAGES/``:
+
+- ``feedback``: every sentence of feedback (check failures, notes on cells, statuses, the
+  words of the feedback and report pages). The English template is the message id; its
+  ``{name}`` placeholders are filled after translation, so numbers and names stay data.
+- ``notebooks``: the text of the released notebooks (Markdown paragraphs, comments,
+  docstrings, public checks' hints), cut into units by ``release.text_units``.
+
+``python -m autograder catalogs`` re-extracts both templates (``locale/<domain>.pot``) with
+Babel and merges them into every language's catalog, so a translator only fills in msgstrs.
+The catalogs are compiled in memory at first use: nothing generated is kept in git.
+"""
+import ast
+import functools
+import gettext
+import io
+import json
+import string
+from pathlib import Path
+
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from .config import LANGUAGES, PACKAGE, ROOT
+
+LOCALE = PACKAGE / "locale"
+DOMAINS = ("feedback", "notebooks")
+NAMES = {"en": "English", "hu": "magyar", "ko": "한국어", "pl": "polski"}
+
+# Calls whose literal argument is a student-visible English template (Babel keyword specs).
+KEYWORDS = {"msg": None, "_": None, "N_": None, "CheckFailed": None, "StudentError": None,
+            "expect": (2,), "expect_tensor": (2,), "expect_close": (3,),
+            "NotebookError": (2,)}
+
+
+def N_(text):
+    """Mark ``text`` for extraction where it is translated later (module-level constants)."""
+    return text
+
+
+@functools.lru_cache(maxsize=None)
+def translations(lang, domain="feedback"):
+    """The compiled catalog of ``domain`` in ``lang`` (English: the identity)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
+    with open(po_path(lang, domain), "rb") as stream:
+        catalog = read_po(stream, locale=lang, domain=domain)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out: they fall back to English
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def translate(text, lang="en", domain="feedback"):
+    """``text`` (an English template) in ``lang``; English when it has no translation."""
+    if lang == "en" or not text:
+        return text
+    return translations(lang, domain).gettext(text)
+
+
+def po_path(lang, domain):
+    return LOCALE / lang / "LC_MESSAGES" / f"{domain}.po"
+
+
+def placeholders(text):
+    """The ``{name}`` fields of a str.format template (sorted, with repeats)."""
+    try:
+        return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+    except ValueError:
+        return ["<unbalanced braces>"]
+
+
+def fields(text):
+    """The ``{expression}`` parts of an f-string literal's text (public checks' hints)."""
+    out, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "{":
+            depth, start = depth + 1, index if depth == 0 else start
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(text[start:index + 1])
+    return sorted(out)
+
+
+# -- extraction -------------------------------------------------------------------------
+
+def feedback_template():
+    """Every feedback template in the package, with where it is used."""
+    catalog = Catalog(domain="feedback", project="torchgrade")
+    for filename, lineno, text, comments, _ in extract_from_dir(
+            PACKAGE, method_map=[("**.py", "python")], keywords=KEYWORDS,
+            comment_tags=("TRANSLATORS:",)):
+        if isinstance(text, str) and text:
+            catalog.add(text, locations=[(f"autograder/{filename}", lineno)],
+                        auto_comments=comments)
+    for path in sorted((PACKAGE / "checks").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                catalog.add(check_title(node.name), auto_comments=["the name of a check"],
+                            locations=[(f"autograder/checks/{path.name}", node.lineno)])
+    return catalog
+
+
+def check_title(name):
+    """A check function's name as the words a student reads ("passed: ...")."""
+    return name.removeprefix("test_").replace("_", " ")
+
+
+def notebooks_template():
+    """Every unit of text in the released notebooks and the public checks."""
+    from .release import EXPORT_NOTE, PUBLIC_HEADER, STUB_COMMENT, text_units
+    catalog = Catalog(domain="notebooks", project="torchgrade")
+    for unit in [STUB_COMMENT, EXPORT_NOTE,
+                 *text_units({"cell_type": "code", "source": PUBLIC_HEADER})]:
+        catalog.add(unit, locations=[("autograder/release.py", 1)])
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for index, cell in enumerate(notebook["cells"]):
+            for unit in text_units(cell):
+                catalog.add(unit, locations=[(f"solutions/{path.name}", index + 1)])
+    checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text("utf-8"))
+    for assignment, entries in checks.items():
+        for qid, code in entries.items():
+            for unit in text_units({"cell_type": "code", "source": code}):
+                catalog.add(unit, locations=[("assignments/public_checks.yaml", 1)],
+                            auto_comments=[f"public check of {assignment}.{qid}"])
+    return catalog
+
+
+TEMPLATES = {"feedback": feedback_template, "notebooks": notebooks_template}
+
+
+def update_catalogs(log=print):
+    """Re-extract every template and merge it into each language's catalog; returns
+    {(lang, domain): [untranslated msgids]}."""
+    missing = {}
+    for domain, build in TEMPLATES.items():
+        template = build()
+        _write(LOCALE / f"{domain}.pot", template)
+        for lang in LANGUAGES[1:]:
+            path = po_path(lang, domain)
+            if path.exists():
+                with open(path, "rb") as stream:
+                    catalog = read_po(stream, locale=lang, domain=domain)
+            else:
+                catalog = Catalog(locale=lang, domain=domain, project="torchgrade")
+            catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+            catalog.obsolete.clear()
+            _write(path, catalog)
+            missing[lang, domain] = [m.id for m in catalog if m.id and not m.string]
+            log(f"{path.relative_to(ROOT)}: {len(template)} messages, "
+                f"{len(missing[lang, domain])} to translate")
+    translations.cache_clear()
+    return missing
+
+
+def _write(path, catalog):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as stream:
+        write_po(stream, catalog, width=0, omit_header=False, sort_output=False)
