@@ -112,7 +112,8 @@ def test_train_bigram_losses_are_honest_floats(student, device, trained, rng, cu
 
 @question("train_bigram", points=1)
 def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
-    W = expect_tensor(_trained(student, device, trained).value[0], "train_bigram's W")
+    W = expect_tensor(_trained(student, device, trained).value[0],
+                      msg("{function}'s {name}", function="train_bigram", name="W"))
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None, "W is not a leaf that "
            "requires grad after training: update it in place under torch.no_grad().")
     expect(W.device == device and W.dtype == "torch.float32",

@@ -26,7 +26,8 @@ def write_reports(out, records, questions, run=None, log=print, lang="en"):
                             lambda: json.dumps(gradescope_results(record, lang), indent=2,
                                                ensure_ascii=False)),
                            (out / "feedback" / f"{stem}.md", lambda: feedback(record, lang)),
-                           (out / "feedback" / f"{stem}.html", lambda: pages.feedback(record, lang))):
+                           (out / "feedback" / f"{stem}.html",
+                            lambda: pages.feedback(record, lang))):
             try:
                 atomic_write(path, text())
             except (OSError, ValueError, UnicodeError) as error:

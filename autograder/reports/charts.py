@@ -2,7 +2,6 @@
 import html
 import math
 
-from ..i18n import N_
 from .feedback import _
 
 
@@ -32,14 +31,12 @@ def histogram(scores, max_score, lang="en"):
                     f'fill="{INK}">{count}</text>'
                     f'<text x="{x + 20}" y="{height - pad + 16}" text-anchor="middle" '
                     f'fill="{MUTED}">{index}</text></g>')
+    label = html.escape(_("Score histogram: students per whole point", lang))
     return (f'<svg class="chart histogram" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{html.escape(_("Score histogram: students per whole point", lang))}" '
+            f'aria-label="{label}" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - 10}" y2="{height - pad}" '
             f'stroke="{MUTED}"/>{"".join(bars)}</svg>')
-
-
-CURVE_LABEL = N_("Your recorded loss per step, beside the reference")
 
 
 def curve(values, reference, lang="en"):
@@ -64,8 +61,11 @@ def curve(values, reference, lang="en"):
             pen = "L"
         return " ".join(points)
 
+    label, last = (html.escape(_("Your recorded loss per step, beside the reference", lang)),
+                   html.escape(_("step {step}", lang, step=steps)))
+    yours, reference_word = html.escape(_("yours", lang)), html.escape(_("reference", lang))
     return (f'<svg class="chart curve" viewBox="0 0 {width} {height}" role="img" '
-            f'aria-label="{html.escape(_(CURVE_LABEL, lang))}" '
+            f'aria-label="{label}" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="12">'
             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
             f'stroke="{MUTED}"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" '
@@ -74,12 +74,11 @@ def curve(values, reference, lang="en"):
             f'<text x="{pad - 4}" y="{height - pad}" text-anchor="end" fill="{MUTED}">'
             f'{low:.3g}</text>'
             f'<text x="{width - pad}" y="{height - pad + 16}" text-anchor="end" '
-            f'fill="{MUTED}">{html.escape(_("step {step}", lang, step=steps))}</text>'
+            f'fill="{MUTED}">{last}</text>'
             f'<path class="reference" d="{path(reference)}" fill="none" stroke="{REFERENCE}" '
             f'stroke-width="2" stroke-dasharray="6 4"/>'
             f'<path class="student" d="{path(values)}" fill="none" stroke="{ACCENT}" '
             f'stroke-width="2"/>'
             f'<text x="{width - pad}" y="{pad - 16}" text-anchor="end" fill="{ACCENT}">'
-            f'{html.escape(_("yours", lang))}</text><text x="{width - pad}" y="{pad - 2}" '
-            f'text-anchor="end" fill="{REFERENCE}">{html.escape(_("reference", lang))}</text>'
-            f'</svg>')
+            f'{yours}</text><text x="{width - pad}" y="{pad - 2}" '
+            f'text-anchor="end" fill="{REFERENCE}">{reference_word}</text></svg>')

@@ -49,6 +49,11 @@ def _name(record):
     return f"{name} ({record.student})" if name and name != record.student else record.student
 
 
+def _h(text, lang, **values):
+    """A phrase of the page in ``lang``, HTML-escaped."""
+    return html.escape(_(text, lang, **values))
+
+
 def _status(status, lang):
     return translate(STATUS.get(status, str(status)), lang)
 
@@ -59,17 +64,18 @@ def report(records, questions, run, stem, lang="en"):
     total = float(sum(questions.values()))
     size = len(records)
     title = _("{assignment}: class report", lang, assignment=run.get("assignment", ""))
-    parts = [f"<h1>{_e(title)}</h1>", '<p class="muted">' + _e(_(
+    parts = [f"<h1>{_e(title)}</h1>", '<p class="muted">' + _h(
         "{count} submission(s); graded {when} in {seconds} s on {jobs} job(s). "
         "Isolation: {isolation}.", lang, count=size, when=run.get("when", ""),
         seconds=f"{run.get('seconds', 0):.1f}", jobs=run.get("jobs", 1),
-        isolation=", ".join(run.get("isolation", [])) or "none")) + "</p>"]
+        isolation=", ".join(run.get("isolation", [])) or "none") + "</p>"]
     if records:
         scores = [r.score for r in records]
-        parts += [f"<h2>{_e(_('Scores', lang))}</h2>", charts.histogram(scores, total, lang),
-                  "<p>" + _e(_("Mean {mean} / {total}, median {median}.", lang,
-                                mean=f"{statistics.mean(scores):.2f}", total=f"{total:g}",
-                                median=f"{statistics.median(scores):g}")) + "</p>"]
+        heading = _h("Scores", lang)
+        parts += [f"<h2>{heading}</h2>", charts.histogram(scores, total, lang),
+                  "<p>" + _h("Mean {mean} / {total}, median {median}.", lang,
+                             mean=f"{statistics.mean(scores):.2f}", total=f"{total:g}",
+                             median=f"{statistics.median(scores):g}") + "</p>"]
     rows = []
     for qid, points in questions.items():
         got = [r.questions[qid].score for r in records if qid in r.questions]
@@ -77,10 +83,11 @@ def report(records, questions, run, stem, lang="en"):
         rows.append(f"<tr><td><code>{_e(qid)}</code></td><td class='n'>{points:g}</td>"
                     f"<td class='n'>{statistics.mean(got) if got else 0:.2f}</td>"
                     f"<td class='n'>{full / size if size else 0:.0%}</td></tr>")
-    head = "".join(f"<th{' class=n' if index else ''}>{_e(_(word, lang))}</th>"
+    head = "".join(f"<th{' class=n' if index else ''}>{_h(word, lang)}</th>"
                    for index, word in enumerate((N_("question"), N_("points"), N_("mean"),
                                                  N_("full marks"))))
-    parts += [f"<h2>{_e(_('Questions', lang))}</h2><div class='wrap'><table><tr>{head}</tr>"
+    heading = _h("Questions", lang)
+    parts += [f"<h2>{heading}</h2><div class='wrap'><table><tr>{head}</tr>"
               f"{''.join(rows)}</table></div>"]
     statuses = Counter(r.status for r in records)
     items = []
@@ -88,14 +95,15 @@ def report(records, questions, run, stem, lang="en"):
         who = [_e(r.student) for r in records if r.status == status]
         listed = "" if status == Status.GRADED else ": " + ", ".join(who)
         items.append(f"<li><strong>{_e(_status(status, lang))}</strong> {count}{listed}</li>")
-    parts += [f"<h2>{_e(_('Statuses', lang))}</h2><ul>" + "".join(items) + "</ul>"]
-    parts += [f"<h2>{_e(_('Commonest mistakes', lang))}</h2>", _mistakes(records, size, lang)]
+    parts += ["<h2>" + _h("Statuses", lang) + "</h2><ul>" + "".join(items) + "</ul>"]
+    parts += ["<h2>" + _h("Commonest mistakes", lang) + "</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
             f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td>"
             f"<td>{_e(_status(r.status, lang))}</td></tr>" for r in records]
-    parts += [f"<h2>{_e(_('Students', lang))}</h2><div class='wrap'><table><tr>"
-              f"<th>{_e(_('student', lang))}</th><th class='n'>{_e(_('score', lang))}</th>"
-              f"<th>{_e(_('status', lang))}</th></tr>{''.join(rows)}</table></div>"]
+    head = "".join(f"<th{' class=n' if word == 'score' else ''}>{_h(word, lang)}</th>"
+                   for word in (N_("student"), N_("score"), N_("status")))
+    parts += ["<h2>" + _h("Students", lang) + "</h2><div class='wrap'><table><tr>" + head +
+              f"</tr>{''.join(rows)}</table></div>"]
     return _page(title, "".join(parts), lang)
 
 
@@ -112,8 +120,8 @@ def _mistakes(records, size, lang):
                     counts[key] += 1
                     shown.setdefault(key, render(message, "html", lang))
     if not counts:
-        return f"<p>{_e(_('No check failed.', lang))}</p>"
-    items = [f"<li><strong>{_e(_('{share} of the class', lang, share=f'{count / size:.0%}'))}"
+        return "<p>" + _h("No check failed.", lang) + "</p>"
+    items = ["<li><strong>" + _h("{share} of the class", lang, share=f"{count / size:.0%}") +
              f"</strong> ({count}): <code>{_e(qid)}</code>: {shown[(qid, text)]}</li>"
              for (qid, text), count in counts.most_common(10)]
     return "<ol class='mistakes'>" + "".join(items) + "</ol>"
@@ -127,12 +135,13 @@ def feedback(record, lang="en"):
     if record.detail:
         parts.append(f"<p><strong>{render(record.detail, 'html', lang)}</strong></p>")
     for qid, entry in record.questions.items():
-        mark = (f"<span class='ok'>✔ {_e(_('full marks', lang))}</span>" if entry.full else
-                f"<span class='bad'>✘ {_e(_('to fix', lang))}</span>")
+        mark = ("<span class='ok'>✔ " + _h("full marks", lang) + "</span>" if entry.full else
+                "<span class='bad'>✘ " + _h("to fix", lang) + "</span>")
         passed = ", ".join(translate(check_title(name), lang) for name in entry.passed)
         body = [f"<h2><code>{_e(qid)}</code>: {entry.score:g} / {entry.max_score:g} {mark}</h2>"]
         if passed:
-            body.append(f"<p class='muted'>{_e(_('Passed: {checks}.', lang, checks=passed))}</p>")
+            body.append("<p class='muted'>" + _h("Passed: {checks}.", lang, checks=passed) +
+                        "</p>")
         if entry.failed:
             body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}</li>"
                                          for m in entry.failed) + "</ul>")
@@ -140,12 +149,12 @@ def feedback(record, lang="en"):
         if series:
             chart = charts.curve(series["student"], series["reference"], lang)
             body.append("<figure>" + chart +
-                        "<figcaption>" + _e(_("Your recorded loss per step (solid) and the "
-                                              "reference solution's (dashed).", lang)) +
+                        "<figcaption>" + _h("Your recorded loss per step (solid) and the "
+                                            "reference solution's (dashed).", lang) +
                         "</figcaption></figure>")
         parts.append("<section class='question'>" + "".join(body) + "</section>")
     if record.notes:
-        parts.append(f"<h2>{_e(_('Notes on running your notebook', lang))}</h2><ul>" +
+        parts.append("<h2>" + _h("Notes on running your notebook", lang) + "</h2><ul>" +
                      "".join(f"<li>{render(n, 'html', lang)}</li>" for n in record.notes) +
                      "</ul>")
     title = _("{assignment}: feedback for {student}", lang, assignment=record.assignment,
