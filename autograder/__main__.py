@@ -8,13 +8,13 @@ from pathlib import Path
 from . import assignments, lms
 from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
-from .i18n import update_catalogs
+from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
 from .lms import canvas, moodle
 from .lms.publish import PublishError
 from .lms.publish import publish as send
 from .pipeline import grade, grade_course
-from .release import release
+from .release import notebooks_template, release
 from .reports.feedback import comment
 from .reports.terminal import student_table
 from .store import Store, StoreError
@@ -77,7 +77,8 @@ def main(argv=None):
                 print("wrote", path.relative_to(ROOT))
         return 0
     if args.command == "catalogs":
-        left = update_catalogs()
+        left = update_catalogs({"feedback": feedback_template(),
+                                "notebooks": notebooks_template()})
         return 1 if any(left.values()) else 0
     try:
         if args.command == "publish":

@@ -6,21 +6,20 @@ Two domains, each a ``.po`` file per language under ``autograder/locale/<lang>/L
   words of the feedback and report pages). The English template is the message id; its
   ``{name}`` placeholders are filled after translation, so numbers and names stay data.
 - ``notebooks``: the text of the released notebooks (Markdown paragraphs, comments,
-  docstrings, public checks' hints), cut into units by ``release.text_units``.
+  docstrings, public checks' hints), cut into units by ``release.text_units``
+  (``release.notebooks_template``).
 
-``python -m autograder catalogs`` re-extracts both templates (``locale/<domain>.pot``) with
-Babel and merges them into every language's catalog, so a translator only fills in msgstrs.
+``python -m autograder catalogs`` re-extracts both templates (``locale/<domain>.pot``) and
+merges them into every language's catalog, so a translator only fills in msgstrs.
 The catalogs are compiled in memory at first use: nothing generated is kept in git.
 """
 import ast
 import functools
 import gettext
 import io
-import json
 import string
 from pathlib import Path
 
-import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
@@ -114,36 +113,11 @@ def check_title(name):
     return name.removeprefix("test_").replace("_", " ")
 
 
-def notebooks_template():
-    """Every unit of text in the released notebooks and the public checks."""
-    from .release import EXPORT_NOTE, PUBLIC_HEADER, STUB_COMMENT, text_units
-    catalog = Catalog(domain="notebooks", project="torchgrade")
-    for unit in [STUB_COMMENT, EXPORT_NOTE,
-                 *text_units({"cell_type": "code", "source": PUBLIC_HEADER})]:
-        catalog.add(unit, locations=[("autograder/release.py", 1)])
-    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        for index, cell in enumerate(notebook["cells"]):
-            for unit in text_units(cell):
-                catalog.add(unit, locations=[(f"solutions/{path.name}", index + 1)])
-    checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text("utf-8"))
-    for assignment, entries in checks.items():
-        for qid, code in entries.items():
-            for unit in text_units({"cell_type": "code", "source": code}):
-                catalog.add(unit, locations=[("assignments/public_checks.yaml", 1)],
-                            auto_comments=[f"public check of {assignment}.{qid}"])
-    return catalog
-
-
-TEMPLATES = {"feedback": feedback_template, "notebooks": notebooks_template}
-
-
-def update_catalogs(log=print):
-    """Re-extract every template and merge it into each language's catalog; returns
-    {(lang, domain): [untranslated msgids]}."""
+def update_catalogs(templates, log=print):
+    """Write each domain's template ({domain: Catalog}) and merge it into each language's
+    catalog; returns {(lang, domain): [untranslated msgids]}."""
     missing = {}
-    for domain, build in TEMPLATES.items():
-        template = build()
+    for domain, template in templates.items():
         _write(LOCALE / f"{domain}.pot", template)
         for lang in LANGUAGES[1:]:
             path = po_path(lang, domain)

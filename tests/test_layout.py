@@ -10,7 +10,7 @@ from autograder.config import PACKAGE, ROOT
 
 # Lowest first. A module may import from its own component or from a lower layer.
 LAYERS = [
-    ("config", "records"),
+    ("config", "records", "i18n"),
     ("assignments", "notebook", "discovery", "scoring", "store"),
     ("sandbox",),
     ("checking",),

@@ -93,7 +93,8 @@ def master_notebook(assignment, lang="en"):
         "generate": {"pdf": False, "show_hidden": True, "show_all_public": True,
                      "force_public_test_summary": False},
     }
-    cells = [_raw("# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False))]
+    cells = [_raw("# ASSIGNMENT CONFIG\n" +
+                  yaml.safe_dump(config, sort_keys=False, allow_unicode=True))]
     for cell in stub["cells"]:
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         qid = next((q for q in points if f"def {q}(" in source), None)

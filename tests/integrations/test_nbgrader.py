@@ -139,3 +139,18 @@ def test_nbgraders_own_autograde_is_fooled_by_the_cheat(course, tmp_path):
     code, output = nbgrader(copy, "autograde", A, "--student", "mallory", "--force")
     assert code == 0, output
     assert export(copy)["mallory"] == 13  # a stub with every exception swallowed: full marks
+
+
+def test_a_course_in_another_language_keeps_nbgraders_cells():
+    from autograder.i18n import translate
+    english = integration.source_notebook("manual_backward")
+    polish = integration.source_notebook("manual_backward", "pl")
+    assert [c.get("metadata") for c in polish["cells"]] == [c.get("metadata")
+                                                            for c in english["cells"]]
+    markdown = [c["source"] for c in polish["cells"] if c["cell_type"] == "markdown"]
+    assert markdown[0].startswith("# Zadanie 3")
+    tests = [c["source"] for c in polish["cells"]
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    header = translate("Public checks for this question; the grade comes from hidden checks\n"
+                       "that torchgrade runs in a sandbox.", "pl", "notebooks")
+    assert tests and all(t.startswith("# " + header.split("\n")[0]) for t in tests)

@@ -70,7 +70,23 @@ def test_autograder_zip_installs_cpu_torch_and_carries_the_engine(built):
         assert "autograder/integrations/otter_plugin.py" in files
         config = json.loads(files["otter_config.json"])
         assert config["plugins"] == [{"autograder.integrations.otter_plugin.TorchgradePlugin":
-                                      {"assignment": assignment}}]
+                                      {"assignment": assignment, "language": "en"}}]
+        assert "autograder/locale/pl/LC_MESSAGES/feedback.po" in files
+
+
+def test_a_release_in_another_language_has_its_text_and_the_same_code():
+    from autograder.integrations.otter import master_notebook
+    from autograder.i18n import translate
+    english, korean = master_notebook("requires_grad"), master_notebook("requires_grad", "ko")
+    config = korean["cells"][0]["source"]
+    assert "language: ko" in config and translate(
+        "Upload the zip file this cell makes.", "ko", "notebooks") in config
+    tests = [c["source"] for c in korean["cells"] if c["cell_type"] == "code"
+             and "assert" in c["source"]]
+    assert tests and all("predict should give" not in t for t in tests)
+    assert any(translate("the prediction must not require grad, and w must still require "
+                         "grad", "ko", "notebooks") in t for t in tests)
+    assert len(korean["cells"]) == len(english["cells"])
 
 
 def _otter_run(archive, notebook, out):
