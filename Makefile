@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test bench release dist clean
+.PHONY: setup grade test bench release dist catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -28,13 +28,19 @@ test: setup
 bench: setup
 	$(PY) bench/speed.py
 
+# assignments/<id>.ipynb and assignments/<lang>/<id>.ipynb from solutions/ (all languages).
 release: setup
 	$(PY) -m autograder release
 
+# Re-extract the message catalogs (autograder/locale/) and list what is left to translate.
+catalogs: setup
+	$(PY) -m autograder catalogs
+
 # Per assignment: dist/<id>/<id>-student.zip (LMS) and dist/<id>/<id>-autograder.zip (Gradescope);
-# and dist/nbgrader/, an nbgrader course directory.
+# and dist/nbgrader/, an nbgrader course directory; in the course's language (LANGS=hu,en: one
+# release per language, in dist/<lang>/).
 dist: setup
-	$(PY) -m autograder dist
+	$(PY) -m autograder dist $(if $(LANGS),--lang $(LANGS))
 
 clean:
 	rm -rf $(OUT) build dist

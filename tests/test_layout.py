@@ -10,14 +10,14 @@ from autograder.config import PACKAGE, ROOT
 
 # Lowest first. A module may import from its own component or from a lower layer.
 LAYERS = [
-    ("config", "records", "i18n"),
-    ("assignments", "notebook", "discovery", "scoring", "store"),
+    ("config", "records"),
+    ("assignments", "notebook", "discovery", "scoring", "store", "i18n"),
     ("sandbox",),
     ("checking",),
     ("checks", "reports"),
     ("backends", "lms"),
-    ("pipeline",),
-    ("integrations", "release"),
+    ("pipeline", "release"),
+    ("integrations",),
     ("__main__",),
 ]
 LAYER = {component: index for index, names in enumerate(LAYERS) for component in names}
