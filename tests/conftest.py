@@ -1,5 +1,6 @@
 """Shared helpers: build notebooks on disk and grade them through the real pipeline."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -59,13 +60,35 @@ def templates(record):
     return found
 
 
+def _values(record):
+    """(key, value) of every plain string a record's messages are filled with."""
+    stack = [record.detail, *record.notes,
+             *(m for entry in record.questions.values() for m in entry.failed)]
+    while stack:
+        message = stack.pop()
+        if message is not None:
+            for key, value in message.params.items():
+                if hasattr(value, "params"):
+                    stack.append(value)
+                elif isinstance(value, str):
+                    yield key, value
+
+
+# Values that come from the student's code or from Python itself, and stay as they are.
+VERBATIM = {"message", "details", "lines", "error", "text", "why"}
+
+
 def untranslated(records):
-    """Templates in ``records`` that some language's feedback catalog lacks."""
+    """Templates in ``records`` that some language's feedback catalog lacks, and English
+    prose passed as a plain value (shown as code, never translated) instead of as msg()."""
     from autograder.config import LANGUAGES
     from autograder.i18n import translations
     texts = set().union(*map(templates, records)) if records else set()
+    prose = {f"prose passed as a value: {key}={value!r}" for record in records
+             for key, value in _values(record) if key not in VERBATIM
+             and re.fullmatch(r"[A-Za-z']+( [A-Za-z'-]+)+", value)}
     return sorted({f"{lang}: {text!r}" for text in texts for lang in LANGUAGES[1:]
-                   if not translations(lang)._catalog.get(text)})
+                   if not translations(lang)._catalog.get(text)} | prose)
 
 
 def grade_folder(assignment, notebooks, root, limits=FAST, jobs=2):

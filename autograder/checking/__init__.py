@@ -2,11 +2,12 @@
 (student.py), the pytest plugin that runs the checks (plugin.py), and the grading of one
 submission (grade.py).
 """
+from ..i18n import N_
 from ..records import msg
 from .expect import (CheckFailed, expect, expect_close, expect_tensor, matches, question,
                      result_of)
 from .student import StudentError
 from .values import Opaque, TensorInfo, ref, tensor
 
-__all__ = ["CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
+__all__ = ["N_", "CheckFailed", "Opaque", "StudentError", "TensorInfo", "expect", "expect_close",
            "expect_tensor", "matches", "msg", "question", "ref", "result_of", "tensor"]

@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (expect, expect_close, expect_tensor, matches, msg, question,
-                                 result_of, tensor)
+from autograder.checking import (N_, expect, expect_close, expect_tensor, matches, msg,
+                                 question, result_of, tensor)
 
 
 def autograd_grad(W, x, target):
@@ -147,9 +147,10 @@ def mean_reference(x):
     return x.grad
 
 
-MEAN_CASES = {"the course's example": lambda rng: torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]),
-              "a single number": lambda rng: torch.randn((), generator=rng),
-              "a 3-d tensor": lambda rng: torch.randn(2, 3, 4, generator=rng)}
+MEAN_CASES = {N_("the course's example"): lambda rng: torch.tensor([[1.0, 2.0, 3.0],
+                                                                     [3.0, 2.0, 1.0]]),
+              N_("a single number"): lambda rng: torch.randn((), generator=rng),
+              N_("a 3-d tensor"): lambda rng: torch.randn(2, 3, 4, generator=rng)}
 
 
 @question("mean_grad", points=2)
@@ -164,7 +165,7 @@ def test_mean_grad_matches_autograd(student, device, rng, name):
     expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
            "mean_grad is wrong for {case}: chain the three steps one at a time (dz/dy comes from "
            "z = 2y², dy/dx = 3) and do not forget the 1/n of the mean over all n elements.",
-           case=name)
+           case=msg(name))
 
 
 @question("mean_grad", points=1)
@@ -202,7 +203,8 @@ def bigram_case(name, rng):
 
 
 @question("bigram_grad", points=3)
-@pytest.mark.parametrize("name", ["repeated characters", "one pair", "27 characters"])
+@pytest.mark.parametrize("name", [N_("repeated characters"), N_("one pair"),
+                                  N_("27 characters")])
 def test_bigram_grad_matches_autograd(student, device, rng, name):
     W, xs, ys = bigram_case(name, rng)
     reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
@@ -224,7 +226,7 @@ def test_bigram_grad_matches_autograd(student, device, rng, name):
         hint = msg("each pair adds (softmax of its logits − one-hot of its target) to row "
                    "xs[i]; check the one-hot part and which rows receive what")
     expect(False, "bigram_grad is wrong for {case} (relative error {error:.2g} against autograd): "
-           "{hint}.", case=name, error=relative_error(mine, expected), hint=hint)
+           "{hint}.", case=msg(name), error=relative_error(mine, expected), hint=hint)
 
 
 @question("bigram_grad", points=1)
