@@ -70,6 +70,9 @@ def main(argv=None):
                              help="submissions graded at once (default: all cores)")
         command.add_argument("--timeout", type=float, default=Limits.timeout,
                              help="seconds each cell or call into student code may take")
+        command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                             help="grade on the Dask cluster whose scheduler is at ADDRESS "
+                             "(tcp://HOST:8786) instead of on this machine")
     args = parser.parse_args(argv)
     if args.command == "release":
         for name in args.names:
@@ -100,7 +103,7 @@ def main(argv=None):
         course = replace(course, language=language(args, course))
         if args.command == "grade" and args.paths:
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
-                            lang=course.language)
+                            lang=course.language, scheduler=args.scheduler)
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
             for line in lms.export(records, course.assignments.get(args.assignment) or
@@ -112,8 +115,8 @@ def main(argv=None):
         names = [args.assignment] if getattr(args, "assignment", None) else list(course.assignments)
         for name in names:
             assignments.check_file(name)
-        graded = {} if args.command == "demo" else grade_course(course, names, args.out,
-                                                                args.jobs, limits, live=True)
+        graded = {} if args.command == "demo" else grade_course(
+            course, names, args.out, args.jobs, limits, live=True, scheduler=args.scheduler)
         if not graded:
             if args.command == "grade":
                 print(f"nothing in {course.submissions}/<assignment>/ to grade: grading the "
@@ -122,7 +125,8 @@ def main(argv=None):
                 print(f"== {name}")
                 out = Path(args.out) / name
                 graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
-                                     out, args.jobs, limits, live=True, lang=course.language)
+                                     out, args.jobs, limits, live=True, lang=course.language,
+                                     scheduler=args.scheduler)
                 show(graded[name], out)
         print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
               sep="\n  ")

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import assignments, lms
+from .backends.cluster import ClusterBackend
 from .backends.local import LocalBackend
 from .config import Limits
 from .discovery import discover
@@ -27,14 +28,16 @@ from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None, lang="en"):
+          found=None, lang="en", scheduler=None):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
     integration); returns the Records in student order. Feedback is written in ``lang``.
 
-    ``live`` shows a progress bar when writing to a terminal.
+    ``live`` shows a progress bar when writing to a terminal. The graders run on this
+    machine, or on the Dask cluster whose scheduler is at ``scheduler``.
     """
     limits = limits or Limits()
-    with backend or LocalBackend(jobs) as backend:  # before anything below is read
+    backend = backend or (ClusterBackend(scheduler) if scheduler else LocalBackend(jobs))
+    with backend:  # before anything below is read
         questions = assignments.questions(assignment)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -68,7 +71,8 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     return records
 
 
-def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False):
+def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False,
+                 scheduler=None):
     """Grade ``submissions/<assignment>/`` for each of ``names`` that has anything in it,
     into ``out/<assignment>/`` in the course's language, and write the LMS's files;
     returns {assignment: Records}."""
@@ -80,7 +84,7 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
             continue
         log(f"== {name}: {folder}")
         graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
-                             lang=course.language)
+                             lang=course.language, scheduler=scheduler)
         if graded[name]:
             log(student_table(graded[name]) if len(graded[name]) <= 30 else
                 f"every student's score: {Path(out) / name / 'grades.csv'}")

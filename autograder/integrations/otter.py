@@ -37,7 +37,7 @@ def requirements():
     for dependency in dependencies:
         if dependency.startswith("torch=="):
             lines.append(dependency + "+cpu")
-        elif not dependency.startswith(("otter-grader", "nbgrader")):
+        elif not dependency.startswith(("otter-grader", "nbgrader", "distributed")):
             lines.append(dependency)
     return "\n".join(lines) + "\n"
 
