@@ -68,8 +68,9 @@ def main(argv=None):
         command.add_argument("--out", default="out", help="output folder (default: out)")
         command.add_argument("--jobs", type=int, default=None,
                              help="submissions graded at once (default: all cores)")
-        command.add_argument("--timeout", type=float, default=Limits.timeout,
-                             help="seconds each cell or call into student code may take")
+        command.add_argument("--timeout", type=float, default=None,
+                             help="seconds each cell or call into student code may take "
+                             "(default: derived from the reference solution's timing)")
         command.add_argument("--scheduler", default=None, metavar="ADDRESS",
                              help="grade on the Dask cluster whose scheduler is at ADDRESS "
                              "(tcp://HOST:8786) instead of on this machine")
@@ -88,7 +89,7 @@ def main(argv=None):
             return publish(args)
         if args.command == "dist":
             return dist(args)
-        limits = Limits.for_timeout(args.timeout)
+        limits = Limits.for_timeout(args.timeout) if args.timeout else None
         if args.command == "grade" and args.nbgrader:
             if not args.assignment or args.paths:
                 raise ConfigError("--nbgrader takes one assignment and no paths: "

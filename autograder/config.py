@@ -27,8 +27,23 @@ class Limits:
         """Limits with this per-call timeout and a budget that leaves room for six calls."""
         return cls(timeout=timeout, budget=max(cls.budget, 6 * timeout))
 
+    @classmethod
+    def derived(cls, slowest):
+        """Limits for an assignment whose reference solution's slowest cell or call took
+        ``slowest`` seconds: DERIVED_FACTOR times that, at least DERIVED_FLOOR, rounded up to
+        a step of DERIVED_STEPS (so that noise in the measurement does not regrade a class)."""
+        wanted = max(DERIVED_FLOOR, DERIVED_FACTOR * slowest)
+        return cls.for_timeout(next((s for s in DERIVED_STEPS if s >= wanted),
+                                    DERIVED_STEPS[-1]))
+
     def as_dict(self):
         return asdict(self)
+
+
+# Derived time limits (Limits.derived): a factor on the reference's slowest call, a floor,
+# and the steps the result is rounded up to.
+DERIVED_FACTOR, DERIVED_FLOOR = 20, 5.0
+DERIVED_STEPS = (5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 
 ASSIGNMENTS = ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",

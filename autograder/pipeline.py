@@ -1,5 +1,7 @@
 """The grading pipeline, top to bottom:
 
+0. limits    -- unless given: the time limit per cell and call, from the reference
+                solution's slowest one (measured once per version of the checks)
 1. discover  -- read the LMS download or folder; one submission per student, with its key
 2. skip      -- leave out those graded before with the same key
 3. execute and check -- each in its own grader process, on an execution backend
@@ -11,6 +13,7 @@
 
 ``grade_course`` runs these for every assignment with submissions in the course folder.
 """
+import json
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -19,10 +22,11 @@ from pathlib import Path
 from . import assignments, lms
 from .backends.cluster import ClusterBackend
 from .backends.local import LocalBackend
-from .config import Limits
+from .config import DERIVED_FACTOR, DERIVED_FLOOR, ROOT, Limits
 from .discovery import discover
 from .reports import write_reports
 from .reports.terminal import Progress, class_summary, isolation_summary, student_table
+from .records import Status, Submission
 from .scoring import record
 from .store import Store
 
@@ -35,12 +39,13 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
     """
-    limits = limits or Limits()
     backend = backend or (ClusterBackend(scheduler) if scheduler else LocalBackend(jobs))
     with backend:  # before anything below is read
         questions = assignments.questions(assignment)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        if limits is None:
+            limits = derive_limits(backend, assignment, out, log)
         store = Store(out / "grades.sqlite")
         if found is None:
             found = lms.read(paths, assignment, out / "downloads", log)
@@ -65,10 +70,35 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         store.close()
     write_reports(out, records, questions, {
         "assignment": assignment, "seconds": time.monotonic() - started, "jobs": backend.jobs,
+        "timeout": limits.timeout,
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "isolation": [layer["label"] for layer in layers]}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
+
+
+def derive_limits(backend, assignment, out, log=print):
+    """Limits whose per-call time limit comes from the reference solution's slowest cell or
+    call (Limits.derived), measured by grading it once and remembered in ``out`` for as long
+    as the checks and the engine are the same."""
+    version = assignments.grading_key(assignment, Limits())
+    memory = out / "reference-timing.json"
+    try:
+        slowest = json.loads(memory.read_text())[version]
+    except (OSError, ValueError, KeyError, TypeError):
+        reference = Submission("reference", ROOT / "solutions" / f"{assignment}.ipynb")
+        outcome = [o for _, o in backend.run(assignment, [reference], Limits())][0]
+        if outcome.status != Status.GRADED:
+            log(f"the reference solution could not be timed ({outcome.status}): using the "
+                f"default time limit, {Limits.timeout:g} s")
+            return Limits()
+        slowest = outcome.slowest
+        memory.write_text(json.dumps({version: slowest}))
+    limits = Limits.derived(slowest)
+    log(f"time limit per cell and call: {limits.timeout:g} s (the reference solution's "
+        f"slowest took {slowest:.2f} s; {DERIVED_FACTOR}x that, at least {DERIVED_FLOOR:g} s; "
+        "--timeout sets it)")
+    return limits
 
 
 def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False,

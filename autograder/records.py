@@ -107,6 +107,7 @@ class Outcome:
     isolation: list = field(default_factory=list)  # [Layer dicts] active in its sandbox
     seconds: float = 0.0
     curves: dict = field(default_factory=dict)  # {question: {"student", "reference": [float]}}
+    slowest: float = 0.0  # seconds of the slowest cell or call of student code
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
@@ -116,7 +117,7 @@ class Outcome:
         return cls(Status(data["status"]), _message(data.get("detail")),
                    [CheckOutcome.from_dict(c) for c in data["checks"]],
                    [Message.from_dict(n) for n in data["notes"]], data.get("isolation", []),
-                   data.get("seconds", 0.0), data.get("curves", {}))
+                   data.get("seconds", 0.0), data.get("curves", {}), data.get("slowest", 0.0))
 
 
 @dataclass

@@ -227,3 +227,26 @@ def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
     assert len(notes) == 2, notes  # the %%time and %timeit cells ran; %matplotlib is silent
     assert notes[0].startswith("code cell 14 (%%bash): %%bash was not run")
     assert notes[1].startswith("code cell 15 (!pip install nothing): !pip install nothing was")
+
+
+def test_time_limits_come_from_the_reference_unless_given(tmp_path):
+    from autograder.config import DERIVED_FLOOR, Limits
+    assert Limits.derived(0.01).timeout == DERIVED_FLOOR == 5
+    assert Limits.derived(0.4).timeout == 10 and Limits.derived(2.5).timeout == 60
+    assert Limits.derived(1000).timeout == 300
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    write_notebook(folder / "loop.ipynb", ["import torch", "def make_tensor(shape, device='cpu'):"
+                                           "\n    while True:\n        pass"])
+    lines = []
+    records = pipeline.grade("tensor_shapes", [folder], tmp_path / "out", 1, log=lines.append)
+    assert any("time limit per cell and call: 5 s" in line for line in lines)
+    text = "\n".join(failures(records[0], "make_tensor"))
+    assert "did not finish within 5 seconds" in text
+    assert records[0].seconds < 30  # one 5 s limit, not the 20 s default, per hung function
+    timing = json.loads((tmp_path / "out" / "reference-timing.json").read_text())
+    assert list(timing.values())[0] < 0.25  # the reference is fast, the floor applies
+    again = []  # measured once: a second run neither times the reference nor regrades
+    pipeline.grade("tensor_shapes", [folder], tmp_path / "out", 1, log=again.append)
+    assert any("already graded" in line for line in again)
+    assert "Time limit per cell and call: 5 s." in (tmp_path / "out" / "report.html").read_text()

@@ -41,11 +41,11 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
         spawner.close()
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None,
-                   list(engine.outcomes.values()), _notes(student, cells), student.isolation,
-                   curves=engine.curves)
+                   list(engine.outcomes.values()), _notes(student, cells, limits),
+                   student.isolation, curves=engine.curves, slowest=student.slowest)
 
 
-def _notes(student, cells):
+def _notes(student, cells, limits):
     """A Message for every cell that was skipped or failed."""
     notes = []
     for index, source in cells:
@@ -61,7 +61,8 @@ def _notes(student, cells):
     for index, error in sorted(student.cell_errors.items()):
         cell = _cell(cells, index)
         if error.get("type") == "timeout":
-            notes.append(msg("{cell} ran past the time limit and was stopped.", cell=cell))
+            notes.append(msg("{cell} ran past the time limit of {seconds:g} seconds and was "
+                             "stopped.", cell=cell, seconds=limits.timeout))
         elif error.get("type") == "SyntaxError":
             notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run.",
                              cell=cell, error=error.get("message", "")))

@@ -44,6 +44,7 @@ class Student:
     problems: set = field(default_factory=set)       # Status.TIMEOUT, CRASHED, SYNTAX_ERROR
     isolation: list = field(default_factory=list)
     spent: float = 0.0
+    slowest: float = 0.0                             # seconds of the slowest cell or call
     hung: set = field(default_factory=set)           # functions that ran out of time
     _pid: int = None
     _fd: int = None
@@ -152,7 +153,9 @@ class Student:
         try:
             return channel.receive(self._fd, deadline=start + min(seconds, left))
         finally:
-            self.spent += time.monotonic() - start
+            took = time.monotonic() - start
+            self.spent += took
+            self.slowest = max(self.slowest, took)
 
     def _check_budget(self, doing):
         if self.spent >= self.limits.budget:

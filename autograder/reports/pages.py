@@ -68,7 +68,9 @@ def report(records, questions, run, stem, lang="en"):
         "{count} submission(s); graded {when} in {seconds} s on {jobs} job(s). "
         "Isolation: {isolation}.", lang, count=size, when=run.get("when", ""),
         seconds=f"{run.get('seconds', 0):.1f}", jobs=run.get("jobs", 1),
-        isolation=", ".join(run.get("isolation", [])) or "none") + "</p>"]
+        isolation=", ".join(run.get("isolation", [])) or "none") + " " +
+        _h("Time limit per cell and call: {seconds} s.", lang,
+           seconds=f"{run.get('timeout', 0):g}") + "</p>"]
     if records:
         scores = [r.score for r in records]
         heading = _h("Scores", lang)
