@@ -24,7 +24,8 @@ grade: setup
 test: setup
 	$(PY) -m pytest -q
 
-# Seconds per notebook against otter run and nbgrader autograde, scaling, memory (several minutes).
+# Per assignment: seconds per notebook against otter run and nbgrader autograde, overhead,
+# memory; and 5 x 1000 submissions (about 20 minutes). README's table: bench/speed.py --readme.
 bench: setup
 	$(PY) bench/speed.py
 

@@ -1,16 +1,21 @@
 """How fast torchgrade grades, against otter run and nbgrader autograde on the same notebooks.
 
-    .venv/bin/python bench/speed.py [--assignment char_model] [--sample 3] [--sizes 10,100,1000]
+    .venv/bin/python bench/speed.py [--assignments all] [--sample 3] [--class-size 100]
+                                    [--total 1000] [--scaling 10,100,1000] [--readme]
 
-Builds N submissions of one assignment (the reference, the stub and the realistic wrong
-solutions of tests/corpus.py, in turn), each a notebook all three tools accept. Then, in one
-run, it prints:
+For each assignment it builds a class (the reference, the stub and the realistic wrong
+solutions of tests/corpus.py, in turn), each a notebook all three tools accept, and prints
+in one run:
 
-1. seconds per notebook for ``python -m autograder grade`` (isolation on), for ``otter run``
-   on an autograder.zip made by ``otter assign``, and for nbgrader's ``autograde``, on a sample
-   of the same notebooks, with the ratios;
-2. torchgrade's scaling curve for each size and 1 and 2 jobs, with peak memory per worker
-   (proportional set size of a grader and its sandbox, so shared torch pages count once).
+1. per assignment: seconds per notebook for ``python -m autograder grade`` over the class
+   (isolation on, 2 jobs, the whole command timed), for ``otter run`` on an autograder.zip
+   made by ``otter assign`` and for nbgrader's ``autograde`` on a sample of the same notebooks,
+   the ratios, the overhead per submission beyond the student's own code (100 stubs on one
+   job, less the command's time with nothing left to grade), and peak memory per worker;
+2. the time for ``--total`` submissions of every assignment, graded on all cores;
+3. optionally (``--scaling``) torchgrade's scaling curve for char_model.
+
+``--readme`` writes the table of 1. and 2. into README.md between its bench markers.
 """
 import argparse
 import json
@@ -27,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from autograder.assignments import questions  # noqa: E402
+from autograder.assignments import NAMES, questions  # noqa: E402
 from corpus import WRONG  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -205,58 +210,113 @@ def nbgrader(assignment, sample, work):
     return sum(times) / len(times)
 
 
+def measure(assignment, args, work):
+    """One assignment's row: torchgrade, otter and nbgrader seconds per notebook, overhead,
+    memory per worker."""
+    work.mkdir()
+    sample = build_submissions(assignment, args.sample, work / "sample")
+    seconds, _ = torchgrade(assignment, work / "sample", 2, work / "out-sample")
+    ours_sample = seconds / len(sample)
+    many = build_submissions(assignment, args.class_size, work / "class")
+    seconds, memory = torchgrade(assignment, work / "class", 2, work / "out-class")
+    (work / "otter").mkdir()
+    otter_each = otter(assignment, sample, work / "otter")
+    (work / "nbgrader").mkdir()
+    nbgrader_each = nbgrader(assignment, sample, work / "nbgrader")
+    stubs = build_submissions(assignment, 100, work / "stubs", stubs_only=True)
+    graded, _ = torchgrade(assignment, work / "stubs", 1, work / "o")
+    startup, _ = torchgrade(assignment, work / "stubs", 1, work / "o", fresh=False)
+    return {"assignment": assignment, "ours": seconds / len(many), "sample": ours_sample,
+            "otter": otter_each, "nbgrader": nbgrader_each,
+            "overhead": (graded - startup) / len(stubs), "startup": startup,
+            "worker": memory.worker / 2**20}
+
+
+def table(rows, total):
+    """The Markdown table README shows."""
+    lines = ["| assignment | torchgrade s/notebook | `otter run` | nbgrader `autograde` | "
+             "overhead per submission | memory per worker |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row['assignment']} | {row['ours']:.3f} | {row['otter']:.2f} "
+                     f"({row['otter'] / row['ours']:.0f}x) | {row['nbgrader']:.2f} "
+                     f"({row['nbgrader'] / row['ours']:.0f}x) | {row['overhead']:.3f} s | "
+                     f"{row['worker']:.0f} MB |")
+    if total:
+        count, jobs, seconds = total
+        lines += ["", f"{count} submissions ({count // len(rows)} of each assignment) on "
+                      f"{jobs} jobs: **{seconds:.0f} s** ({count / seconds:.1f} notebooks per "
+                      "second)."]
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--assignment", default="char_model")
+    parser.add_argument("--assignments", default="all")
     parser.add_argument("--sample", type=int, default=3, help="notebooks for otter and nbgrader")
-    parser.add_argument("--sizes", default="10,100,1000", help="class sizes for the scaling curve")
+    parser.add_argument("--class-size", type=int, default=100,
+                        help="notebooks per assignment for torchgrade's seconds per notebook")
+    parser.add_argument("--total", type=int, default=1000,
+                        help="submissions of each assignment for the total (0: skip)")
+    parser.add_argument("--scaling", default="", help="class sizes for char_model's scaling "
+                        "curve, e.g. 10,100,1000")
+    parser.add_argument("--readme", action="store_true",
+                        help="write the table into README.md between its bench markers")
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
+    names = (list(NAMES) if args.assignments == "all"
+             else args.assignments.split(","))
+    jobs = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="torchgrade-bench-") as tmp:
         work = Path(tmp)
-        print(f"assignment {args.assignment}, {os.cpu_count()} cores, python {sys.version.split()[0]}")
+        print(f"{jobs} cores, python {sys.version.split()[0]}; seconds per notebook, "
+              f"torchgrade over {args.class_size} notebooks on 2 jobs (whole command), otter "
+              f"and nbgrader on {args.sample} of them", flush=True)
+        rows = []
+        for name in names:
+            rows.append(measure(name, args, work / name))
+            row = rows[-1]
+            print(f"  {name:<16} torchgrade {row['ours']:.3f} (sample {row['sample']:.3f})  "
+                  f"otter {row['otter']:.2f} ({row['otter'] / row['ours']:.0f}x)  nbgrader "
+                  f"{row['nbgrader']:.2f} ({row['nbgrader'] / row['ours']:.0f}x)  overhead "
+                  f"{row['overhead']:.3f} s (startup {row['startup']:.1f} s)  worker "
+                  f"{row['worker']:.0f} MB", flush=True)
+        total = None
+        if args.total:
+            start = time.perf_counter()
+            for name in names:
+                folder = work / f"total-{name}"
+                build_submissions(name, args.total, folder)
+                torchgrade(name, folder, jobs, work / f"out-total-{name}")
+            total = (args.total * len(names), jobs, time.perf_counter() - start)
+            print(f"\n{total[0]} submissions on {jobs} jobs: {total[2]:.0f} s", flush=True)
+        text = table(rows, total)
+        print("\n" + text)
+        if args.readme:
+            readme = (ROOT / "README.md").read_text()
+            head, rest = readme.split("<!-- bench:start -->\n", 1)
+            tail = rest.split("<!-- bench:end -->", 1)[1]
+            (ROOT / "README.md").write_text(f"{head}<!-- bench:start -->\n{text}\n"
+                                            f"<!-- bench:end -->{tail}")
+        if args.scaling:
+            scaling(args, work)
 
-        sample = build_submissions(args.assignment, args.sample, work / "sample")
-        seconds, _ = torchgrade(args.assignment, work / "sample", 2, work / "out-sample")
-        ours_sample = seconds / len(sample)
-        many = build_submissions(args.assignment, max(sizes), work / "all")
-        seconds, _ = torchgrade(args.assignment, work / "all", 2, work / "out-all")
-        ours = seconds / len(many)
-        (work / "otter").mkdir()
-        otter_each = otter(args.assignment, sample, work / "otter")
-        (work / "nbgrader").mkdir()
-        nbgrader_each = nbgrader(args.assignment, sample, work / "nbgrader")
-        print(f"\nseconds per notebook ({args.sample} notebook(s) for otter and nbgrader; "
-              "torchgrade's whole command timed, startup included)")
-        print(f"  torchgrade, the same {len(sample)} notebook(s){ours_sample:8.3f}")
-        print(f"  torchgrade, {len(many)} notebooks (2 jobs)     {ours:8.3f}")
-        print(f"  otter run                        {otter_each:8.3f}   "
-              f"{otter_each / ours:6.1f}x torchgrade ({otter_each / ours_sample:.1f}x on the sample)")
-        print(f"  nbgrader autograde               {nbgrader_each:8.3f}   "
-              f"{nbgrader_each / ours:6.1f}x torchgrade "
-              f"({nbgrader_each / ours_sample:.1f}x on the sample)")
 
-        stubs = build_submissions(args.assignment, 100, work / "stubs", stubs_only=True)
-        seconds, _ = torchgrade(args.assignment, work / "stubs", 1, work / "o")
-        startup, _ = torchgrade(args.assignment, work / "stubs", 1, work / "o", fresh=False)
-        print(f"\noverhead per submission: {(seconds - startup) / len(stubs):.3f} s, from 100 "
-              "stubs on 1 job (their code and checks do almost nothing), less the "
-              f"{startup:.1f} s the command takes when it has nothing left to grade")
-
-        print("\nscaling (torchgrade, isolation on; memory in MB: PSS of the main process, "
-              "peak PSS per job = everything below the command / jobs, peak RSS of any one process)")
-        print(f"  {'notebooks':>9}  {'jobs':>4}  {'seconds':>8}  {'per nb':>7}  {'nb/s':>6}  "
-              f"{'main':>5}  {'worker':>6}  {'rss':>5}")
-        for size in sizes:
-            folder = work / f"size{size}"
-            for path in many[:size]:
-                folder.mkdir(exist_ok=True)
-                os.link(path, folder / path.name)
-            for jobs in (1, 2):
-                seconds, memory = torchgrade(args.assignment, folder, jobs, work / "o")
-                print(f"  {size:>9}  {jobs:>4}  {seconds:>8.1f}  {seconds / size:>7.3f}  "
-                      f"{size / seconds:>6.1f}  {memory.main / 2**20:>5.0f}  "
-                      f"{memory.worker / 2**20:>6.0f}  {memory.rss / 2**20:>5.0f}", flush=True)
+def scaling(args, work):
+    sizes = [int(size) for size in args.scaling.split(",")]
+    many = build_submissions("char_model", max(sizes), work / "scaling")
+    print("\nscaling, char_model (isolation on; memory in MB: PSS of the main process, peak "
+          "PSS per job = everything below the command / jobs, peak RSS of any one process)")
+    print(f"  {'notebooks':>9}  {'jobs':>4}  {'seconds':>8}  {'per nb':>7}  {'nb/s':>6}  "
+          f"{'main':>5}  {'worker':>6}  {'rss':>5}")
+    for size in sizes:
+        folder = work / f"size{size}"
+        for path in many[:size]:
+            folder.mkdir(exist_ok=True)
+            os.link(path, folder / path.name)
+        for jobs in (1, 2):
+            seconds, memory = torchgrade("char_model", folder, jobs, work / "o")
+            print(f"  {size:>9}  {jobs:>4}  {seconds:>8.1f}  {seconds / size:>7.3f}  "
+                  f"{size / seconds:>6.1f}  {memory.main / 2**20:>5.0f}  "
+                  f"{memory.worker / 2**20:>6.0f}  {memory.rss / 2**20:>5.0f}", flush=True)
 
 
 if __name__ == "__main__":
