@@ -169,3 +169,13 @@ def test_every_phrase_of_the_pages_and_feedback_is_looked_up_in_the_catalog(grad
     finally:
         catalog._fallback = None
     assert not misses.seen, f"looked up without a {lang} translation: {sorted(misses.seen)}"
+
+
+def test_an_unknown_language_is_one_line(capsys, tmp_path):
+    from autograder.__main__ import main
+    assert main(["grade", "tensor_shapes", str(tmp_path), "--lang", "xx",
+                 "--out", str(tmp_path / "out")]) == 2
+    assert main(["dist", "--lang", "hu,zz", "--out", str(tmp_path / "dist")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: --lang 'xx': use one of en, hu, ko, pl",
+                   "error: --lang 'zz': use one of en, hu, ko, pl"]
