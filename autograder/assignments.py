@@ -9,7 +9,9 @@ import ast
 import hashlib
 from importlib import metadata
 
-from .config import ASSIGNMENTS, PACKAGE
+import yaml
+
+from .config import ASSIGNMENTS, PACKAGE, ROOT
 
 NAMES = ASSIGNMENTS
 
@@ -31,6 +33,12 @@ def check_file(assignment):
         raise UnknownAssignment(f"unknown assignment {assignment!r}; "
                                 f"choose one of: {', '.join(NAMES)}")
     return path
+
+
+def public_checks():
+    """{assignment: {question: code}}: the smoke tests students may run themselves
+    (assignments/public_checks.yaml)."""
+    return yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text("utf-8"))
 
 
 def questions(assignment):

@@ -29,7 +29,6 @@ from .config import LANGUAGES, PACKAGE, ROOT
 
 LOCALE = PACKAGE / "locale"
 DOMAINS = ("feedback", "notebooks")
-NAMES = {"en": "English", "hu": "magyar", "ko": "한국어", "pl": "polski"}
 
 # Calls whose literal argument is a student-visible English template (Babel keyword specs);
 # a plain string naming a value (``expect_tensor(x, "f(2, 3)")``) is code and stays as it is.

@@ -14,10 +14,10 @@ import json
 import re
 import tokenize
 
-import yaml
 from babel.messages.catalog import Catalog
 
 from . import i18n
+from .assignments import public_checks
 from .config import LANGUAGES, ROOT
 
 _SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?",
@@ -67,16 +67,14 @@ def release(assignment, languages=LANGUAGES):
 def notebooks_template():
     """Every unit of text in the released notebooks and the public checks."""
     catalog = Catalog(domain="notebooks", project="torchgrade")
-    for unit in [STUB_COMMENT, EXPORT_NOTE,
-                 *text_units({"cell_type": "code", "source": PUBLIC_HEADER})]:
+    for unit in [EXPORT_NOTE, *text_units({"cell_type": "code", "source": PUBLIC_HEADER})]:
         catalog.add(unit, locations=[("autograder/release.py", 1)])
     for path in sorted((ROOT / "solutions").glob("*.ipynb")):
         notebook = student_notebook(json.loads(path.read_text(encoding="utf-8")))
         for index, cell in enumerate(notebook["cells"]):
             for unit in text_units(cell):
                 catalog.add(unit, locations=[(f"solutions/{path.name}", index + 1)])
-    checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text("utf-8"))
-    for assignment, entries in checks.items():
+    for assignment, entries in public_checks().items():
         for qid, code in entries.items():
             for unit in text_units({"cell_type": "code", "source": code}):
                 catalog.add(unit, locations=[("assignments/public_checks.yaml", 1)],

@@ -88,7 +88,7 @@ def untranslated(records):
              for key, value in _values(record) if key not in VERBATIM
              and re.fullmatch(r"[A-Za-z']+( [A-Za-z'-]+)+", value)}
     return sorted({f"{lang}: {text!r}" for text in texts for lang in LANGUAGES[1:]
-                   if not translations(lang)._catalog.get(text)} | prose)
+                   if not translations(lang, "feedback")._catalog.get(text)} | prose)
 
 
 def grade_folder(assignment, notebooks, root, limits=FAST, jobs=2):

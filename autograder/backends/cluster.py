@@ -71,8 +71,8 @@ class ClusterBackend:
         """The layers a sandbox gets on a worker."""
         layers = self.client.submit(_on_worker, {"op": "isolation", "limits": asdict(limits)},
                                     pure=False, retries=RETRIES).result()
-        return [{**layer, "label": f"{layer['label']} (on the Dask workers)"}
-                if layer is layers[0] else layer for layer in layers]
+        layers[0] = {**layers[0], "label": f"{layers[0]['label']} (on the Dask workers)"}
+        return layers
 
     def run(self, assignment, submissions, limits):
         """Grade ``submissions`` on the cluster; yields (submission, Outcome) as each ends."""

@@ -139,14 +139,20 @@ def test_image_to_batch_gives_a_float_batch_of_one(student, device, rng, shape):
                                        "image[h, w, c] / 255: move the channels with permute)"))
 
 
+def _keeps_input_and_device(student, function, value, changed, moved):
+    """``function`` leaves its input as it was and answers on the input's device."""
+    reply = student.run(function, [tensor(value)])
+    _same_tensor(reply.args[0], value, changed)
+    meta = student.run(function, [tensor(value, device="meta")])
+    expect(expect_tensor(meta.value, result_of(function)).device == "meta", moved)
+
+
 @question("image_to_batch", points=1)
 def test_image_to_batch_keeps_device_and_input(student, rng):
-    image = _image((3, 2, 3), rng)
-    reply = student.run("image_to_batch", [tensor(image)])
-    _same_tensor(reply.args[0], image, msg("The image after image_to_batch (do not change it)"))
-    meta = student.run("image_to_batch", [tensor(image, device="meta")])
-    expect(expect_tensor(meta.value, result_of("image_to_batch")).device == "meta",
-           "image_to_batch moved the tensor to another device; keep the image's device.")
+    _keeps_input_and_device(
+        student, "image_to_batch", _image((3, 2, 3), rng),
+        msg("The image after image_to_batch (do not change it)"),
+        msg("image_to_batch moved the tensor to another device; keep the image's device."))
 
 
 @question("batch_to_image", points=2)
@@ -181,9 +187,7 @@ def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
 
 @question("batch_to_image", points=1)
 def test_batch_to_image_keeps_device_and_input(student, rng):
-    batch = torch.rand(1, 3, 2, 4, generator=rng)
-    reply = student.run("batch_to_image", [tensor(batch)])
-    _same_tensor(reply.args[0], batch, msg("The batch after batch_to_image (do not change it)"))
-    meta = student.run("batch_to_image", [tensor(batch, device="meta")])
-    expect(expect_tensor(meta.value, result_of("batch_to_image")).device == "meta",
-           "batch_to_image moved the tensor to another device; keep the batch's device.")
+    _keeps_input_and_device(
+        student, "batch_to_image", torch.rand(1, 3, 2, 4, generator=rng),
+        msg("The batch after batch_to_image (do not change it)"),
+        msg("batch_to_image moved the tensor to another device; keep the batch's device."))

@@ -22,10 +22,8 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
 from .. import pipeline
-from ..assignments import NAMES, questions
+from ..assignments import NAMES, public_checks, questions
 from ..config import ROOT
 from ..discovery import printable
 from ..records import Identity, Submission
@@ -61,7 +59,7 @@ def source_notebook(assignment, lang="en"):
     """The reference notebook with nbgrader's metadata, and a test cell after each
     question's function; its text in ``lang``."""
     solution = json.loads((ROOT / "solutions" / f"{assignment}.ipynb").read_text())
-    checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text())[assignment]
+    checks = public_checks()[assignment]
     points = questions(assignment)
     cells = []
     for index, cell in enumerate(solution["cells"]):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from ..assignments import questions
+from ..assignments import public_checks, questions
 from ..config import PACKAGE, ROOT
 from ..i18n import translate
 from ..release import EXPORT_NOTE, release_path, translate_code
@@ -80,7 +80,7 @@ def master_notebook(assignment, lang="en"):
     """The otter master notebook: the stub notebook in ``lang`` with question and test
     blocks added."""
     stub = json.loads(release_path(assignment, lang).read_text())
-    checks = yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text())[assignment]
+    checks = public_checks()[assignment]
     points = questions(assignment)
     config = {
         "requirements": "requirements.txt",
