@@ -164,6 +164,15 @@ WRONG = {
          "def manual_grad(W, x, target):\n    with fwAD.dual_level():\n"
          "        d = fwAD.make_dual(W, torch.ones_like(W))\n"
          "        return fwAD.unpack_dual((d * x - target) ** 2).tangent"),
+        ("autograd inside a helper", "manual_grad", "called autograd",
+         "def _grad_of(loss_fn, W):\n    W = W.detach().requires_grad_(True)\n"
+         "    return torch.autograd.grad(loss_fn(W).sum(), W)[0]\n"
+         "def manual_grad(W, x, target):\n"
+         "    return _grad_of(lambda w: (w * x - target) ** 2, W)"),
+        ("torch.func under an alias", "manual_grad", "called autograd",
+         "from torch import func as _f\n"
+         "def manual_grad(W, x, target):\n"
+         "    return _f.grad(lambda w: ((w * x - target) ** 2).sum())(W)"),
         ("in place on W", "manual_grad", "do not change the inputs",
          "def manual_grad(W, x, target):\n    W.mul_(x).sub_(target).mul_(2 * x)\n    return W"),
         ("sum instead of mean", "linear_grads", "dL/dw is wrong",
@@ -239,6 +248,15 @@ WRONG = {
          "_box = torch.zeros(1, requires_grad=True)\n_opt = torch.optim.SGD([_box], lr=1.0)\n"
          "def sgd_step(W, lr):\n    _opt.param_groups[0]['params'] = [W]\n"
          "    _opt.param_groups[0]['lr'] = lr\n    _opt.step()\n    W.grad = None\n    return W"),
+        ("functional optimizer step", "sgd_step", "uses torch.optim",
+         "from torch.optim import sgd as _sgd\n"
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n"
+         "        _sgd.sgd([W], [W.grad], [None], weight_decay=0.0, momentum=0.0, lr=lr,\n"
+         "                 dampening=0.0, nesterov=False, maximize=False)\n"
+         "    W.grad = None\n    return W"),
+        ("optimizer found with a computed name", "sgd_step", "Write the calls out plainly",
+         "def sgd_step(W, lr):\n    opt = getattr(torch, 'op' + 'tim').SGD([W], lr=lr)\n"
+         "    opt.step()\n    W.grad = None\n    return W"),
         ("torch.optim does the loop", "fit_linear", "uses nn.Linear or torch.optim",
          "def fit_linear(x, y, steps, lr, device='cpu'):\n    x, y = x.to(device), y.to(device)\n"
          "    w = torch.zeros((), device=device, requires_grad=True)\n"
@@ -287,6 +305,20 @@ WRONG = {
          "    for _ in range(steps):\n        loss = F.cross_entropy(emb(xs), ys)\n"
          "        opt.zero_grad()\n        loss.backward()\n        opt.step()\n"
          "        losses.append(loss.item())\n    return emb.weight.detach().requires_grad_(), losses"),
+        ("a layer kept at top level", "train_bigram", "layer with weights",
+         "_Layer = torch.nn.Linear\n"
+         "def _make(V, device):\n    return _Layer(V, V, bias=False).to(device)\n"
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+         "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+         "    torch.manual_seed(seed)\n    layer = _make(len(chars), device)\n    losses = []\n"
+         "    for _ in range(steps):\n"
+         "        loss = F.cross_entropy(F.one_hot(xs, len(chars)).float() @ layer.weight.T, ys)\n"
+         "        layer.weight.grad = None\n        loss.backward()\n"
+         "        with torch.no_grad():\n            layer.weight -= lr * layer.weight.grad\n"
+         "        losses.append(loss.item())\n"
+         "    return layer.weight.detach().T.contiguous().requires_grad_(), losses"),
         ("vocabulary in set order", "train_bigram", "vocabulary order",
          "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
          "    chars = list(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
@@ -421,6 +453,12 @@ VALID = {
          "        loss = F.mse_loss(model(X), Y)\n        loss.backward()\n        opt.step()\n"
          "        losses.append(float(loss))\n"
          "    return model[0].weight.detach().clone(), model[0].bias.detach().clone(), losses"),
+        ("an earlier draft with torch.optim, and a try-out cell",
+         "_probe = torch.zeros(2, requires_grad=True)\n"
+         "torch.optim.SGD([_probe], lr=0.1).step()\n"
+         "def sgd_step(W, lr):\n    torch.optim.SGD([W], lr=lr).step()\n    return W\n"
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n        W.sub_(lr * W.grad)\n"
+         "    W.grad = None\n    opt = 'plain'\n    return W"),
         ("W.data and zero_",
          "def sgd_step(W, lr):\n    W.data -= lr * W.grad\n    W.grad.zero_()\n    return W\n"
          "def fit_linear(x, y, steps, lr, device='cpu'):\n"

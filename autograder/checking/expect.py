@@ -92,3 +92,23 @@ def matches(info, expected, rtol=None, atol=None):
     default = TOLERANCES.get(info.dtype, (0.0, 0.0))
     return is_close(info.data, expected, default[0] if rtol is None else rtol,
                     default[1] if atol is None else atol)
+
+
+def expect_by_hand(student, function, forbidden, text, methods=(), **params):
+    """``function``'s code, read from the notebook (never run), must reach none of the
+    qualified names under ``forbidden`` nor call one of ``methods``; ``text`` says why.
+    Code that names what it calls only while running cannot be vouched for, and fails."""
+    code = student.code(function)
+    found = code.first(forbidden, methods)
+    if found:
+        raise CheckFailed("{problem} Your code uses {name}.", problem=msg(text, **params),
+                          name=found)
+    expect(not code.dynamic, "{function} uses {what}, which decides only while running what "
+           "it calls, so the checks cannot see what your code does. Write the calls out "
+           "plainly.", function=function, what=code.dynamic[0] if code.dynamic else "")
+
+
+def expect_uses(student, function, required, text, methods=(), **params):
+    """``function``'s code, read from the notebook, must reach one of the qualified names
+    under ``required`` or call one of ``methods``."""
+    expect(student.code(function).first(required, methods), text, **params)

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (CheckFailed, StudentError, expect, expect_tensor, msg, question,
+from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, CheckFailed, expect_by_hand,
+                                 expect_uses, StudentError, expect, expect_tensor, msg, question,
                                  tensor)
 
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
@@ -134,11 +135,12 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
 @question("train_bigram", points=1)
 def test_train_bigram_is_hand_written_and_reproducible(student, device, trained):
     reply = _trained(student, device, trained)
-    expect(reply.usage.get("parameters", 0) == 0 and reply.usage.get("optimizers", 0) == 0,
-           "train_bigram uses a layer with weights (nn.Linear, nn.Embedding, nn.Parameter) or "
-           "torch.optim; this model must be written by hand with a tensor W and a manual "
-           "update.")
-    expect(reply.usage.get("backward", 0) >= 1, "train_bigram never calls backward().")
+    expect_by_hand(student, "train_bigram", OPTIMIZERS + LAYERS, N_(
+        "train_bigram uses a layer with weights (nn.Linear, nn.Embedding, nn.Parameter) or "
+        "torch.optim; this model must be written by hand with a tensor W and a manual update."))
+    never = N_("train_bigram never calls backward().")
+    expect_uses(student, "train_bigram", AUTOGRAD, never, methods={"backward"})
+    expect(reply.usage.get("backward", 0) >= 1, never)
     again = _train(student, device, steps=5).value[1]
     other = _train(student, device, steps=5, seed=1).value[1]
     expect(isinstance(again, list) and again == reply.value[1][:5], "train_bigram gives "

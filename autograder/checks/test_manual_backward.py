@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (N_, expect, expect_close, expect_tensor, matches, msg,
+from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, expect_by_hand, expect, expect_close, expect_tensor, matches, msg,
                                  question, result_of, tensor)
 
 
@@ -43,9 +43,10 @@ def test_manual_grad_matches_autograd(student, device, rng, name):
 def test_manual_grad_does_not_use_autograd(student, rng):
     W, x, target = case("vector", rng)
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
-    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
-           "manual_grad called autograd (backward(), torch.autograd.grad, torch.func or "
-           "forward-mode AD). Here the point is to use the formula you derived by hand.")
+    text = N_("manual_grad called autograd (backward(), torch.autograd.grad, torch.func or "
+              "forward-mode AD). Here the point is to use the formula you derived by hand.")
+    expect_by_hand(student, "manual_grad", AUTOGRAD, text, methods=AUTOGRAD_METHODS)
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0, text)
     result = expect_tensor(reply.value, result_of("manual_grad"))
     expect(not result.requires_grad, "manual_grad's result is attached to an autograd graph; "
            "compute it from the formula alone, without requires_grad.")
@@ -104,9 +105,10 @@ def test_linear_grads_match_autograd(student, device, rng, index):
 def test_linear_grads_do_not_use_autograd(student, rng):
     w, b, x, y = line(0, rng)
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
-    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
-           "linear_grads called autograd (backward(), torch.func or forward-mode AD); derive "
-           "the gradients by hand and compute them from the formulas.")
+    text = N_("linear_grads called autograd (backward(), torch.func or forward-mode AD); "
+              "derive the gradients by hand and compute them from the formulas.")
+    expect_by_hand(student, "linear_grads", AUTOGRAD, text, methods=AUTOGRAD_METHODS)
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0, text)
     expect(isinstance(reply.value, (tuple, list)) and not any(
         getattr(v, "requires_grad", False) for v in reply.value), "linear_grads' results are "
         "attached to an autograd graph; compute them from the formulas alone, without "
@@ -132,10 +134,12 @@ def relative_error(mine, reference):
     return (mine - reference).abs().max().item() / scale
 
 
-def no_autograd(reply, name):
-    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0,
-           "{name} called autograd (backward(), torch.autograd.grad, torch.func or forward-mode "
-           "AD); derive the gradient by hand and compute it from your formula.", name=name)
+def no_autograd(student, reply, name):
+    text = N_("{name} called autograd (backward(), torch.autograd.grad, torch.func or "
+              "forward-mode AD); derive the gradient by hand and compute it from your formula.")
+    expect_by_hand(student, name, AUTOGRAD, text, methods=AUTOGRAD_METHODS, name=name)
+    expect(reply.usage.get("backward", 0) == 0 and reply.usage.get("forward_ad", 0) == 0, text,
+           name=name)
     result = expect_tensor(reply.value, msg("{name}'s result", name=name))
     expect(not result.requires_grad, "{name}'s result is attached to an autograd graph; compute "
            "it from your formula alone, without requires_grad.", name=name)
@@ -170,7 +174,7 @@ def test_mean_grad_matches_autograd(student, device, rng, name):
 
 @question("mean_grad", points=1)
 def test_mean_grad_does_not_use_autograd(student, rng):
-    no_autograd(student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]), "mean_grad")
+    no_autograd(student, student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]), "mean_grad")
 
 
 @question("mean_grad", points=1)
@@ -232,7 +236,7 @@ def test_bigram_grad_matches_autograd(student, device, rng, name):
 @question("bigram_grad", points=1)
 def test_bigram_grad_does_not_use_autograd(student, rng):
     W, xs, ys = bigram_case("repeated characters", rng)
-    no_autograd(student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]), "bigram_grad")
+    no_autograd(student, student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]), "bigram_grad")
 
 
 @question("bigram_grad", points=1)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.checking import (CheckFailed, StudentError, TensorInfo, expect, expect_close,
+from autograder.checking import (LAYERS, N_, OPTIMIZERS, CheckFailed, expect_by_hand, expect_uses, StudentError, TensorInfo, expect, expect_close,
                                  expect_tensor, result_of, msg, question, tensor)
 
 
@@ -36,9 +36,10 @@ def test_sgd_step_returns_the_same_leaf(student, device, rng):
 
 @question("sgd_step", points=1)
 def test_sgd_step_is_written_by_hand(student, rng):
-    reply, _, _, _ = _step(student, "cpu", rng)
-    expect(reply.usage.get("optimizers", 0) == 0, "sgd_step uses torch.optim; write the update "
-           "yourself: W -= lr * W.grad inside torch.no_grad().")
+    _step(student, "cpu", rng)
+    expect_by_hand(student, "sgd_step", OPTIMIZERS, N_(
+        "sgd_step uses torch.optim; write the update yourself: W -= lr * W.grad inside "
+        "torch.no_grad()."))
 
 
 @question("sgd_step", points=1)
@@ -127,9 +128,9 @@ def test_fit_linear_returns_leaf_parameters(student, device):
 def test_fit_linear_is_written_by_hand(student):
     x, y = line_data()
     reply = student.run("fit_linear", [tensor(x), tensor(y), 5, 0.1], {"device": "cpu"})
-    expect(reply.usage.get("parameters", 0) == 0 and reply.usage.get("optimizers", 0) == 0,
-           "fit_linear uses nn.Linear or torch.optim; here w and b are plain leaf tensors and "
-           "the update is written by hand under torch.no_grad().")
+    expect_by_hand(student, "fit_linear", OPTIMIZERS + LAYERS, N_(
+        "fit_linear uses nn.Linear or torch.optim; here w and b are plain leaf tensors and the "
+        "update is written by hand under torch.no_grad()."))
     expect(reply.usage.get("backward", 0) == 5, "fit_linear should call backward() once per "
            "step ({steps} steps here), but called it {count} times.", steps=5,
            count=reply.usage.get("backward", 0))
@@ -182,10 +183,11 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
 
 @question("fit_linear_nn", points=1)
 def test_fit_linear_nn_uses_nn_and_optim(student):
-    reply = _fit_nn(student, "cpu", steps=5)
-    expect(reply.usage.get("parameters", 0) > 0 and reply.usage.get("optimizers", 0) > 0,
-           "fit_linear_nn should build an nn.Linear and step a torch.optim.SGD: this question "
-           "is about seeing them do what your loop did.")
+    _fit_nn(student, "cpu", steps=5)
+    text = N_("fit_linear_nn should build an nn.Linear and step a torch.optim.SGD: this "
+              "question is about seeing them do what your loop did.")
+    expect_uses(student, "fit_linear_nn", ("torch.nn.Linear",), text)
+    expect_uses(student, "fit_linear_nn", OPTIMIZERS, text)
 
 
 @question("fit_linear_nn", points=1)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograder.checking import (expect, expect_close, expect_tensor, msg, question, ref,
+from autograder.checking import (AUTOGRAD, N_, expect_by_hand, expect_uses, expect, expect_close, expect_tensor, msg, question, ref,
                                  result_of, tensor)
 
 
@@ -59,9 +59,11 @@ def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
            "graph (it is a leaf, or does not require grad); do not detach it.")
     expect_close(info, (W * x - target) ** 2,
                  msg("loss_graph's loss (it should be (W·x − target)²)"))
-    expect(reply.usage.get("backward", 0) == 0 and reply.args[0].grad is None,
-           "loss_graph called backward(): W should have no .grad after the call. Walking the "
-           "graph needs no backward pass.")
+    text = N_("loss_graph called backward(): W should have no .grad after the call. Walking "
+              "the graph needs no backward pass.")
+    expect_by_hand(student, "loss_graph", ("torch.autograd.backward", "torch.autograd.grad"),
+                   text, methods={"backward"})
+    expect(reply.usage.get("backward", 0) == 0 and reply.args[0].grad is None, text)
 
 
 @question("grad_of_poly", points=2)
@@ -78,8 +80,10 @@ def test_grad_of_poly_values(student, x):
 @question("grad_of_poly", points=1)
 def test_grad_of_poly_uses_autograd(student):
     reply = student.run("grad_of_poly", [2.0])
-    expect(reply.usage.get("backward", 0) >= 1, "grad_of_poly must compute the derivative "
-           "with autograd (.backward() or torch.autograd.grad), not with a formula typed in.")
+    text = N_("grad_of_poly must compute the derivative with autograd (.backward() or "
+              "torch.autograd.grad), not with a formula typed in.")
+    expect_uses(student, "grad_of_poly", AUTOGRAD, text, methods={"backward"})
+    expect(reply.usage.get("backward", 0) >= 1, text)
 
 
 @question("grad_of_poly", points=1)
@@ -140,8 +144,10 @@ def test_multistep_grad_does_not_accumulate(student, device, rng):
 @question("multistep_grad", points=1)
 def test_multistep_grad_uses_autograd_and_keeps_dtype(student):
     reply = student.run("multistep_grad", [tensor(EXAMPLE.double())])
-    expect(reply.usage.get("backward", 0) >= 1, "multistep_grad must use autograd "
-           "(.backward() or torch.autograd.grad), not a hand-written formula.")
+    text = N_("multistep_grad must use autograd (.backward() or torch.autograd.grad), not a "
+              "hand-written formula.")
+    expect_uses(student, "multistep_grad", AUTOGRAD, text, methods={"backward"})
+    expect(reply.usage.get("backward", 0) >= 1, text)
     result = expect_tensor(reply.value, result_of("multistep_grad"))
     expect(result.dtype == "torch.float64", "multistep_grad changed the dtype of the gradient; "
            "for a float64 x it should be float64.")

@@ -1,0 +1,232 @@
+"""What a graded function's code reaches, read from the submitted source in the grader.
+
+Verdicts about *how* a function works (no torch.optim, no layer with weights, no autograd)
+are decided here, from the notebook's text, never from anything its process reports: a
+notebook cannot patch what the grader reads. Reaching follows the names a function uses to
+the module-level definitions they had when the last cell ran (functions, classes, values
+such as an optimizer built at top level), through imports and aliases, to qualified names
+such as ``torch.optim.SGD``. Code that names things only at run time (``exec``, ``getattr``
+with a computed name, ``__import__``, ``globals()``...) cannot be followed; it is listed in
+``dynamic`` so a check can refuse to vouch for it.
+"""
+import ast
+import builtins
+import importlib
+from dataclasses import dataclass
+
+from ..notebook import python_source
+
+DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals",
+                 "setattr", "delattr"}
+DYNAMIC_NAMES = {"importlib", "builtins", "__builtins__", "sys.modules", "ctypes", "gc",
+                 "inspect"}
+DYNAMIC_ATTRIBUTES = {"__dict__", "__getattribute__", "__globals__", "__builtins__",
+                      "__subclasses__", "__code__", "f_globals", "f_back"}
+
+OPTIMIZERS = ("torch.optim",)
+LAYERS = ("torch.nn.Parameter", "torch.nn.parameter", "torch.nn.Module", "torch.nn.modules",
+          "torch.nn.Linear", "torch.nn.Bilinear", "torch.nn.LazyLinear", "torch.nn.Embedding",
+          "torch.nn.EmbeddingBag", "torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU",
+          "torch.nn.Conv1d", "torch.nn.Conv2d", "torch.nn.Conv3d", "torch.nn.Transformer",
+          "torch.nn.MultiheadAttention", "torch.nn.LayerNorm", "torch.nn.BatchNorm1d",
+          "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict",
+          "torch.nn.ParameterList", "torch.nn.ParameterDict", "torch.nn.utils.parametrize")
+AUTOGRAD = ("torch.autograd", "torch.func", "functorch", "torch.Tensor.backward")
+AUTOGRAD_METHODS = {"backward"}
+
+
+@dataclass(frozen=True)
+class Code:
+    """What one function's code reaches: qualified names (``torch.optim.SGD`` and every
+    prefix of it), attribute names read on anything (``backward``), and the places where
+    it names things at run time (``exec``, ``getattr(..., name)``)."""
+    names: frozenset
+    attributes: frozenset
+    dynamic: tuple
+
+    def first(self, prefixes, methods=()):
+        """The first reached name under one of ``prefixes`` (or ``.method`` for one of
+        ``methods``), or None."""
+        for prefix in prefixes:
+            found = [name for name in self.names
+                     if name == prefix or name.startswith(prefix + ".")]
+            if found:
+                return max(sorted(found), key=len)
+        return next((f".{name}()" for name in sorted(self.attributes & set(methods))), None)
+
+
+def read(cells, function):
+    """The Code that ``function`` (a module-level name of the notebook) reaches."""
+    module = _Module(cells)
+    return module.reach(function)
+
+
+class _Module:
+    """The notebook's module level: the last binding of each name, and import aliases."""
+
+    def __init__(self, cells):
+        self.bindings, self.aliases, self.stars = {}, {}, []
+        for _, source in cells:
+            try:
+                tree = ast.parse(python_source(source)[0])
+            except (SyntaxError, ValueError):
+                continue  # a cell that does not parse never ran either
+            self._bind(tree.body)
+
+    def _bind(self, statements):
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.bindings[node.name] = node
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._import(node, self.aliases)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name) and node.value is not None:
+                            self.bindings[name.id] = node.value
+                            self.aliases.pop(name.id, None)
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    self._bind(getattr(node, field, []) or [])
+
+    def _import(self, node, aliases):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    aliases[root] = root
+            return
+        base = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                self.stars.append(base)
+            else:
+                aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+    def reach(self, function):
+        names, attributes, dynamic = set(), set(), []
+        seen, pending = set(), [function]
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in self.aliases:
+                _add(names, self.aliases[name])
+            elif name in self.bindings:
+                walker = _Walker(self, names, attributes, dynamic)
+                walker.visit(self.bindings[name])
+                pending.extend(walker.free)
+            elif (star := self._starred(name)) is not None:
+                _add(names, star)
+        return Code(frozenset(names), frozenset(attributes), tuple(dict.fromkeys(dynamic)))
+
+    def _starred(self, name):
+        for module in self.stars:
+            if module.split(".")[0] not in ("torch", "functorch"):
+                continue
+            try:
+                if hasattr(importlib.import_module(module), name):
+                    return f"{module}.{name}"
+            except ImportError:
+                continue
+        return None
+
+
+class _Walker(ast.NodeVisitor):
+    """Collects, from one definition, the names it reaches and the module-level names it
+    uses (``free``); names a function binds itself stay local."""
+
+    def __init__(self, module, names, attributes, dynamic):
+        self.module, self.names, self.attributes, self.dynamic = module, names, attributes, dynamic
+        self.local_aliases, self.bound, self.free = {}, set(), set()
+
+    def visit_FunctionDef(self, node):
+        for arg in ast.walk(node.args):
+            if isinstance(arg, ast.arg):
+                self.bound.add(arg.arg)
+        declared = {n for s in ast.walk(node) if isinstance(s, ast.Global) for n in s.names}
+        for item in ast.walk(node):
+            if isinstance(item, ast.Name) and isinstance(item.ctx, (ast.Store, ast.Del)):
+                if item.id not in declared:
+                    self.bound.add(item.id)
+            elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if item is not node:
+                    self.bound.add(item.name)
+            elif isinstance(item, ast.arg) and item.arg != "self":
+                self.bound.add(item.arg)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
+
+    def visit_Import(self, node):
+        self.module._import(node, self.local_aliases)
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            qualified = self._qualify(node.id)
+            if qualified:
+                _add(self.names, qualified)
+                if qualified in DYNAMIC_NAMES or qualified.split(".")[0] in DYNAMIC_NAMES:
+                    self.dynamic.append(qualified)
+            elif node.id in DYNAMIC_NAMES and node.id not in self.bound:
+                self.dynamic.append(node.id)
+
+    def visit_Attribute(self, node):
+        self.attributes.add(node.attr)
+        if node.attr in DYNAMIC_ATTRIBUTES:
+            self.dynamic.append(f".{node.attr}")
+        chain, root = [node.attr], _constant_getattr(node.value)
+        while isinstance(root, ast.Attribute):
+            chain.append(root.attr)
+            root = _constant_getattr(root.value)
+        if isinstance(root, ast.Name):
+            qualified = self._qualify(root.id)
+            if qualified:
+                full = ".".join([qualified, *reversed(chain)])
+                _add(self.names, full)
+                if full in DYNAMIC_NAMES or "sys.modules" in full:
+                    self.dynamic.append(full)
+        self.generic_visit(node)
+
+    def visit_Call(self, node):
+        function = node.func.id if isinstance(node.func, ast.Name) else None
+        if function in DYNAMIC_CALLS and function not in self.bound:
+            self.dynamic.append(f"{function}()")
+        if function in ("getattr", "hasattr") and function not in self.bound and node.args:
+            name = node.args[1] if len(node.args) > 1 else None
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                self.visit(ast.Attribute(value=node.args[0], attr=name.value, ctx=ast.Load()))
+            else:
+                self.dynamic.append(f"{function}(..., name)")
+        self.generic_visit(node)
+
+    def _qualify(self, name):
+        """The qualified name behind a name used here, noting module-level names to reach."""
+        if name in self.local_aliases:
+            return self.local_aliases[name]
+        if name in self.bound:
+            return None
+        if name in self.module.aliases or name in self.module.bindings:
+            self.free.add(name)
+            return self.module.aliases.get(name)
+        return None if hasattr(builtins, name) else self.module._starred(name)
+
+
+def _constant_getattr(node):
+    """``getattr(x, "name")`` read as ``x.name``; any other node as it is."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr" and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+        return ast.Attribute(value=node.args[0], attr=node.args[1].value, ctx=ast.Load())
+    return node
+
+
+def _add(names, qualified):
+    parts = qualified.split(".")
+    names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
