@@ -190,8 +190,8 @@ class _Walker(ast.NodeVisitor):
             if qualified:
                 full = ".".join([qualified, *reversed(chain)])
                 _add(self.names, full)
-                if full in DYNAMIC_NAMES or "sys.modules" in full:
-                    self.dynamic.append(full)
+                if full in DYNAMIC_NAMES or full.startswith(("sys.modules", "torch._C")):
+                    self.dynamic.append(full)  # torch._C: autograd's engine, hooks and modes
         self.generic_visit(node)
 
     def visit_Call(self, node):

@@ -20,6 +20,8 @@ LAYERS = {  # key: what its absence means
     "seccomp": "no seccomp (install pyseccomp and libseccomp), so all system calls are open",
     "cgroup": "no cgroup, so the memory of a submission's child processes is not capped in total",
     "private disk": "no private disk, so only the size of each file a submission writes is capped",
+    "autograd counters": "autograd is counted inside the submission's process, where a notebook "
+                         "could fake the counts (the grader cannot read its memory here)",
 }
 SANDBOX_UID_BASE = 1_000_000_000  # plus the sandbox's pid: a uid no other process has
 DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"]

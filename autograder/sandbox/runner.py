@@ -21,10 +21,14 @@ def serve(fd, cells, skip, timeout, active):
             channel.send(fd, {"event": "cell", "index": index,
                               "error": _run_cell(index, source, namespace, timeout)})
     channel.send(fd, {"event": "ready"})
-    names = {}
+    names, last = {}, None
     while True:
         request = channel.receive(fd, trusted=True)
-        channel.send(fd, _call(request, namespace, names, usage, timeout))
+        if request.get("op") == "backward":
+            channel.send(fd, _backward(request, last, names, timeout))
+        else:
+            reply, last = _call(request, namespace, names, usage, timeout)
+            channel.send(fd, reply)
 
 
 def _run_cell(index, source, namespace, timeout):
@@ -43,11 +47,12 @@ def _run_cell(index, source, namespace, timeout):
 
 
 def _call(request, namespace, names, usage, timeout):
+    """Call a student function; returns (reply, (result, tensors built for the call))."""
     function = namespace.get(request["function"])
     if function is None:
-        return {"status": "missing"}
+        return {"status": "missing"}, None
     if not callable(function):
-        return {"status": "not-callable", "type": probe.describe(function)}
+        return {"status": "not-callable", "type": probe.describe(function)}, None
     built = []
     before = usage.snapshot()
     try:
@@ -58,20 +63,26 @@ def _call(request, namespace, names, usage, timeout):
         if request.get("store"):
             names[request["store"]] = result
         after = usage.snapshot()
-        backward_error = None
-        if request.get("backward") is not None:
-            try:
-                with _time_limit(timeout):
-                    probe.backward(result, probe.build(request["backward"], names, []))
-            except BaseException as error:
-                backward_error = _safe_str(error) or probe.type_name(error)
         return {"status": "returned",
                 "value": probe.describe(result, built),
                 "args": [probe.describe(tensor, built) for tensor in built],
-                "usage": {key: after[key] - before[key] for key in after},
-                "backward_error": backward_error}
+                "usage": {key: after[key] - before[key] for key in after}}, (result, built)
     except BaseException as error:  # student code may raise anything
-        return {"status": "raised", **_error_info(error)}
+        return {"status": "raised", **_error_info(error)}, None
+
+
+def _backward(request, last, names, timeout):
+    """Back-propagate sum(last result * weights); describe the call's tensors after it."""
+    if last is None:
+        return {"args": [], "backward_error": "nothing to back-propagate"}
+    result, built = last
+    error = None
+    try:
+        with _time_limit(timeout):
+            probe.backward(result, probe.build(request["weights"], names, []))
+    except BaseException as caught:  # student code (hooks, custom Functions) may raise anything
+        error = _safe_str(caught) or probe.type_name(caught)
+    return {"args": [probe.describe(tensor, built) for tensor in built], "backward_error": error}
 
 
 class _time_limit:

@@ -13,6 +13,7 @@ call requests until killed (runner.py). Outside a run (pytest --notebook, the ot
 a Spawner forks itself from a process that has not imported the hidden checks yet.
 """
 import functools
+import json
 import os
 import shutil
 import signal
@@ -21,7 +22,7 @@ import tempfile
 
 import torch
 
-from . import cgroup, channel, confine, primitives, runner
+from . import cgroup, channel, confine, counters, primitives, runner
 
 GROUP_PREFIX = "torchgrade-"
 
@@ -55,14 +56,16 @@ class Zygote:
     def spawner(self):
         """A new Spawner, forked from the zygote, for one submission."""
         self._control.send(b"s")
-        _, fds, _, _ = socket.recv_fds(self._control, 1, 1)
-        return Spawner(connection=socket.socket(fileno=fds[0]), workdir=None)
+        message, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
+        return Spawner(connection=socket.socket(fileno=fds[0]), workdir=None,
+                       addresses=json.loads(message))
 
     def close(self):
         self._control.close()
         os.waitpid(self.pid, 0)
 
     def _serve(self, control, workdir):
+        addresses = json.dumps(counters.locate(backward=not has_gpu())).encode()
         while request := control.recv(1):
             if request == b"w":
                 warm_up()
@@ -77,7 +80,7 @@ class Zygote:
                     Spawner(workdir, connection=theirs)._serve(theirs)
                 finally:
                     os._exit(0)
-            socket.send_fds(control, [b"s"], [ours.fileno()])
+            socket.send_fds(control, [addresses], [ours.fileno()])
             ours.close()
             theirs.close()
 
@@ -86,12 +89,14 @@ class Spawner:
     """A small fork server that starts sandboxes from a process free of grader state:
     forked here, or (``connection``) one a Zygote forked."""
 
-    def __init__(self, workdir=None, connection=None):
+    def __init__(self, workdir=None, connection=None, addresses=None):
         self._workdir = workdir or tempfile.gettempdir()
         self.pid = None
         if connection is not None:
             self._control = connection
+            self.counters = addresses  # where its sandboxes keep autograd's counters
             return
+        self.counters = counters.locate(backward=not has_gpu())
         parent_end, child_end = socket.socketpair()
         self.pid = os.fork()
         if self.pid == 0:

@@ -56,3 +56,10 @@ def test_only_what_the_function_reaches_counts():
 def test_the_last_definition_wins_and_broken_cells_are_skipped():
     assert verdict("def f():\n    return 1", "import torch.optim as o\nf = lambda: o.SGD",
                    "def f(:\n")[0] == "torch.optim.SGD"
+
+
+def test_torch_internals_cannot_be_vouched_for():
+    cells = ["import torch\ndef f(loss):\n"
+             "    torch._C._EngineBase.run_backward(torch.autograd.variable.Variable."
+             "_execution_engine, (loss,), (None,), False, False, (), True, True)"]
+    assert "torch._C._EngineBase.run_backward" in verdict(*cells)[3]

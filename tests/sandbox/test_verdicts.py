@@ -1,0 +1,162 @@
+"""Verdicts a notebook cannot forge from inside its own process.
+
+Every notebook here first rewrites what it can reach in its process: autograd's engine, the
+torch function modes, the optimizer hooks and every torchgrade module's counting code. Counts
+of backward passes and of recorded operations are then read from outside the process
+(sandbox/counters.py), and which APIs a function uses from its source (checking/source.py),
+so a shortcut still costs its points while honest notebooks, tampering or not, keep theirs.
+"""
+import pytest
+
+from autograder.sandbox import counters
+from autograder.records import Status
+
+from autograder.reports.render import render
+from conftest import failures, grade_folder, solution_cells
+
+TAMPER = (
+    "import sys, torch\n"
+    "from torch.optim.optimizer import _global_optimizer_pre_hooks\n"
+    "from torch.autograd.variable import Variable\n"
+    "Variable._execution_engine = torch._C._ImperativeEngine()\n"
+    "try:\n"
+    "    while torch._C._len_torch_function_stack():\n"
+    "        torch._C._pop_torch_function_stack()\n"
+    "except RuntimeError:\n"
+    "    pass\n"
+    "_global_optimizer_pre_hooks.clear()\n"
+    "for _name, _module in list(sys.modules.items()):\n"
+    "    for _attr in ('Usage', 'CountingEngine'):\n"
+    "        if _name.startswith('autograder') and hasattr(_module, _attr):\n"
+    "            getattr(_module, _attr).snapshot = lambda self: dict.fromkeys(\n"
+    "                ('backward', 'forward_ad', 'graph'), 0)\n"
+    "def _unobserved():\n"
+    "    modes = []\n"
+    "    try:\n"
+    "        while torch._C._len_torch_function_stack():\n"
+    "            modes.append(torch._C._pop_torch_function_stack())\n"
+    "    except RuntimeError:\n"
+    "        pass\n"
+    "    return modes\n"
+)
+
+CASES = {  # assignment: {student: (code after TAMPER, question that must lose points, hint)}
+    "char_model": {
+        "graph_while_sampling": (
+            "def sample(W, itos, start, n, seed):\n    modes = _unobserved()\n"
+            "    stoi = {ch: i for i, ch in itos.items()}\n"
+            "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+            "    current, out = stoi[start], []\n"
+            "    for _ in range(n):\n"
+            "        probs = F.softmax(W[current], dim=0).detach()\n"
+            "        current = torch.multinomial(probs, 1, generator=g).item()\n"
+            "        out.append(itos[current])\n"
+            "    for mode in reversed(modes):\n"
+            "        torch._C._push_on_torch_function_stack(mode)\n"
+            "    return ''.join(out)\n", "sample", "recorded"),
+    },
+    "no_grad_update": {
+        "backward_twice_per_step": (
+            "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+            "    x, y = x.to(device), y.to(device)\n"
+            "    w = torch.zeros((), device=device, requires_grad=True)\n"
+            "    b = torch.zeros((), device=device, requires_grad=True)\n    losses = []\n"
+            "    for _ in range(steps):\n"
+            "        ((w * x + b - y) ** 2).mean().backward()\n"
+            "        w.grad = b.grad = None\n"
+            "        loss = ((w * x + b - y) ** 2).mean()\n        loss.backward()\n"
+            "        with torch.no_grad():\n"
+            "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+            "        w.grad = b.grad = None\n        losses.append(loss.item())\n"
+            "    return w, b, losses\n", "fit_linear", "once per step"),
+        "optimizer_built_at_top_level": (
+            "_box = torch.zeros(1, requires_grad=True)\n"
+            "_opt = torch.optim.SGD([_box], lr=1.0)\n"
+            "def sgd_step(W, lr):\n    _opt.param_groups[0]['params'] = [W]\n"
+            "    _opt.param_groups[0]['lr'] = lr\n    _opt.step()\n    W.grad = None\n"
+            "    return W\n", "sgd_step", "uses torch.optim"),
+    },
+    "manual_backward": {
+        "engine_called_directly": (
+            "_engine = torch._C._ImperativeEngine()\n"
+            "def manual_grad(W, x, target):\n    W = W.detach().requires_grad_(True)\n"
+            "    loss = ((W * x - target) ** 2).sum()\n"
+            "    _engine.run_backward((loss,), (torch.ones(()),), False, False, (), True, True)\n"
+            "    return W.grad.detach()\n", "manual_grad", "Write the calls out plainly"),
+    },
+    "requires_grad": {
+        "backward_then_cleared": (
+            "_reference_loss_graph = loss_graph\n"
+            "def loss_graph(W, x, target):\n"
+            "    result = _reference_loss_graph(W, x, target)\n"
+            "    result[0].sum().backward(retain_graph=True)\n    W.grad = None\n"
+            "    return result\n", "loss_graph", "called backward()"),
+    },
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def graded(request, tmp_path_factory):
+    assignment = request.param
+    reference = solution_cells(assignment)
+    notebooks = {"honest": reference, "honest_but_tampering": reference + [TAMPER]}
+    for student, (code, _, _) in CASES[assignment].items():
+        notebooks[student] = reference + [TAMPER + code]
+    return assignment, grade_folder(assignment, notebooks, tmp_path_factory.mktemp(assignment))
+
+
+def test_every_tampering_cell_ran(graded):
+    for record in graded[1].values():
+        assert not [render(note) for note in record.notes], record.student
+
+
+def test_honest_notebooks_keep_full_marks_even_when_they_tamper(graded):
+    _, records = graded
+    for student in ("honest", "honest_but_tampering"):
+        record = records[student]
+        assert record.status == Status.GRADED and record.score == record.max_score, \
+            {q: failures(record, q) for q in record.questions}
+
+
+def test_a_shortcut_costs_its_points_whatever_the_notebook_rewrote(graded):
+    assignment, records = graded
+    for student, (_, question, hint) in CASES[assignment].items():
+        record = records[student]
+        assert not record.questions[question].full, student
+        assert any(hint in text for text in failures(record, question)), \
+            (student, failures(record, question))
+        lost = [q for q, entry in record.questions.items() if q != question and not entry.full]
+        assert not lost, (student, {q: failures(record, q) for q in lost})
+
+
+def test_counters_are_read_from_outside_a_forked_process():
+    import os
+    import threading
+
+    import torch
+    addresses = counters.locate()
+    assert addresses, "this machine lets a process read its own memory"
+    go, done = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.read(go[0], 1)
+        x = torch.ones(3, requires_grad=True)
+        for _ in range(3):
+            (x * 2).sum().backward()  # 3 passes, 6 operations recorded on this thread
+        thread = threading.Thread(target=lambda: torch.autograd.grad((x * 3).sum(), x))
+        thread.start()
+        thread.join()  # a pass on another thread counts too
+        os.write(done[1], b"x")
+        os.read(go[0], 1)
+        os._exit(0)
+    reader = counters.Reader(pid, addresses)
+    try:
+        before = reader.read()
+        os.write(go[1], b"x")
+        os.read(done[0], 1)
+        after = reader.read()
+    finally:
+        os.write(go[1], b"x")
+        os.waitpid(pid, 0)
+        reader.close()
+    assert {name: after[name] - before[name] for name in after} == {"backward": 4, "nodes": 6}
