@@ -23,16 +23,62 @@ def locate(backward=True):
     from its current thread), or None where its own memory cannot be read this way.
     ``backward=False`` leaves out backward passes: on a GPU machine the first one would
     initialize CUDA, after which no process can fork safely."""
-    found = {}
+    steps = {"nodes": _next_node, "backward": _next_graph_task}
+    if not backward:
+        del steps["backward"]
     try:
         with open("/proc/self/mem", "rb", buffering=0) as mem:
             regions = _writable_regions()
-            found["nodes"] = _narrow(mem, regions, _next_node)
-            if backward:
-                found["backward"] = _narrow(mem, regions, _next_graph_task)
+            candidates = {name: _narrow(mem, regions, step) for name, step in steps.items()}
+        found = _confirm(candidates)
     except (OSError, RuntimeError):
         return None
-    return None if None in found.values() else found
+    return found if len(found) == len(steps) else None
+
+
+def _confirm(candidates):
+    """Of the candidate addresses, those that count as expected in a forked process: 5
+    operations recorded on its main thread, 3 backward passes (one on another thread)."""
+    expected = {"nodes": 5 + 2 * 3, "backward": 3}
+    go, done = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.read(go[0], 1)
+            x = torch.zeros((), requires_grad=True)
+            for _ in range(5):
+                x = x * 1
+            for on_thread in (False, False, True):
+                y = (torch.zeros((), requires_grad=True) * 1) * 1
+                if on_thread:
+                    thread = threading.Thread(target=y.backward)
+                    thread.start()
+                    thread.join()
+                else:
+                    y.backward()
+            os.write(done[1], b"x")
+            os.read(go[0], 1)
+        finally:
+            os._exit(0)
+    try:
+        reader = Reader(pid, {f"{name} {address}": address
+                              for name, addresses in candidates.items() for address in addresses})
+        before = reader.read()
+        os.write(go[1], b"x")
+        os.read(done[0], 1)
+        after = reader.read()
+        reader.close()
+    finally:
+        os.write(go[1], b"x")
+        os.waitpid(pid, 0)
+        for fd in (*go, *done):
+            os.close(fd)
+    found = {}
+    for key in sorted(before):
+        name, address = key.split()
+        if after[key] - before[key] == expected[name]:
+            found.setdefault(name, int(address))
+    return found
 
 
 class Reader:
@@ -94,7 +140,7 @@ def _next_node(round):
 
 
 def _narrow(mem, regions, step):
-    """An address whose 8 bytes equal what ``step`` returns, round after round."""
+    """The few addresses whose 8 bytes equal what ``step`` returns, round after round."""
     candidates = {region: None for region in regions}  # region -> word indices (None: all)
     buffer = bytearray(max((end - start for start, end in regions), default=0))
     for round in range(len(_IRREGULAR)):
@@ -113,12 +159,10 @@ def _narrow(mem, regions, step):
                 candidates[(start, end)] = indices
             else:
                 del candidates[(start, end)]
-        count = sum(len(indices) for indices in candidates.values())
-        if count == 0:
-            return None
-        if round >= 3 and count <= 2:  # torch keeps more than one count of backward passes
-            return min(start + 8 * int(indices[0]) for (start, _), indices in candidates.items())
-    return None
+        if round >= 3 and sum(len(indices) for indices in candidates.values()) <= 4:
+            break
+    found = [start + 8 * int(i) for (start, _), indices in candidates.items() for i in indices]
+    return found if len(found) <= 4 else []
 
 
 def _writable_regions():

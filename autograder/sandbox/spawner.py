@@ -37,12 +37,13 @@ class Zygote:
         if self.pid == 0:
             parent_end.close()
             primitives.die_with_parent()
-            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the spawners
             # One thread, before any torch work: an OpenMP pool inherited across fork from a
             # process that already used one deadlocks; sandboxes use one thread anyway.
             torch.set_num_threads(1)
+            addresses = counters.locate(backward=not has_gpu())
+            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the spawners
             try:
-                self._serve(child_end, workdir)
+                self._serve(child_end, workdir, json.dumps(addresses).encode())
             finally:
                 os._exit(0)
         child_end.close()
@@ -64,8 +65,7 @@ class Zygote:
         self._control.close()
         os.waitpid(self.pid, 0)
 
-    def _serve(self, control, workdir):
-        addresses = json.dumps(counters.locate(backward=not has_gpu())).encode()
+    def _serve(self, control, workdir, addresses):
         while request := control.recv(1):
             if request == b"w":
                 warm_up()
