@@ -1,11 +1,13 @@
 """A sandbox is born from a process that never held a hidden check or another student's
 data: a notebook that reads all of its own memory finds neither."""
 import base64
+import subprocess
+import sys
 
 from autograder.assignments import check_file
-from autograder.config import Limits
+from autograder.config import ROOT
 
-from conftest import grade_folder, said, solution_cells
+from conftest import solution_cells, write_notebook
 
 A = "tensor_shapes"
 CANARY = ("CANARY-", "4f1c9e7a2b")  # put together only inside the classmate's sandbox
@@ -57,14 +59,23 @@ def make_tensor(shape, device="cpu"):
 
 
 def test_a_sandbox_holds_no_hidden_check_and_no_classmates_data(tmp_path):
+    """Graded by ``python -m autograder`` in a fresh process, as an instructor runs it: this
+    test process has read the hidden checks itself, and a zygote forked from it would not
+    prove anything about the real command."""
     encoded = [(name, base64.b64encode(a.encode()).decode(), base64.b64encode(b.encode()).decode())
                for name, a, b in _needles()]
     classmate = solution_cells(A) + [
         "def make_tensor(shape, device='cpu'):\n"
         f"    raise ValueError({CANARY[0]!r} + {CANARY[1]!r})\n"]
     scanner = solution_cells(A) + [SCANNER.format(needles=encoded)]
-    records = grade_folder(A, {"aaa": classmate, "zzz": scanner}, tmp_path,
-                           Limits(timeout=60, budget=120), jobs=1)
-    assert "".join(CANARY) in said(records["aaa"])  # the canary did reach the grader
-    report = said(records["zzz"])
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    write_notebook(folder / "aaa.ipynb", classmate)
+    write_notebook(folder / "zzz.ipynb", scanner)
+    subprocess.run([sys.executable, "-m", "autograder", "grade", A, str(folder), "--out",
+                    str(tmp_path / "out"), "--jobs", "1", "--timeout", "60"], cwd=ROOT,
+                   check=True, capture_output=True)
+    feedback = tmp_path / "out" / "feedback"
+    assert "".join(CANARY) in (feedback / "aaa.md").read_text()  # it did reach the grader
+    report = (feedback / "zzz.md").read_text()
     assert "FOUND ['own notebook']" in report, report[:2000]
