@@ -2,7 +2,9 @@
 each, then answer the grader's call requests until killed."""
 import builtins
 import signal
+import sys
 import traceback
+import types
 
 from ..notebook import python_source
 from . import channel, probe
@@ -14,7 +16,7 @@ class _CellTimeout(BaseException):
 
 def serve(fd, cells, skip, timeout, active):
     usage = probe.Usage()
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    namespace = _seal()
     channel.send(fd, {"event": "started", "isolation": active})
     for index, source in cells:
         if index not in skip:
@@ -29,6 +31,32 @@ def serve(fd, cells, skip, timeout, active):
         else:
             reply, last = _call(request, namespace, names, usage, timeout)
             channel.send(fd, reply)
+
+
+# What no graded notebook needs, and what would let it reach this process's own workings:
+# raw memory (ctypes), every object or frame in the interpreter, tracing, new processes.
+REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+           "sys.settrace", "sys.setprofile", "sys._current_frames", "os.fork", "os.forkpty",
+           "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen")
+
+
+def _seal():
+    """Before any student code runs: the notebook gets a ``__main__`` module of its own,
+    torchgrade's modules leave ``sys.modules`` (a notebook that rewrites every module it
+    can import finds none of them), and an audit hook, which Python code cannot remove,
+    refuses REFUSED. Returns the notebook's namespace."""
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    for name in [name for name in sys.modules if name.split(".")[0] == "autograder"]:
+        del sys.modules[name]
+
+    def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError):
+        if starts(event, refused):
+            raise error(f"{event} is not available to a graded notebook")
+
+    sys.addaudithook(refuse)
+    return main.__dict__
 
 
 def _run_cell(index, source, namespace, timeout):

@@ -30,6 +30,19 @@ TAMPER = (
     "        if _name.startswith('autograder') and hasattr(_module, _attr):\n"
     "            getattr(_module, _attr).snapshot = lambda self: dict.fromkeys(\n"
     "                ('backward', 'forward_ad', 'graph'), 0)\n"
+    "import gc\n"
+    "def _rewrite(module):\n"
+    "    for attr in ('describe', '_describe', '_describe_tensor'):\n"
+    "        if callable(getattr(module, attr, None)):\n"
+    "            setattr(module, attr, lambda value, *rest: value)\n"
+    "for _module in list(sys.modules.values()):\n"
+    "    _rewrite(_module)\n"
+    "try:\n"
+    "    for _object in gc.get_objects():\n"
+    "        if type(_object) is type(sys):\n"
+    "            _rewrite(_object)\n"
+    "except PermissionError:\n"
+    "    pass\n"
     "def _unobserved():\n"
     "    modes = []\n"
     "    try:\n"
@@ -54,8 +67,20 @@ CASES = {  # assignment: {student: (code after TAMPER, question that must lose p
             "    for mode in reversed(modes):\n"
             "        torch._C._push_on_torch_function_stack(mode)\n"
             "    return ''.join(out)\n", "sample", "recorded"),
+        "graph_on_another_thread": (
+            "import threading\n"
+            "_reference_sample = sample\n"
+            "def sample(W, itos, start, n, seed):\n    out = []\n"
+            "    def work():\n"
+            "        F.softmax(W * 1, dim=1)\n"
+            "        out.append(_reference_sample(W, itos, start, n, seed))\n"
+            "    worker = threading.Thread(target=work)\n    worker.start()\n    worker.join()\n"
+            "    return out[0]\n", "sample", "can't start new thread"),
     },
     "no_grad_update": {
+        "new_tensor_passed_off_as_w": (
+            "def sgd_step(W, lr):\n    with torch.no_grad():\n        W = W - lr * W.grad\n"
+            "    return W.requires_grad_()\n", "sgd_step", "return W itself"),
         "backward_twice_per_step": (
             "def fit_linear(x, y, steps, lr, device='cpu'):\n"
             "    x, y = x.to(device), y.to(device)\n"
