@@ -29,7 +29,8 @@ def test_sgd_step_returns_the_same_leaf(student, device, rng):
     result = expect_tensor(reply.value, result_of("sgd_step"))
     expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
            "a new tensor (W = W - ... creates a new one).")
-    expect(W.is_leaf and W.requires_grad and W.grad_fn is None,
+    expect(W.is_leaf and W.requires_grad and W.grad_fn is None
+           and reply.usage.get("graph", 0) == 0,
            "After sgd_step, W is no longer a leaf that requires grad: the update was recorded "
            "by autograd. Do it inside `with torch.no_grad():`.")
 
