@@ -112,7 +112,9 @@ ATTACKS = {
                                 "    time.sleep(10**6)\n"),
     # reaching past the sandbox
     "privileged_calls": (
-        "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ndone = []\n"
+        "import ctypes, os\ndone = []\n"
+        "try:\n    libc = ctypes.CDLL(None, use_errno=True)\n"
+        "except OSError:  # refused by the sandbox's audit hook\n    libc = None\n"
         "tries = {'sethostname': lambda: libc.sethostname(b'pwned', 5),\n"
         "    'settimeofday': lambda: libc.settimeofday(ctypes.byref((ctypes.c_long * 2)(0, 0)), None),\n"
         "    'unshare_user': lambda: libc.unshare(0x10000000),\n"
@@ -122,15 +124,17 @@ ATTACKS = {
         "    'sysrq': lambda: open('/proc/sysrq-trigger', 'w').write('h'),\n"
         "    'ptrace': lambda: libc.ptrace(16, 1, None, None)}\n"
         "for name, attempt in tries.items():\n    try:\n        if attempt() in (0, 1, None):\n"
-        "            done.append(name)\n    except OSError:\n        pass\n"
+        "            done.append(name)\n    except (OSError, AttributeError):\n        pass\n"
         "def make_tensor(shape, device='cpu'):\n    raise ValueError(f'DID {done}')\n"),
     "kills_the_grader": ("import os, signal\nfor pid in (PYTEST_PID, os.getppid()):\n"
                          "    for sig in (signal.SIGKILL, signal.SIGTERM):\n"
                          "        try: os.kill(pid, sig)\n        except OSError: pass\n"),
     "reads_environment": (
-        "import ctypes, os, posix\ndef make_tensor(shape, device='cpu'):\n"
+        "import os, posix\ndef make_tensor(shape, device='cpu'):\n"
         "    stat = open('/proc/self/stat').read().rsplit(')', 1)[1].split()\n"
-        "    memory = ctypes.string_at(int(stat[47]), int(stat[48]) - int(stat[47]))\n"
+        "    with open('/proc/self/mem', 'rb') as mem:\n"
+        "        mem.seek(int(stat[47]))\n"
+        "        memory = mem.read(int(stat[48]) - int(stat[47]))\n"
         "    raise ValueError('ENV ' + repr([dict(os.environ), posix.environ, memory,\n"
         "                                    open('/proc/self/environ', 'rb').read()]))\n"),
     "sees_other_processes": ("import os\ndef make_tensor(shape, device='cpu'):\n"
@@ -170,14 +174,14 @@ EXPECTED = {
     "patched_comparisons": (11, "crashed", "make_tensor"),
     "always_equal_object": (11, "graded", "make_tensor"),
     "lying_subclass": (11, "graded", "make_tensor"),
-    "patched_probe_and_pytest": (11, "crashed", "make_tensor"),
+    "patched_probe_and_pytest": (11, "graded", "make_tensor"),  # finds no torchgrade module
     "fake_results_and_planted_files": (11, "graded", "make_tensor"),
     "reads_hidden_checks": (11, "graded", "make_tensor"),
     "sys_exit_at_top": (13, "graded", None),
     "os_exit_at_top": (13, "crashed", None),
     "exit_in_function": (11, "crashed", "make_tensor"),
     "kills_everything_it_can": (13, "graded", None),
-    "memory_bomb": (10, "graded", "to_nchw"),
+    "memory_bomb": (10, ("graded", "timeout"), "to_nchw"),
     "huge_tensor": (10, "graded", "to_nchw"),
     "ignores_alarm_and_loops": (10, "timeout", "to_nchw"),
     "swallows_timeouts": (10, "timeout", "to_nchw"),
@@ -264,7 +268,8 @@ def test_hidden_checks_and_secrets_are_unreadable(attacked):
 
 def test_bombs_hit_their_walls(attacked):
     assert _number(_said(attacked, "counts_forks"), "FORKED") < 64
-    assert _number(_said(attacked, "forked_memory_bomb"), "ALLOCATED") <= 2  # GiB
+    forked = _said(attacked, "forked_memory_bomb")  # refused outright where the hook is on
+    assert "os.fork is not available" in forked or _number(forked, "ALLOCATED") <= 2  # GiB
     assert _number(_said(attacked, "disk_bomb"), "WROTE") <= 4  # 60 MB files, 256 MB disk
 
 
