@@ -10,6 +10,7 @@ import torch
 
 from ..records import Message, msg
 from ..sandbox.probe import MAX_VALUES
+from .source import ELSEWHERE
 from .values import Opaque, TensorInfo
 
 
@@ -97,15 +98,25 @@ def matches(info, expected, rtol=None, atol=None):
 def expect_by_hand(student, function, forbidden, text, methods=(), **params):
     """``function``'s code, read from the notebook (never run), must reach none of the
     qualified names under ``forbidden`` nor call one of ``methods``; ``text`` says why.
-    Code that names what it calls only while running cannot be vouched for, and fails."""
-    code = student.code(function)
-    found = code.first(forbidden, methods)
+    It must also be code the checks can follow (expect_observable)."""
+    found = student.code(function).first(forbidden, methods)
     if found:
         raise CheckFailed("{problem} Your code uses {name}.", problem=msg(text, **params),
                           name=found)
+    expect_observable(student, function)
+
+
+def expect_observable(student, function):
+    """``function``'s code must name what it calls (no ``exec``, computed ``getattr``...) and
+    do its work itself, not on another thread or process."""
+    code = student.code(function)
     expect(not code.dynamic, "{function} uses {what}, which decides only while running what "
            "it calls, so the checks cannot see what your code does. Write the calls out "
            "plainly.", function=function, what=code.dynamic[0] if code.dynamic else "")
+    elsewhere = code.first(ELSEWHERE)
+    expect(not elsewhere, "{function} uses {name}, which runs code on another thread or "
+           "process, where the checks cannot see what it does. Do the work in the function "
+           "itself.", function=function, name=elsewhere)
 
 
 def expect_uses(student, function, required, text, methods=(), **params):

@@ -5,9 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, CheckFailed, expect_by_hand,
-                                 expect_uses, StudentError, expect, expect_tensor, msg, question,
-                                 tensor)
+from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, CheckFailed, StudentError,
+                                 expect, expect_by_hand, expect_observable, expect_tensor,
+                                 expect_uses, msg, question, tensor)
 
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
         "petra.rosa.sara.tom.vera.zoe.")
@@ -208,6 +208,7 @@ def test_sample_tracks_no_gradients(student, device, rng):
     reply = student.run("sample", [tensor(W, requires_grad=True, device=device), ITOS, "b", 5, 3])
     expect(type(reply.value) is str and len(reply.value) == 5, "sample(..., n=5) should return "
            "a string of 5 characters.")
+    expect_observable(student, "sample")
     expect(reply.usage.get("graph", 0) == 0, "sample recorded {count} operations for autograd "
            "on a W that requires gradients: sample inside `with torch.no_grad():` so no graph "
            "is built.", count=reply.usage.get("graph", 0))

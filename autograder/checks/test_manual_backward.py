@@ -3,8 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, expect_by_hand, expect, expect_close, expect_tensor, matches, msg,
-                                 question, result_of, tensor)
+from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, expect, expect_by_hand,
+                                 expect_close, expect_tensor, matches, msg, question, result_of,
+                                 tensor)
 
 
 def autograd_grad(W, x, target):
@@ -175,7 +176,8 @@ def test_mean_grad_matches_autograd(student, device, rng, name):
 
 @question("mean_grad", points=1)
 def test_mean_grad_does_not_use_autograd(student, rng):
-    no_autograd(student, student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]), "mean_grad")
+    no_autograd(student, student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]),
+                "mean_grad")
 
 
 @question("mean_grad", points=1)
@@ -237,7 +239,8 @@ def test_bigram_grad_matches_autograd(student, device, rng, name):
 @question("bigram_grad", points=1)
 def test_bigram_grad_does_not_use_autograd(student, rng):
     W, xs, ys = bigram_case("repeated characters", rng)
-    no_autograd(student, student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]), "bigram_grad")
+    no_autograd(student, student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]),
+                "bigram_grad")
 
 
 @question("bigram_grad", points=1)

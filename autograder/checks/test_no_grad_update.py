@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from autograder.checking import (LAYERS, N_, OPTIMIZERS, CheckFailed, expect_by_hand, expect_uses, StudentError, TensorInfo, expect, expect_close,
-                                 expect_tensor, result_of, msg, question, tensor)
+from autograder.checking import (LAYERS, N_, OPTIMIZERS, CheckFailed, StudentError, TensorInfo,
+                                 expect, expect_by_hand, expect_close, expect_observable,
+                                 expect_tensor, expect_uses, msg, question, result_of, tensor)
 
 
 def _step(student, device, rng, lr=0.1):
@@ -29,6 +30,7 @@ def test_sgd_step_returns_the_same_leaf(student, device, rng):
     result = expect_tensor(reply.value, result_of("sgd_step"))
     expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
            "a new tensor (W = W - ... creates a new one).")
+    expect_observable(student, "sgd_step")
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None
            and reply.usage.get("graph", 0) == 0,
            "After sgd_step, W is no longer a leaf that requires grad: the update was recorded "

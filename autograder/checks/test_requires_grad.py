@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from autograder.checking import (AUTOGRAD, N_, expect_by_hand, expect_uses, expect, expect_close, expect_tensor, msg, question, ref,
-                                 result_of, tensor)
+from autograder.checking import (AUTOGRAD, N_, expect, expect_by_hand, expect_close,
+                                 expect_observable, expect_tensor, expect_uses, msg, question,
+                                 ref, result_of, tensor)
 
 
 def poly_grad(x):
@@ -181,6 +182,7 @@ def test_predict_records_no_graph(student, rng):
     expect(not result.requires_grad and result.grad_fn is None, "predict's result is part of an "
            "autograd graph (requires_grad=True, grad_fn {grad_fn}); compute it under "
            "torch.no_grad().", grad_fn=result.grad_fn or "None")
+    expect_observable(student, "predict")
     expect(reply.usage.get("graph", 0) == 0, "predict built an autograd graph and then "
            "detached the result; compute under torch.no_grad() (or from w.detach() and "
            "b.detach()) so that no graph is recorded at all.")

@@ -72,7 +72,7 @@ def enter(fd, workdir, limits, group, readable):
     active += layer("rlimits", primitives.apply_limits(limits["memory"], limits["budget"],
                                                        limits["file_size"], limits["tasks"]))
     active += layer("separate uid", primitives.drop_privileges(uid))
-    active += layer("seccomp", primitives.filter_syscalls(single=not gpus))
+    active += layer("seccomp", primitives.filter_syscalls())
     return active
 
 

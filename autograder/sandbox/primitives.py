@@ -187,21 +187,19 @@ _NEW_NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC
                         CLONE_NEWPID, CLONE_NEWNET)
 
 
-def filter_syscalls(single=False):
-    """seccomp: refuse kernel interfaces a notebook has no use for, new namespaces included;
-    ``single``: new threads and processes too, so all its work happens on one thread, where
-    the grader counts it (counters.py). CUDA needs threads of its own."""
+def filter_syscalls():
+    """seccomp: refuse kernel interfaces a notebook has no use for, new namespaces included."""
     if pyseccomp is None:
         return []
     try:
         rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
-        for name in _DENIED + (("clone", "fork", "vfork") if single else ()):
+        for name in _DENIED:
             rules.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
-        for flag in () if single else _NEW_NAMESPACE_FLAGS:
+        for flag in _NEW_NAMESPACE_FLAGS:
             rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
                            pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
         rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")  # libc falls back to clone
         rules.load()
     except OSError:
         return []
-    return ["seccomp, one thread" if single else "seccomp"]
+    return ["seccomp"]

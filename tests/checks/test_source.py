@@ -18,8 +18,10 @@ def verdict(*cells, function="f"):
      ("torch.optim.SGD", None, None, ())),
     (["from torch.optim._functional import sgd\ndef f(W):\n    sgd([W], [W.grad])"],
      ("torch.optim._functional.sgd", None, None, ())),
-    (["from torch.optim import *\ndef f(W):\n    return SGD([W])"], ("torch.optim.SGD", None, None, ())),
-    (["import torch.optim as o\ndef f(W):\n    return o.Adam([W])"], ("torch.optim.Adam", None, None, ())),
+    (["from torch.optim import *\ndef f(W):\n    return SGD([W])"],
+     ("torch.optim.SGD", None, None, ())),
+    (["import torch.optim as o\ndef f(W):\n    return o.Adam([W])"],
+     ("torch.optim.Adam", None, None, ())),
     (["import torch.autograd.forward_ad as fwAD\ndef f(W):\n    return fwAD.make_dual(W, W)"],
      (None, None, "torch.autograd.forward_ad.make_dual", ())),
     (["def helper(loss):\n    loss.backward()\ndef f(W):\n    helper(W.sum())"],
@@ -35,7 +37,8 @@ def verdict(*cells, function="f"):
     (["import torch\ndef f():\n    return getattr(torch, 'optim').SGD"],
      ("torch.optim.SGD", None, None, ())),
     (["def f():\n    return exec('x = 1')"], (None, None, None, ("exec()",))),
-    (["import sys\ndef f():\n    return sys.modules['torch']"], (None, None, None, ("sys.modules",))),
+    (["import sys\ndef f():\n    return sys.modules['torch']"],
+     (None, None, None, ("sys.modules",))),
     (["import importlib\ndef f():\n    return importlib.import_module('torch.optim')"],
      (None, None, None, ("importlib",))),
 ])
@@ -48,7 +51,8 @@ def test_only_what_the_function_reaches_counts():
     cells = ["import torch\n_p = torch.zeros(1, requires_grad=True)\n"
              "opt = torch.optim.SGD([_p], lr=0.1)\nopt.step()",
              "def f(W):\n    return torch.optim.SGD([W])",
-             "def f(W, lr):\n    opt = 'mine'\n    with torch.no_grad():\n        W -= lr * W.grad\n"
+             "def f(W, lr):\n    opt = 'mine'\n"
+             "    with torch.no_grad():\n        W -= lr * W.grad\n"
              "    return W, opt"]
     assert verdict(*cells) == (None, None, None, ())
 
@@ -63,3 +67,10 @@ def test_torch_internals_cannot_be_vouched_for():
              "    torch._C._EngineBase.run_backward(torch.autograd.variable.Variable."
              "_execution_engine, (loss,), (None,), False, False, (), True, True)"]
     assert "torch._C._EngineBase.run_backward" in verdict(*cells)[3]
+
+
+def test_work_on_another_thread_or_process_is_seen():
+    from autograder.checking.source import ELSEWHERE
+    code = read([(0, "import threading\ndef f(W):\n    threading.Thread(target=print).start()")],
+                "f")
+    assert code.first(ELSEWHERE) == "threading.Thread"

@@ -55,8 +55,15 @@ TAMPER = (
 
 CASES = {  # assignment: {student: (code after TAMPER, question that must lose points, hint)}
     "char_model": {
-        "graph_while_sampling": (
-            "def sample(W, itos, start, n, seed):\n    modes = _unobserved()\n"
+        "graph_while_sampling": (  # torch's own functions, rewritten at top level to hide
+            "def _quietly(real):\n"  # from the modes that count recorded operations
+            "    def run(*args, **kwargs):\n        modes = _unobserved()\n        try:\n"
+            "            return real(*args, **kwargs)\n        finally:\n"
+            "            for mode in reversed(modes):\n"
+            "                torch._C._push_on_torch_function_stack(mode)\n    return run\n"
+            "torch.Tensor.__getitem__ = _quietly(torch.Tensor.__getitem__)\n"
+            "F.softmax = _quietly(F.softmax)\n"
+            "def sample(W, itos, start, n, seed):\n"
             "    stoi = {ch: i for i, ch in itos.items()}\n"
             "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
             "    current, out = stoi[start], []\n"
@@ -64,8 +71,6 @@ CASES = {  # assignment: {student: (code after TAMPER, question that must lose p
             "        probs = F.softmax(W[current], dim=0).detach()\n"
             "        current = torch.multinomial(probs, 1, generator=g).item()\n"
             "        out.append(itos[current])\n"
-            "    for mode in reversed(modes):\n"
-            "        torch._C._push_on_torch_function_stack(mode)\n"
             "    return ''.join(out)\n", "sample", "recorded"),
         "graph_on_another_thread": (
             "import threading\n"
@@ -75,7 +80,7 @@ CASES = {  # assignment: {student: (code after TAMPER, question that must lose p
             "        F.softmax(W * 1, dim=1)\n"
             "        out.append(_reference_sample(W, itos, start, n, seed))\n"
             "    worker = threading.Thread(target=work)\n    worker.start()\n    worker.join()\n"
-            "    return out[0]\n", "sample", "can't start new thread"),
+            "    return out[0]\n", "sample", "another thread or process"),
     },
     "no_grad_update": {
         "new_tensor_passed_off_as_w": (
