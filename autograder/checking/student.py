@@ -52,6 +52,7 @@ class Student:
     _pid: int = None
     _fd: int = None
     _counters: object = None
+    _code: dict = field(default_factory=dict)
 
     def call(self, function, *args, **kwargs):
         """Call a student function with plain arguments; returns its plain value."""
@@ -104,7 +105,9 @@ class Student:
     def code(self, function):
         """What ``function`` reaches in the submitted source (source.Code), read here in the
         grader from the notebook's text: nothing its process does can change it."""
-        return source.read(self.cells, function)
+        if function not in self._code:
+            self._code[function] = source.read(self.cells, function)
+        return self._code[function]
 
     def close(self):
         if self._counters is not None:
