@@ -19,7 +19,9 @@ from ..notebook import python_source
 DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals",
                  "setattr", "delattr"}
 DYNAMIC_NAMES = {"importlib", "builtins", "__builtins__", "sys.modules", "ctypes", "gc",
-                 "inspect"}
+                 "inspect", "pickle", "marshal", "dill", "copyreg", "runpy", "code", "codeop",
+                 "types.FunctionType", "types.CodeType", "types.LambdaType",
+                 "operator.methodcaller", "operator.attrgetter"}
 DYNAMIC_ATTRIBUTES = {"__dict__", "__getattribute__", "__globals__", "__builtins__",
                       "__subclasses__", "__code__", "f_globals", "f_back"}
 
@@ -36,7 +38,10 @@ AUTOGRAD = ("torch.autograd", "torch.func", "functorch", "torch.Tensor.backward"
 ELSEWHERE = ("threading", "_thread", "concurrent", "multiprocessing", "subprocess", "os.fork",
              "os.posix_spawn", "torch.multiprocessing", "torch.jit.fork", "torch.jit._fork",
              "torch.futures")
-AUTOGRAD_METHODS = {"backward"}
+AUTOGRAD_METHODS = {"backward", "forward_ad", "make_dual"}
+# A prefix's last name read on any object also counts (``anything.optim``, ``x.Embedding``):
+# the object may be an alias the reading could not follow. Not these everyday names:
+GENERIC = {"func", "parameter", "modules", "utils", "nn", "torch"}
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,16 @@ class Code:
     dynamic: tuple
 
     def first(self, prefixes, methods=()):
-        """The first reached name under one of ``prefixes`` (or ``.method`` for one of
-        ``methods``), or None."""
+        """The first reached name under one of ``prefixes``, or ``.name`` for an attribute
+        named like a prefix's last part (or in ``methods``) read on anything; or None."""
         for prefix in prefixes:
             found = [name for name in self.names
                      if name == prefix or name.startswith(prefix + ".")]
             if found:
                 return max(sorted(found), key=len)
-        return next((f".{name}()" for name in sorted(self.attributes & set(methods))), None)
+        tails = {prefix.rsplit(".", 1)[-1] for prefix in prefixes} - GENERIC
+        return next((f".{name}" for name in sorted(self.attributes & (tails | set(methods)))),
+                    None)
 
 
 def read(cells, function):
@@ -90,6 +97,10 @@ class _Module:
                         if isinstance(name, ast.Name) and node.value is not None:
                             self.bindings[name.id] = node.value
                             self.aliases.pop(name.id, None)
+                if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                    qualified = _chain(node.value, self.aliases.get)  # T = torch.optim
+                    if qualified and not isinstance(node, ast.AugAssign):
+                        self.aliases[targets[0].id] = qualified
             else:
                 for field in ("body", "orelse", "finalbody", "handlers"):
                     self._bind(getattr(node, field, []) or [])
@@ -166,6 +177,13 @@ class _Walker(ast.NodeVisitor):
 
     visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
 
+    def visit_Assign(self, node):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            qualified = _chain(node.value, self._qualify)
+            if qualified:
+                self.local_aliases[node.targets[0].id] = qualified
+        self.generic_visit(node)
+
     def visit_Import(self, node):
         self.module._import(node, self.local_aliases)
 
@@ -220,6 +238,20 @@ class _Walker(ast.NodeVisitor):
             self.free.add(name)
             return self.module.aliases.get(name)
         return None if hasattr(builtins, name) else self.module._starred(name)
+
+
+def _chain(node, qualify):
+    """The qualified name a Name or attribute chain stands for (``qualify`` maps its root
+    name), or None."""
+    parts = []
+    node = _constant_getattr(node)
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = _constant_getattr(node.value)
+    if not isinstance(node, ast.Name):
+        return None
+    root = qualify(node.id)
+    return ".".join([root, *reversed(parts)]) if root else None
 
 
 def _constant_getattr(node):

@@ -25,7 +25,7 @@ def verdict(*cells, function="f"):
     (["import torch.autograd.forward_ad as fwAD\ndef f(W):\n    return fwAD.make_dual(W, W)"],
      (None, None, "torch.autograd.forward_ad.make_dual", ())),
     (["def helper(loss):\n    loss.backward()\ndef f(W):\n    helper(W.sum())"],
-     (None, None, ".backward()", ())),
+     (None, None, ".backward", ())),
     (["from torch import nn\nE = nn.Embedding\ndef f():\n    return E(3, 3)"],
      (None, "torch.nn.Embedding", None, ())),
     (["import torch\nclass M(torch.nn.Module):\n    pass\ndef f():\n    return M()"],
@@ -74,3 +74,21 @@ def test_work_on_another_thread_or_process_is_seen():
     code = read([(0, "import threading\ndef f(W):\n    threading.Thread(target=print).start()")],
                 "f")
     assert code.first(ELSEWHERE) == "threading.Thread"
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["import torch\nT = torch\ndef f(W):\n    return T.optim.SGD([W])"], "torch.optim.SGD"),
+    (["import torch\ndef f(W):\n    t = torch\n    return t.optim.SGD([W])"], "torch.optim.SGD"),
+    (["def f(W, lib):\n    return lib.optim.SGD([W])"], ".optim"),
+])
+def test_aliases_made_by_assignment_are_followed(cells, expected):
+    assert verdict(*cells)[0] == expected
+
+
+@pytest.mark.parametrize("source", [
+    "import pickle\ndef f(W):\n    return pickle.loads(b'...')",
+    "import operator\ndef f(W):\n    return operator.methodcaller('backward')(W)",
+    "import types\ndef f(W):\n    return types.FunctionType(f.__code__, {})",
+])
+def test_code_built_from_data_cannot_be_vouched_for(source):
+    assert verdict(source)[3]
