@@ -1,13 +1,10 @@
 """What a graded function's code reaches, read from the submitted source in the grader.
 
-Verdicts about *how* a function works (no torch.optim, no layer with weights, no autograd)
-are decided here, from the notebook's text, never from anything its process reports: a
-notebook cannot patch what the grader reads. Reaching follows the names a function uses to
-the module-level definitions they had when the last cell ran (functions, classes, values
-such as an optimizer built at top level), through imports and aliases, to qualified names
-such as ``torch.optim.SGD``. Code that names things only at run time (``exec``, ``getattr``
-with a computed name, ``__import__``, ``globals()``...) cannot be followed; it is listed in
-``dynamic`` so a check can refuse to vouch for it.
+Verdicts about *how* a function works (no torch.optim, no autograd...) are decided from the
+notebook's text, which its process cannot patch. Names are followed to the module-level
+definitions they had when the last cell ran, through imports and aliases, to qualified names
+such as ``torch.optim.SGD``. Code that names things only at run time (``exec``, a computed
+``getattr``...) cannot be followed; it is listed in ``dynamic``, for checks to refuse.
 """
 import ast
 import builtins
@@ -46,9 +43,8 @@ GENERIC = {"func", "parameter", "modules", "utils", "nn", "torch"}
 
 @dataclass(frozen=True)
 class Code:
-    """What one function's code reaches: qualified names (``torch.optim.SGD`` and every
-    prefix of it), attribute names read on anything (``backward``), and the places where
-    it names things at run time (``exec``, ``getattr(..., name)``)."""
+    """Qualified names reached (with every prefix), attribute names read on anything, and
+    where the code names things only at run time."""
     names: frozenset
     attributes: frozenset
     dynamic: tuple
@@ -68,8 +64,7 @@ class Code:
 
 def read(cells, function):
     """The Code that ``function`` (a module-level name of the notebook) reaches."""
-    module = _Module(cells)
-    return module.reach(function)
+    return _Module(cells).reach(function)
 
 
 class _Module:
@@ -108,11 +103,8 @@ class _Module:
     def _import(self, node, aliases):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.asname:
-                    aliases[alias.asname] = alias.name
-                else:
-                    root = alias.name.split(".")[0]
-                    aliases[root] = root
+                root = alias.name.split(".")[0]
+                aliases[alias.asname or root] = alias.name if alias.asname else root
             return
         base = "." * node.level + (node.module or "")
         for alias in node.names:
@@ -140,14 +132,12 @@ class _Module:
         return Code(frozenset(names), frozenset(attributes), tuple(dict.fromkeys(dynamic)))
 
     def _starred(self, name):
-        for module in self.stars:
-            if module.split(".")[0] not in ("torch", "functorch"):
-                continue
+        for module in (m for m in self.stars if m.split(".")[0] in ("torch", "functorch")):
             try:
                 if hasattr(importlib.import_module(module), name):
                     return f"{module}.{name}"
             except ImportError:
-                continue
+                pass
         return None
 
 
