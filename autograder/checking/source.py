@@ -150,9 +150,6 @@ class _Walker(ast.NodeVisitor):
         self.local_aliases, self.bound, self.free = {}, set(), set()
 
     def visit_FunctionDef(self, node):
-        for arg in ast.walk(node.args):
-            if isinstance(arg, ast.arg):
-                self.bound.add(arg.arg)
         declared = {n for s in ast.walk(node) if isinstance(s, ast.Global) for n in s.names}
         for item in ast.walk(node):
             if isinstance(item, ast.Name) and isinstance(item.ctx, (ast.Store, ast.Del)):
@@ -161,7 +158,7 @@ class _Walker(ast.NodeVisitor):
             elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 if item is not node:
                     self.bound.add(item.name)
-            elif isinstance(item, ast.arg) and item.arg != "self":
+            elif isinstance(item, ast.arg):
                 self.bound.add(item.arg)
         self.generic_visit(node)
 
@@ -193,17 +190,11 @@ class _Walker(ast.NodeVisitor):
         self.attributes.add(node.attr)
         if node.attr in DYNAMIC_ATTRIBUTES:
             self.dynamic.append(f".{node.attr}")
-        chain, root = [node.attr], _constant_getattr(node.value)
-        while isinstance(root, ast.Attribute):
-            chain.append(root.attr)
-            root = _constant_getattr(root.value)
-        if isinstance(root, ast.Name):
-            qualified = self._qualify(root.id)
-            if qualified:
-                full = ".".join([qualified, *reversed(chain)])
-                _add(self.names, full)
-                if full in DYNAMIC_NAMES or full.startswith(("sys.modules", "torch._C")):
-                    self.dynamic.append(full)  # torch._C: autograd's engine, hooks and modes
+        full = _chain(node, self._qualify)
+        if full:
+            _add(self.names, full)
+            if full in DYNAMIC_NAMES or full.startswith(("sys.modules", "torch._C")):
+                self.dynamic.append(full)  # torch._C: autograd's engine, hooks and modes
         self.generic_visit(node)
 
     def visit_Call(self, node):

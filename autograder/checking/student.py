@@ -96,9 +96,9 @@ class Student:
             usage.update({COUNTED[name]: after[name] - before[name] for name in after})
         args, backward_error = reply.get("args", []), None
         if backward is not None:
-            after = self._exchange({"op": "backward", "weights": backward},
-                                   self.limits.timeout + GRACE, function, call)
-            args, backward_error = after.get("args", []), after.get("backward_error")
+            then = self._exchange({"op": "backward", "weights": backward},
+                                  self.limits.timeout + GRACE, function, call)
+            args, backward_error = then.get("args", []), then.get("backward_error")
         return Reply(decode(reply.get("value")), [decode(a) for a in args], usage,
                      backward_error)
 
@@ -120,9 +120,9 @@ class Student:
     def _watch(self):
         """Read the sandbox's autograd counters from outside it, where this machine lets
         the grader read its memory (counters.py); say so among the isolation layers."""
-        namespaced = any(layer["key"] == "namespaces" for layer in self.isolation)
         if not getattr(self.spawner, "counters", None):
             return
+        namespaced = any(layer["key"] == "namespaces" for layer in self.isolation)
         try:
             pid = counters.worker_pid(self._pid, namespaced)
             self._counters = counters.Reader(pid, self.spawner.counters)

@@ -37,13 +37,14 @@ def locate(backward=True):
 
 
 def _confirm(candidates):
-    """Of the candidate addresses, those that count as expected in a forked process: 5
+    """Of the candidate addresses, those that count as expected in a forked process: 11
     operations recorded on its main thread, 3 backward passes (one on another thread)."""
     expected = {"nodes": 5 + 2 * 3, "backward": 3}
     go, done = os.pipe(), os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
+            os.close(go[1])  # so that the parent closing its end lets this one go
             os.read(go[0], 1)
             x = torch.zeros((), requires_grad=True)
             for _ in range(5):
@@ -69,9 +70,9 @@ def _confirm(candidates):
         after = reader.read()
         reader.close()
     finally:
-        os.write(go[1], b"x")
+        os.close(go[1])  # the child's reads return, whatever happened here
         os.waitpid(pid, 0)
-        for fd in (*go, *done):
+        for fd in (go[0], *done):
             os.close(fd)
     found = {}
     for key in sorted(before):
@@ -87,7 +88,11 @@ class Reader:
     def __init__(self, pid, addresses):
         self._addresses = addresses
         self._mem = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
-        self.read()  # fails here, not mid-check, where the kernel refuses
+        try:
+            self.read()  # fails here, not mid-check, where the kernel refuses
+        except (OSError, struct.error):
+            self.close()
+            raise
 
     def read(self):
         """{"nodes": nodes so far on the sandbox's main thread, "backward": passes so far}."""
