@@ -1,15 +1,24 @@
 """The narrow channel between the trusted grader and a sandboxed submission.
 
-Messages are length-prefixed frames holding ``torch.save`` payloads. The grader
-reads them with ``torch.load(weights_only=True)`` and then checks that what came
-back is plain data, so a submission can send numbers, strings, lists, dicts and
-plain CPU tensors -- never objects with behaviour of their own.
+Messages are length-prefixed frames holding a pickle of plain data only (None, bool, int,
+float, str, bytes, list, tuple, dict); a tensor travels as a record ``(TAG, dtype, shape,
+bytes)``. The grader unpickles with no class allowed at all, then checks that what came
+back is plain data within size bounds, so a submission can send numbers, text and tensor
+values -- never objects with behaviour of their own.
+
+The sandbox's runner thread uses ``frame``, ``read_frame`` and ``restore`` too, on private
+copies of this module's globals (runner.py): every name below is bound at import, to C
+functions where it matters, so nothing a notebook rebinds later (``torch.save``,
+``os.write``, a builtin) changes what is sent.
 """
 import io
-import os
-import select
-import struct
-import time
+import pickle
+from types import MappingProxyType
+from _pickle import dumps as _dumps, loads as _loads
+from os import read as _read, write as _write
+from select import select as _select
+from struct import Struct
+from time import monotonic as _monotonic
 
 import torch
 
@@ -17,7 +26,22 @@ MAX_FRAME = 64 * 2**20
 MAX_ITEMS = 1_000_000
 MAX_DECODED = 128 * 2**20  # bytes of text and tensor data in one decoded message
 MAX_DEPTH = 20
-_HEADER = struct.Struct("!Q")
+TAG = "\x00tensor"
+_HEADER = Struct("!Q")
+_pack_header, _unpack_header = _HEADER.pack, _HEADER.unpack
+_Tensor, _TensorBase = torch.Tensor, torch._C.TensorBase
+_plain_mode = torch._C.DisableTorchFunctionSubclass
+_get = tuple(getattr(_TensorBase, name).__get__ for name in
+             ("data", "device", "dtype", "shape", "layout", "is_conj", "is_neg"))
+_numpy, _contiguous, _to, _view, _reshape = (
+    _TensorBase.numpy, _TensorBase.contiguous, _TensorBase.to, _TensorBase.view,
+    _TensorBase.reshape)
+_resolve_conj, _resolve_neg = _TensorBase.resolve_conj, _TensorBase.resolve_neg
+_frombuffer, _empty, _strided = torch.frombuffer, torch.empty, torch.strided
+DTYPES = MappingProxyType({str(dtype)[6:]: dtype for dtype in (
+    torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16,
+    torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128)})
+_BITS = MappingProxyType({torch.bfloat16: torch.int16})  # numpy lacks it: bits go as integers
 
 
 class ChannelError(Exception):
@@ -28,37 +52,118 @@ class ChannelTimeout(ChannelError):
     """No complete message arrived before the deadline."""
 
 
+def pack(tensor):
+    """A tensor's values as a record, or None where they cannot be read (meta, sparse, a
+    dtype outside DTYPES). A CPU tensor is read through torch's C getters and numpy with no
+    operator dispatch, so no kernel or hook a notebook registered runs."""
+    with _plain_mode():
+        data = _get[0](tensor)  # shares the storage, carries no autograd state
+        device, dtype, shape = _get[1](data), _get[2](data), tuple(_get[3](data))
+        name = str(dtype)[6:]
+        if _get[4](data) is not _strided or device.type == "meta" or name not in DTYPES:
+            return None
+        if device.type != "cpu" or _get[5](data) or _get[6](data) or dtype in _BITS:
+            data = _contiguous(_resolve_neg(_resolve_conj(_to(data, "cpu"))))
+            data = _view(data, _BITS[dtype]) if dtype in _BITS else data
+        return (TAG, name, shape, _numpy(data).tobytes())
+
+
+def unpack(record):
+    """The CPU tensor a record describes; ChannelError if the record is inconsistent."""
+    _, name, shape, data = record
+    dtype = DTYPES.get(name) if type(name) is str else None
+    if dtype is None or type(shape) is not tuple or any(type(n) is not int or n < 0
+                                                         for n in shape):
+        raise ChannelError("malformed tensor record")
+    count = 1
+    for size in shape:
+        count *= size
+    if count > MAX_ITEMS or count * dtype.itemsize != len(data):
+        raise ChannelError("tensor record of the wrong size")
+    if count == 0:
+        return _empty(shape, dtype=dtype)
+    return _reshape(_frombuffer(bytearray(data), dtype=dtype), shape)
+
+
+def is_record(value):
+    return (type(value) is tuple and len(value) == 4 and value[0] == TAG
+            and type(value[3]) is bytes)
+
+
+def frame(message):
+    """One message as the bytes of a frame (tensors in it become records)."""
+    data = _dumps(_encode(message, {}), 5)
+    return _pack_header(len(data)) + data
+
+
 def send(fd, message):
     """Write one message to a file descriptor."""
-    buffer = io.BytesIO()
-    torch.save(message, buffer)
-    data = buffer.getvalue()
-    view = memoryview(_HEADER.pack(len(data)) + data)
+    view = memoryview(frame(message))
     while view:
-        view = view[os.write(fd, view):]
+        view = view[_write(fd, view):]
 
 
 def receive(fd, deadline=None, trusted=False):
     """Read one message; untrusted messages are checked to be plain data."""
-    size = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))[0]
-    if size > MAX_FRAME:
-        raise ChannelError(f"message of {size} bytes is over the {MAX_FRAME}-byte limit")
-    data = _read_exactly(fd, size, deadline)
+    data = read_frame(fd, deadline)
     try:
-        message = torch.load(io.BytesIO(data), weights_only=True)
+        message = _Unpickler(io.BytesIO(data)).load()
     except Exception as error:  # hostile bytes may fail in any way
         raise ChannelError(f"unreadable message ({type(error).__name__})") from None
-    return message if trusted else plain(message)
+    return restore(message) if trusted else plain(message)
+
+
+def read_frame(fd, deadline=None):
+    """The payload of the next frame."""
+    size = _unpack_header(_read_exactly(fd, _HEADER.size, deadline))[0]
+    if size > MAX_FRAME:
+        raise ChannelError(f"message of {size} bytes is over the {MAX_FRAME}-byte limit")
+    return _read_exactly(fd, size, deadline)
+
+
+def load_trusted(data):
+    """A frame's payload from the grader itself, as the runner reads it."""
+    return restore(_loads(data))
+
+
+def restore(value):
+    """Records in a trusted message turned back into tensors."""
+    kind = type(value)
+    if kind is tuple and is_record(value):
+        return unpack(value)
+    if kind in (list, tuple):
+        return kind(restore(item) for item in value)
+    if kind is dict:
+        return {key: restore(item) for key, item in value.items()}
+    return value
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+
+
+def _encode(value, packed):
+    kind = type(value)
+    if kind is _Tensor:  # one tensor sent many times is packed (and sent) once
+        if id(value) not in packed:
+            packed[id(value)] = (pack(value), value)
+        return packed[id(value)][0]
+    if kind in (list, tuple):
+        return kind(_encode(item, packed) for item in value)
+    if kind is dict:
+        return {key: _encode(item, packed) for key, item in value.items()}
+    return value
 
 
 def _read_exactly(fd, size, deadline):
     chunks, remaining = [], size
     while remaining:
         if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            left = deadline - _monotonic()
+            if left <= 0 or not _select([fd], [], [], left)[0]:
                 raise ChannelTimeout("no answer in time")
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        chunk = _read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise ChannelError("the submission's process ended")
         chunks.append(chunk)
@@ -67,7 +172,8 @@ def _read_exactly(fd, size, deadline):
 
 
 def plain(value, depth=0, budget=None):
-    """A copy of ``value`` if it is built only from plain data types, else ChannelError.
+    """A copy of ``value`` if it is built only from plain data types, else ChannelError;
+    tensor records become CPU tensors.
 
     Text loses terminal escapes, other control characters and bidirectional overrides,
     so nothing a submission says can restyle a terminal, a gradebook or feedback.
@@ -76,15 +182,17 @@ def plain(value, depth=0, budget=None):
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ChannelError("message too large or too deeply nested")
-    if type(value) in (str, torch.Tensor):  # one object sent many times counts every time
-        budget[1] -= len(value) if type(value) is str else value.numel() * value.element_size()
+    kind = type(value)
+    if kind is str or is_record(value):  # one object sent many times counts every time
+        budget[1] -= len(value if kind is str else value[3])
         if budget[1] < 0:
             raise ChannelError("message decodes to more than the size limit")
-    kind = type(value)
     if value is None or kind in (bool, int, float):
         return value
     if kind is str:
         return value.translate(_UNPRINTABLE)
+    if is_record(value):
+        return unpack(value)
     if kind in (list, tuple):
         return kind(plain(item, depth + 1, budget) for item in value)
     if kind is dict:

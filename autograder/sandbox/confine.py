@@ -20,6 +20,7 @@ LAYERS = {  # key: what its absence means
     "seccomp": "no seccomp (install pyseccomp and libseccomp), so all system calls are open",
     "cgroup": "no cgroup, so the memory of a submission's child processes is not capped in total",
     "private disk": "no private disk, so only the size of each file a submission writes is capped",
+    "runner thread": "no seccomp, so a notebook could write replies of its own to the grader",
     "autograd counters": "autograd is counted inside the submission's process, where a notebook "
                          "could fake the counts (the grader cannot read its memory here)",
 }

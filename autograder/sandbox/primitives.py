@@ -203,3 +203,36 @@ def filter_syscalls():
     except OSError:
         return []
     return ["seccomp"]
+
+
+# By the file descriptor's position among a call's arguments: what writes to it, copies it or
+# closes it, and (for the thread that must not read it either) what reads from it.
+_WRITES = {"write": 0, "writev": 0, "pwrite64": 0, "pwritev": 0, "pwritev2": 0, "sendto": 0,
+           "close": 0, "shutdown": 0, "dup": 0, "dup2": 0, "dup3": 0, "fcntl": 0, "ioctl": 0,
+           "setsockopt": 0, "sendfile": 0, "splice": 2, "tee": 1, "copy_file_range": 2}
+_READS = {"read": 0, "readv": 0, "pread64": 0, "preadv": 0, "preadv2": 0, "recvfrom": 0,
+          "recvmsg": 0, "recvmmsg": 0, "splice": 0, "tee": 0, "sendfile": 1,
+          "copy_file_range": 0}
+
+
+def keep_off(fd, reads_too):
+    """seccomp for the calling thread only (and the threads it starts): no writing to ``fd``,
+    no copying, replacing or closing it, no passing any file over a socket (which could
+    carry a copy of it), and with ``reads_too`` no reading from it either."""
+    if pyseccomp is None:
+        return []
+    deny = pyseccomp.ERRNO(errno.EPERM)
+    try:
+        rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+        for name, position in [*_WRITES.items(), *(_READS.items() if reads_too else ())]:
+            rules.add_rule(deny, name, pyseccomp.Arg(position, pyseccomp.EQ, fd))
+        for name in ("dup2", "dup3"):
+            rules.add_rule(deny, name, pyseccomp.Arg(1, pyseccomp.EQ, fd))
+        rules.add_rule(deny, "close_range", pyseccomp.Arg(0, pyseccomp.LE, fd),
+                       pyseccomp.Arg(1, pyseccomp.GE, fd))
+        for name in ("sendmsg", "sendmmsg", "pidfd_getfd"):
+            rules.add_rule(deny, name)
+        rules.load()
+    except (OSError, RuntimeError, ValueError):
+        return []
+    return ["call socket kept from student code"]

@@ -1,157 +1,236 @@
-"""Inside the sandbox, after confinement: run the notebook's code cells one by one, report
-each, then answer the grader's call requests until killed."""
+"""Inside the sandbox, after confinement: run the notebook's cells, then answer the grader's
+calls until killed.
+
+Three threads keep what the grader is told out of the notebook's reach:
+
+- the **main thread** runs student code and nothing else (kernel.py): the cells, then each
+  call. A seccomp filter keeps it, and every thread it starts, off the call socket;
+- the **runner thread** reads requests, builds arguments, hands jobs to the main thread and
+  describes what came back (probe.py). Its functions run on private copies of their modules'
+  globals and of builtins, made before any student code runs (``_private``), so rebinding
+  anything in torch, builtins or torchgrade's modules changes nothing it does. It keeps
+  every object it gets back alive, so no finaliser of a notebook runs in it; code of a
+  notebook that runs there all the same (a tensor hook during ``backward``) can reach none
+  of its frames and cannot write to the call socket;
+- the **writer thread** moves finished replies to the socket and runs no Python code once
+  started; it is the only one that can write there.
+"""
+import _thread
 import builtins
 import signal
 import sys
-import traceback
 import types
+from _queue import SimpleQueue
+from _socket import socket as _socket
+from collections import deque as _deque
+from functools import partial as _partial
+from operator import call as _call
+from os import _exit
 
-from ..notebook import python_source
-from . import channel, probe
+from . import channel, kernel, primitives, probe
+from .channel import ChannelError, frame, load_trusted, read_frame
+from .kernel import invoke, run_cell
+from .probe import backward, build, describe, type_name
 
+_allocate_lock, _setitimer, _ITIMER_REAL = _thread.allocate_lock, signal.setitimer, \
+    signal.ITIMER_REAL
+_sigmask, _SIG_BLOCK, _SIGNALS = signal.pthread_sigmask, signal.SIG_BLOCK, \
+    signal.valid_signals()
+_keep_off, _message = primitives.keep_off, BaseException.__str__
+_str = str.__str__
+LAYER = {"key": "runner thread", "label": "replies made and sent beyond the notebook's reach"}
 
-class _CellTimeout(BaseException):
-    """Raised inside the sandbox when a cell or call runs past its time limit."""
+# What no graded notebook needs, and what would let it reach this process's own workings:
+# raw memory (ctypes), every object or frame in the interpreter, tracing, new processes,
+# audit hooks of its own.
+REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+           "sys.settrace", "sys.setprofile", "sys._current_frames", "sys.addaudithook",
+           "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
+           "subprocess.Popen")
+FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
 
 
 def serve(fd, cells, skip, timeout, active):
-    usage = probe.Usage()
-    namespace = _seal()
-    channel.send(fd, {"event": "started", "isolation": active})
-    for index, source in cells:
-        if index not in skip:
-            channel.send(fd, {"event": "cell", "index": index,
-                              "error": _run_cell(index, source, namespace, timeout)})
-    channel.send(fd, {"event": "ready"})
-    names, last = {}, None
-    while True:
-        request = channel.receive(fd, trusted=True)
-        if request.get("op") == "backward":
-            channel.send(fd, _backward(request, last, names, timeout))
-        else:
-            reply, last = _call(request, namespace, names, usage, timeout)
-            channel.send(fd, reply)
+    """Start the writer and runner threads, seal the process, then run jobs for ever."""
+    jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
+    serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
+    namespace = _main_namespace()
+    writer = _thread.start_new_thread(_write_replies, (replies,))
+    runner = _thread.start_new_thread(serve_requests, (
+        fd, jobs, replies, ready, go, layers, cells, skip, timeout, active, namespace,
+        kernel.Usage()))
+    ready.acquire()  # the runner thread has its own filter
+    layers.append(_keep_off(fd, True))
+    _seal({writer, runner})
+    go.release()
+    kernel.loop(jobs)
 
 
-# What no graded notebook needs, and what would let it reach this process's own workings:
-# raw memory (ctypes), every object or frame in the interpreter, tracing, new processes.
-REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-           "sys.settrace", "sys.setprofile", "sys._current_frames", "os.fork", "os.forkpty",
-           "os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen")
+def _lock():
+    lock = _allocate_lock()
+    lock.acquire()
+    return lock
 
 
-def _seal():
-    """Before any student code runs: the notebook gets a ``__main__`` module of its own,
-    torchgrade's modules leave ``sys.modules`` (a notebook that rewrites every module it
-    can import finds none of them), and an audit hook, which Python code cannot remove,
-    refuses REFUSED. Returns the notebook's namespace."""
+def _main_namespace():
+    """The notebook gets a ``__main__`` module of its own, and torchgrade's modules leave
+    ``sys.modules`` (a notebook that rewrites every module it can import finds none)."""
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
     for name in [name for name in sys.modules if name.split(".")[0] == "autograder"]:
         del sys.modules[name]
-
-    def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError):
-        if starts(event, refused):
-            raise error(f"{event} is not available to a graded notebook")
-
-    sys.addaudithook(refuse)
     return main.__dict__
 
 
-def _run_cell(index, source, namespace, timeout):
-    try:
-        code = compile(python_source(source)[0], f"<code cell {index + 1}>", "exec")
-    except SyntaxError as error:
-        return {"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"}
-    except Exception as error:
-        return {"type": type(error).__name__, "message": _safe_str(error)}
-    try:
-        with _time_limit(timeout):
-            exec(code, namespace)
-    except BaseException as error:  # the cell may raise anything, SystemExit included
-        return _error_info(error)
-    return None
+def _seal(threads):
+    """An audit hook, which Python code cannot remove: REFUSED for every thread, and no
+    frame at all for the runner and writer threads, where no notebook code belongs."""
+    def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
+               ident=_thread.get_ident, threads=frozenset(threads), frames=FRAME_ATTRIBUTES):
+        if starts(event, refused) or (ident() in threads and (
+                event == "sys._getframe" or (event == "object.__getattr__"
+                                             and args[1] in frames))):
+            raise error(f"{event} is not available to a graded notebook")
+
+    sys.addaudithook(refuse)
 
 
-def _call(request, namespace, names, usage, timeout):
+def _private(modules):
+    """The modules' functions, rebuilt on private copies of the modules' globals and of
+    builtins, which nothing but these functions refers to; returns the first one's."""
+    spaces = {id(module.__dict__): dict(module.__dict__) for module in modules}
+    own_builtins = dict(builtins.__dict__)
+    for space in spaces.values():
+        space["__builtins__"] = own_builtins
+        for name, value in list(space.items()):
+            if type(value) is types.FunctionType and id(value.__globals__) in spaces:
+                space[name] = types.FunctionType(value.__code__, spaces[id(value.__globals__)],
+                                                 value.__name__, value.__defaults__,
+                                                 value.__closure__)
+    return spaces[id(modules[0].__dict__)]
+
+
+def _write_replies(replies):
+    """The writer thread: run what the runner puts in ``replies``, each a C-level chain that
+    sends one frame whole and says so (``_post``)."""
+    _sigmask(_SIG_BLOCK, _SIGNALS)
+    _deque(map(_call, iter(replies.get, None)), 0)
+
+
+# Everything below runs in the runner thread, on private globals (see _private).
+
+def _serve_requests(fd, jobs, replies, ready, go, layers, cells, skip, timeout, active,
+                    namespace, usage):
+    _sigmask(_SIG_BLOCK, _SIGNALS)  # alarms are for the main thread
+    own = _keep_off(fd, False)
+    ready.release()
+    go.acquire()
+    sealed = [LAYER] if own and layers[0] else []
+    send = _socket(fileno=fd).sendall  # called by the writer thread: only it may
+    _post(replies, send, {"event": "started", "isolation": [*active, *sealed]})
+    kept = []  # everything student code handed over: it is never freed in this thread
+    for index, source in cells:
+        if index not in skip:
+            out = _run(jobs, timeout, kept, run_cell, index, source, namespace)
+            _post(replies, send, {"event": "cell", "index": index,
+                                  "error": _error(out[0] if out else _unfinished())})
+    _post(replies, send, {"event": "ready"})
+    names, last = {}, None
+    while True:
+        try:
+            request = load_trusted(read_frame(fd))
+        except ChannelError:  # the grader has gone
+            _exit(0)
+        if request["op"] == "backward":
+            reply = _backward(request, last, names)
+        else:
+            reply, last = _answer(request, jobs, timeout, namespace, names, usage, kept)
+        _post(replies, send, reply)
+
+
+def _post(replies, send, message):
+    """Have the writer thread send a message; return once it is sent (a cell that ends the
+    process must not take the report on the cell before it along)."""
+    sent = _lock()
+    replies.put(_partial(_deque, map(_call, (_partial(send, frame(message)), sent.release)), 0))
+    sent.acquire()
+
+
+def _unfinished():  # a function, not a shared dict: the original module's dict is reachable
+    return {"type": "timeout", "message": "did not finish"}
+
+
+def _run(jobs, seconds, kept, function, *args):
+    """Have the main thread run ``function(*args, out)`` within ``seconds``; returns out.
+    The job tells it is done through a lock no Python frame of the main thread holds."""
+    out, done = [], _lock()
+    kept.append(out)
+    job = _partial(_deque, map(_call, (_partial(function, *args, out), done.release)), 0)
+    _setitimer(_ITIMER_REAL, seconds)
+    jobs.put(job)
+    done.acquire()
+    _setitimer(_ITIMER_REAL, 0)
+    return out
+
+
+def _answer(request, jobs, seconds, namespace, names, usage, kept):
     """Call a student function; returns (reply, (result, tensors built for the call))."""
-    function = namespace.get(request["function"])
-    if function is None:
-        return {"status": "missing"}, None
-    if not callable(function):
-        return {"status": "not-callable", "type": probe.describe(function)}, None
     built = []
-    before = usage.snapshot()
-    try:
-        args = probe.build(request["args"], names, built)
-        kwargs = probe.build(request["kwargs"], names, built)
-        with _time_limit(timeout), probe.call_context(request.get("default_device"), usage):
-            result = function(*args, **kwargs)
+    args, kwargs = build(request["args"], names, built), build(request["kwargs"], names, built)
+    kept.append(built)
+    out = _run(jobs, seconds, kept, invoke, namespace, request["function"], args, kwargs,
+               request.get("default_device"), usage)
+    outcome = out[0] if out and type(out[0]) is tuple and out[0] else ("raised", _unfinished())
+    status = outcome[0] if type(outcome[0]) is str else "raised"
+    if status == "missing":
+        return {"status": "missing"}, None
+    if status == "not-callable" and len(outcome) > 1:
+        return {"status": "not-callable", "type": type_name(outcome[1])}, None
+    if status == "returned" and len(outcome) > 2:
+        result = outcome[1]
         if request.get("store"):
             names[request["store"]] = result
-        after = usage.snapshot()
-        return {"status": "returned",
-                "value": probe.describe(result, built),
-                "args": [probe.describe(tensor, built) for tensor in built],
-                "usage": {key: after[key] - before[key] for key in after}}, (result, built)
-    except BaseException as error:  # student code may raise anything
-        return {"status": "raised", **_error_info(error)}, None
+        return {"status": "returned", "value": describe(result, built),
+                "args": [describe(tensor, built) for tensor in built],
+                "usage": _counts(outcome[2])}, (result, built)
+    return {"status": "raised", **(_error(outcome[1] if len(outcome) > 1 else 0))}, None
 
 
-def _backward(request, last, names, timeout):
+def _backward(request, last, names):
     """Back-propagate sum(last result * weights); describe the call's tensors after it."""
     if last is None:
         return {"args": [], "backward_error": "nothing to back-propagate"}
     result, built = last
     error = None
     try:
-        with _time_limit(timeout):
-            probe.backward(result, probe.build(request["weights"], names, []))
+        backward(result, build(request["weights"], names, []))
     except BaseException as caught:  # student code (hooks, custom Functions) may raise anything
-        error = _safe_str(caught) or probe.type_name(caught)
-    return {"args": [probe.describe(tensor, built) for tensor in built], "backward_error": error}
+        error = _text(caught) or type_name(caught)
+    return {"args": [describe(tensor, built) for tensor in built], "backward_error": error}
 
 
-class _time_limit:
-    """SIGALRM-based soft limit; the grader also enforces a hard wall clock."""
-
-    def __init__(self, seconds):
-        self.seconds = seconds
-
-    def __enter__(self):
-        signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc):
-        signal.setitimer(signal.ITIMER_REAL, 0)
+def _error(info):
+    """An error report from the main thread, kept to plain fields: what a notebook puts there
+    can change only how its own failure reads."""
+    if info is None:
+        return None
+    if type(info) is not dict:
+        return {"type": "Exception", "message": ""}
+    fields = {"type": str, "message": str, "cell": int, "line": int}
+    return {key: value for key, value in info.items()
+            if type(key) is str and key in fields and type(value) is fields[key]}
 
 
-def _on_alarm(signum, frame):
-    raise _CellTimeout()
+def _counts(usage):
+    if type(usage) is not dict:
+        return {}
+    return {key: value for key, value in usage.items() if type(key) is str
+            and type(value) is int}
 
 
-def _error_info(error):
-    if isinstance(error, _CellTimeout):
-        return {"type": "timeout", "message": "ran past the time limit"}
-    if isinstance(error, MemoryError):
-        return {"type": "MemoryError", "message": "ran out of memory"}
-    info = {"type": probe.type_name(error), "message": _safe_str(error)}
+def _text(error):
     try:
-        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-                  if frame.filename.startswith("<code cell ")]
-        if frames:
-            info["cell"] = int(frames[-1].filename[len("<code cell "):-1])
-            info["line"] = frames[-1].lineno
-    except Exception:
-        pass
-    return info
-
-
-def _safe_str(error):
-    try:
-        text = str.__str__(str(error))
+        return _str(_message(error))[:500]
     except BaseException:
-        text = ""
-    return text[:500]
-
+        return ""

@@ -48,7 +48,8 @@ def test_live_progress_shows_count_failures_and_lines_for_failed_submissions(cap
 def test_isolation_summary_names_active_layers_and_warns_about_missing_ones():
     full = [{"key": key, "label": key} for key in ("namespaces", "landlock", "rlimits",
                                                    "separate uid", "seccomp", "cgroup",
-                                                   "private disk", "autograd counters")]
+                                                   "private disk", "runner thread",
+                                                   "autograd counters")]
     assert "warning" not in isolation_summary(full)
     text = isolation_summary([item for item in full if item["key"] != "seccomp"])
     assert text.splitlines()[1].startswith("warning: weaker isolation here: no seccomp")

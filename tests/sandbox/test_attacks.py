@@ -171,7 +171,7 @@ CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_a
 # student: (score, status, question that must lose points or None). A status given as a tuple
 # lists the outcomes that depend on the machine's memory pressure, each of them acceptable.
 EXPECTED = {
-    "patched_comparisons": (11, "crashed", "make_tensor"),
+    "patched_comparisons": (9, "graded", "make_tensor"),  # what it broke, it broke for itself
     "always_equal_object": (11, "graded", "make_tensor"),
     "lying_subclass": (11, "graded", "make_tensor"),
     "patched_probe_and_pytest": (11, "graded", "make_tensor"),  # finds no torchgrade module
@@ -185,7 +185,7 @@ EXPECTED = {
     "huge_tensor": (10, "graded", "to_nchw"),
     "ignores_alarm_and_loops": (10, "timeout", "to_nchw"),
     "swallows_timeouts": (10, "timeout", "to_nchw"),
-    "hostile_exception": (10, "timeout", "to_nchw"),
+    "hostile_exception": (10, "graded", "to_nchw"),  # its __str__ runs out of time: no message
     "file_bomb": (10, "graded", "to_nchw"),
     "daemon_left_behind": (13, "graded", None),
     "magics_and_shell": (13, "graded", None),
@@ -203,7 +203,7 @@ EXPECTED = {
     "escape_codes_and_fake_summary": (11, "graded", "make_tensor"),
     "nan_and_meta_results": (8, "graded", "make_tensor"),
     "pickle_payload_and_hostile_repr": (11, "graded", "make_tensor"),
-    "writes_fake_frames": (13, "crashed", None),
+    "writes_fake_frames": (13, "graded", None),  # the call socket refuses its writes
     "returns_sparse": (11, "graded", "make_tensor"),
     "returns_generator": (10, "graded", "to_nchw"),
     "returns_huge_view": (10, "graded", "to_nchw"),

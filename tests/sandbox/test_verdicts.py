@@ -1,10 +1,13 @@
 """Verdicts a notebook cannot forge from inside its own process.
 
 Every notebook here first rewrites what it can reach in its process: autograd's engine, the
-torch function modes, the optimizer hooks and every torchgrade module's counting code. Counts
-of backward passes and of recorded operations are then read from outside the process
-(sandbox/counters.py), and which APIs a function uses from its source (checking/source.py),
-so a shortcut still costs its points while honest notebooks, tampering or not, keep theirs.
+torch function modes, the optimizer hooks, every torchgrade module's counting and describing
+code it finds through sys.modules, gc, its own frames or the class tree, the builtins and
+the pickler, and it tries to write replies of its own on the call socket. Counts of backward
+passes and of recorded operations are read from outside the process (sandbox/counters.py),
+which APIs a function uses from its source (checking/source.py), and tensor state by a
+runner thread none of that reaches (sandbox/runner.py), so a shortcut still costs its points
+while honest notebooks, tampering or not, keep theirs.
 """
 import pytest
 
@@ -53,6 +56,83 @@ TAMPER = (
     "    return modes\n"
 )
 
+# ...and every route to what describes its tensors and writes its replies.
+FORGE = r"""
+def _forged(value, *rest):
+    return value
+def _rewrite_space(space):
+    for name in ('describe', '_describe', '_describe_tensor', 'pack', 'frame', 'type_name'):
+        if callable(space.get(name)):
+            space[name] = _forged
+_frame = sys._getframe()
+while _frame is not None:  # down to the runner, the spawner and the grader's own frames
+    _rewrite_space(_frame.f_globals)
+    _frame = _frame.f_back
+_classes, _todo = set(), [object]
+while _todo:
+    try:
+        _subclasses = type.__subclasses__(_todo.pop())
+    except TypeError:
+        continue
+    for _cls in _subclasses:
+        if _cls not in _classes:
+            _classes.add(_cls)
+            _todo.append(_cls)
+for _cls in _classes:  # every method of every class, and the module globals it runs on
+    try:
+        for _value in list(vars(_cls).values()):
+            _space = getattr(_value, '__globals__', None)
+            if type(_space) is dict and str(_space.get('__name__')).startswith('autograder'):
+                _rewrite_space(_space)
+    except Exception:
+        continue
+import builtins, os, pickle, _pickle
+_real_next, _real_dumps = builtins.next, _pickle.dumps
+def _next(iterator, *default):  # "same_as": whatever torchgrade looks for is argument 0
+    if str(sys._getframe(1).f_globals.get('__name__')).startswith('autograder'):
+        return 0
+    return _real_next(iterator, *default)
+builtins.next = _next
+def _flatter(message):
+    if type(message) is dict:
+        message = {key: _flatter(value) for key, value in message.items()}
+        if 'is_leaf' in message:
+            message.update(is_leaf=True, requires_grad=True, same_as=0, grad_fn=None)
+    elif type(message) in (list, tuple):
+        message = type(message)(_flatter(value) for value in message)
+    return message
+_pickle.dumps = pickle.dumps = lambda obj, *args, **kw: _real_dumps(_flatter(obj), *args, **kw)
+def _say(message):
+    data = _real_dumps(message, 5)
+    try:
+        os.write(3, len(data).to_bytes(8, 'big') + data)
+    except OSError:
+        pass
+def _as_reply(W):
+    W = W.detach()
+    info = {'__tensor__': ('\x00tensor', str(W.dtype)[6:], tuple(W.shape),
+                           W.cpu().numpy().tobytes()),
+            'type': 'Tensor', 'dtype': str(W.dtype), 'device': W.device.type,
+            'shape': tuple(W.shape), 'layout': 'torch.strided', 'requires_grad': True,
+            'is_leaf': True, 'grad_fn': None, 'grad': None, 'version': 1, 'same_as': 0}
+    return {'status': 'returned', 'value': info, 'args': [info], 'usage': {}}
+import _thread
+_MAIN = _thread.get_ident()
+def _in_any_thread(phase, info):  # a finaliser could do the same
+    if _thread.get_ident() == _MAIN:
+        return
+    try:  # the runner thread's own frames
+        _frame = sys._getframe(1)
+        while _frame is not None:
+            _rewrite_space(_frame.f_globals)
+            _frame = _frame.f_back
+    except Exception:
+        pass
+    _say({'event': 'ready'})
+gc.callbacks.append(_in_any_thread)  # runs in whichever thread collects
+"""
+TAMPER += FORGE
+
 CASES = {  # assignment: {student: (code after TAMPER, question that must lose points, hint)}
     "char_model": {
         "graph_while_sampling": (  # torch's own functions, rewritten at top level to hide
@@ -86,6 +166,10 @@ CASES = {  # assignment: {student: (code after TAMPER, question that must lose p
         "new_tensor_passed_off_as_w": (
             "def sgd_step(W, lr):\n    with torch.no_grad():\n        W = W - lr * W.grad\n"
             "    return W.requires_grad_()\n", "sgd_step", "return W itself"),
+        "reply_of_its_own": (  # what the runner would say of an in-place update
+            "def sgd_step(W, lr):\n    with torch.no_grad():\n        W = W - lr * W.grad\n"
+            "    _say(_as_reply(W))\n    return W.requires_grad_()\n", "sgd_step",
+            "return W itself"),
         "backward_twice_per_step": (
             "def fit_linear(x, y, steps, lr, device='cpu'):\n"
             "    x, y = x.to(device), y.to(device)\n"
