@@ -142,10 +142,13 @@ def _serve_requests(fd, jobs, replies, ready, go, layers, cells, skip, timeout, 
             request = load_trusted(read_frame(fd))
         except ChannelError:  # the grader has gone
             _exit(0)
-        if request["op"] == "backward":
-            reply = _backward(request, last, names)
-        else:
-            reply, last = _answer(request, jobs, timeout, namespace, names, usage, kept)
+        try:
+            if request["op"] == "backward":
+                reply = _backward(request, last, names)
+            else:
+                reply, last = _answer(request, jobs, timeout, namespace, names, usage, kept)
+        except BaseException as error:  # an argument it kept no longer there, a value no
+            reply, last = _failed(error), None  # getter can read: an answer all the same
         _post(replies, send, reply)
 
 
@@ -208,6 +211,13 @@ def _backward(request, last, names):
     except BaseException as caught:  # student code (hooks, custom Functions) may raise anything
         error = _text(caught) or type_name(caught)
     return {"args": [describe(tensor, built) for tensor in built], "backward_error": error}
+
+
+def _failed(error):
+    """A reply, to a call or a backward request alike, saying the request failed."""
+    text = _text(error)
+    return {"status": "raised", "type": type_name(error), "message": text, "args": [],
+            "backward_error": text or type_name(error)}
 
 
 def _error(info):
