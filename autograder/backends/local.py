@@ -93,7 +93,6 @@ def _fork_grader(assignment, submission, limits, spawner):
         os.dup2(null, 2)
         sys.stdout = sys.stderr = open(os.devnull, "w")
         torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # the instructor's plugins stay out
         try:
             outcome = grade_notebook(assignment, submission.path, limits, spawner,
                                      submission.seed)

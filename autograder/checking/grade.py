@@ -2,20 +2,12 @@
 
 Runs in its own forked process (see backends/local.py), so a crash here costs one row.
 """
-import pytest
-
-from ..assignments import check_file
 from ..i18n import N_
 from ..notebook import NotebookError, python_source, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg
-from .plugin import Engine
+from . import suite
 from .student import Student
 
-# pytest plugins a grading run has no use for; unraisableexception alone costs two full
-# garbage collections of a torch-sized heap per submission.
-QUIET = [arg for name in ("cacheprovider", "unraisableexception", "threadexception", "doctest",
-                          "junitxml", "pastebin", "stepwise", "legacypath", "logging")
-         for arg in ("-p", f"no:{name}")]
 DETAILS = {
     Status.CRASHED: N_("The notebook's process crashed or exited; the affected parts were "
                        "skipped."),
@@ -32,17 +24,15 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     except NotebookError as error:
         return Outcome(error.status, error.message)
     student = Student(cells, limits, spawner, seed=seed)
-    engine = Engine(student)
     try:
-        pytest.main([str(check_file(assignment)), "-q", "-W", "ignore", "--tb=no", "--assert=plain",
-                     *QUIET], plugins=[engine])
+        outcomes, curves = suite.run(assignment, student)
     finally:
         student.close()
         spawner.close()
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
-    return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None,
-                   list(engine.outcomes.values()), _notes(student, cells, limits),
-                   student.isolation, curves=engine.curves, slowest=student.slowest)
+    return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None, outcomes,
+                   _notes(student, cells, limits), student.isolation, curves=curves,
+                   slowest=student.slowest)
 
 
 def _notes(student, cells, limits):

@@ -1,11 +1,10 @@
-"""pytest plugin behind the hidden checks.
-
-Gives checks a ``student`` fixture (the submission in its sandbox) and a
-``device`` fixture, turns failures into the one sentence a student should read,
-and, under the engine, records each check's outcome for scoring. Instructors can
-run a check module directly:
+"""pytest plugin behind the hidden checks, for running a check module with plain pytest:
 
     pytest autograder/checks/test_tensor_shapes.py --notebook solutions/tensor_shapes.ipynb
+
+Gives checks a ``student`` fixture (the submission in its sandbox), ``device``, ``rng`` and
+``curve``, and turns failures into the one sentence a student should read. Grading runs the
+same checks with the same fixtures without pytest (suite.py).
 """
 import hashlib
 import math
@@ -15,13 +14,10 @@ import torch
 
 from ..config import Limits
 from ..notebook import NotebookError, read_cells
-from ..records import CheckOutcome, msg
+from ..records import msg
 from ..sandbox.spawner import Spawner, has_gpu
 from .expect import CheckFailed
 from .student import Student, StudentError
-
-ENGINE = pytest.StashKey["Engine"]()
-
 
 def devices():
     """Devices every check runs on: the CPU, and CUDA when a GPU is present."""
@@ -44,10 +40,6 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def student(request):
-    engine = request.config.stash.get(ENGINE, None)
-    if engine is not None:
-        yield engine.student
-        return
     path = request.config.getoption("notebook")
     if not path:
         pytest.exit("pass the notebook to check: --notebook PATH", returncode=4)
@@ -65,27 +57,24 @@ def student(request):
 
 @pytest.fixture
 def rng(request, student):
-    """A torch.Generator for this check's random inputs, seeded from the submission's seed
-    and the check's id: the same notebook always meets the same inputs."""
-    key = f"{student.seed}:{request.node.nodeid}".encode()
+    return check_rng(student.seed, request.node.nodeid)
+
+
+def check_rng(seed, nodeid):
+    """A torch.Generator for a check's random inputs, seeded from the submission's seed and
+    the check's id: the same notebook always meets the same inputs."""
+    key = f"{seed}:{nodeid}".encode()
     return torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
 
 
 @pytest.fixture
-def curve(request):
-    """``curve(values, reference)`` keeps the student's recorded losses and the reference
-    curve for the question's feedback page (the first device's; a no-op outside the engine)."""
-    engine = request.config.stash.get(ENGINE, None)
-    marker = request.node.get_closest_marker("question")
-
-    def keep(values, reference):
-        if engine is not None and marker is not None and isinstance(values, (list, tuple)):
-            engine.curves.setdefault(marker.args[0], {"student": _points(values),
-                                                      "reference": _points(reference)})
-    return keep
+def curve():
+    """``curve(values, reference)`` keeps the student's losses and the reference curve for
+    the question's feedback page when grading (suite.py); under plain pytest it does nothing."""
+    return lambda values, reference: None
 
 
-def _points(values, most=2000):
+def points(values, most=2000):
     """Finite floats (anything else becomes None), thinned to at most ``most`` points."""
     values = list(values)[: most * 50]
     step = max(1, len(values) // most)
@@ -100,17 +89,12 @@ def pytest_generate_tests(metafunc):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    """A failed check reports the sentence a student would read."""
     report = yield
-    marker = item.get_closest_marker("question")
-    if marker is not None:
-        report.user_properties.append(("question", marker.args[0]))
-        report.user_properties.append(("points", marker.kwargs.get("points", 1)))
-        report.user_properties.append(("check", item.originalname))
-    if report.failed and call.excinfo is not None:
+    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(
+            (CheckFailed, StudentError)):
         message = failure_message(call.excinfo.value)
-        report.user_properties.append(("message", message))
-        if call.excinfo.errisinstance((CheckFailed, StudentError)):
-            report.longrepr = message.text.format(**message.params)
+        report.longrepr = message.text.format(**message.params)
     return report
 
 
@@ -122,26 +106,3 @@ def failure_message(error):
         return msg("{text}", text=str(error).splitlines()[0])
     return msg("The grader could not finish this check (internal error {error}); your "
                "instructor has been told.", error=type(error).__name__)
-
-
-class Engine:
-    """Registered by the engine: supplies the student and records every outcome."""
-
-    def __init__(self, student):
-        self.student = student
-        self.outcomes = {}
-        self.curves = {}  # {question: {"student": [...], "reference": [...]}}
-
-    def pytest_configure(self, config):
-        config.stash[ENGINE] = self
-
-    def pytest_runtest_logreport(self, report):
-        props = dict(report.user_properties)
-        if "question" not in props:
-            return
-        entry = self.outcomes.setdefault(report.nodeid, CheckOutcome(
-            props["question"], props["check"], props["points"], passed=True))
-        if report.failed or report.skipped:
-            entry.passed = False
-            entry.message = entry.message or props.get("message") or (
-                msg("This check failed.") if report.failed else msg("This check was skipped."))

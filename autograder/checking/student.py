@@ -49,6 +49,7 @@ class Student:
     spent: float = 0.0
     slowest: float = 0.0                             # seconds of the slowest cell or call
     hung: set = field(default_factory=set)           # functions that ran out of time
+    memo: dict = field(default_factory=dict)         # what checks share, e.g. one training run
     _pid: int = None
     _fd: int = None
     _counters: object = None

@@ -1,7 +1,6 @@
 """Hidden checks for assignment 5, char_model: a bigram model written by hand."""
 import functools
 
-import pytest
 import torch
 import torch.nn.functional as F
 
@@ -59,21 +58,17 @@ def _train(student, device, steps=STEPS, seed=0, text=TEXT):
     return reply
 
 
-@pytest.fixture(scope="module")
-def trained():
-    """Cache of one full training run per device, shared by the checks below."""
-    return {}
-
-
-def _trained(student, device, cache):
-    if device not in cache:
-        cache[device] = _train(student, device)
-    return cache[device]
+def _trained(student, device):
+    """One full training run per device, shared by the checks below."""
+    key = ("train_bigram", device)
+    if key not in student.memo:
+        student.memo[key] = _train(student, device)
+    return student.memo[key]
 
 
 @question("train_bigram", points=2)
-def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
-    W, losses = _trained(student, device, trained).value
+def test_train_bigram_reaches_the_count_based_floor(student, device):
+    W, losses = _trained(student, device).value
     W = expect_tensor(W, msg("{function}'s {name}", function="train_bigram", name="W"))
     V = len(set(TEXT))
     expect(W.shape == (V, V), "W should be V×V = {V}×{V} for this text (V = number of "
@@ -96,8 +91,8 @@ def test_train_bigram_reaches_the_count_based_floor(student, device, trained):
 
 
 @question("train_bigram", points=1)
-def test_train_bigram_losses_are_honest_floats(student, device, trained, rng, curve):
-    W, losses = _trained(student, device, trained).value
+def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
+    W, losses = _trained(student, device).value
     curve(losses, reference_training(TEXT)[1])
     expect(isinstance(losses, list) and len(losses) == STEPS,
            "losses should be a list with one entry per step ({steps}).", steps=STEPS)
@@ -112,8 +107,8 @@ def test_train_bigram_losses_are_honest_floats(student, device, trained, rng, cu
 
 
 @question("train_bigram", points=1)
-def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
-    W = expect_tensor(_trained(student, device, trained).value[0],
+def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device):
+    W = expect_tensor(_trained(student, device).value[0],
                       msg("{function}'s {name}", function="train_bigram", name="W"))
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None, "W is not a leaf that "
            "requires grad after training: update it in place under torch.no_grad().")
@@ -133,8 +128,8 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device, trained):
 
 
 @question("train_bigram", points=1)
-def test_train_bigram_is_hand_written_and_reproducible(student, device, trained):
-    reply = _trained(student, device, trained)
+def test_train_bigram_is_hand_written_and_reproducible(student, device):
+    reply = _trained(student, device)
     expect_by_hand(student, "train_bigram", OPTIMIZERS + LAYERS, N_(
         "train_bigram uses a layer with weights (nn.Linear, nn.Embedding, nn.Parameter) or "
         "torch.optim; this model must be written by hand with a tensor W and a manual update."))
