@@ -32,7 +32,8 @@ _pack_header, _unpack_header = _HEADER.pack, _HEADER.unpack
 _Tensor, _TensorBase = torch.Tensor, torch._C.TensorBase
 _plain_mode = torch._C.DisableTorchFunctionSubclass
 _get = tuple(getattr(_TensorBase, name).__get__ for name in
-             ("data", "device", "dtype", "shape", "layout", "is_conj", "is_neg"))
+             ("data", "device", "dtype", "shape", "layout"))
+_is_conj, _is_neg = _TensorBase.is_conj, _TensorBase.is_neg
 _numpy, _contiguous, _to, _view, _reshape = (
     _TensorBase.numpy, _TensorBase.contiguous, _TensorBase.to, _TensorBase.view,
     _TensorBase.reshape)
@@ -62,7 +63,7 @@ def pack(tensor):
         name = str(dtype)[6:]
         if _get[4](data) is not _strided or device.type == "meta" or name not in DTYPES:
             return None
-        if device.type != "cpu" or _get[5](data) or _get[6](data) or dtype in _BITS:
+        if device.type != "cpu" or _is_conj(data) or _is_neg(data) or dtype in _BITS:
             data = _contiguous(_resolve_neg(_resolve_conj(_to(data, "cpu"))))
             data = _view(data, _BITS[dtype]) if dtype in _BITS else data
         return (TAG, name, shape, _numpy(data).tobytes())

@@ -74,3 +74,23 @@ def test_one_object_referenced_many_times_counts_every_time():
         sender.join()
     os.close(read)
     os.close(write)
+
+
+@pytest.mark.parametrize("value", [torch.arange(6.0).reshape(2, 3).t(), torch.zeros(0, 3),
+                                   torch.ones(2, dtype=torch.complex64).conj(), torch.tensor(True),
+                                   torch.ones(3, dtype=torch.bfloat16) * 1.5,
+                                   torch.ones(3, requires_grad=True) * 2],
+                         ids=["transposed", "empty", "conjugate", "bool", "bfloat16", "in a graph"])
+def test_tensor_values_travel_as_records(value):
+    back = channel.unpack(channel.pack(value))
+    assert back.dtype == value.dtype and torch.equal(back, value.detach().resolve_conj())
+
+
+def test_what_has_no_values_to_send_is_none_and_bad_records_are_refused():
+    assert channel.pack(torch.ones(2, device="meta")) is None
+    assert channel.pack(torch.zeros(3).to_sparse()) is None
+    tag = channel.TAG
+    for record in [(tag, "float32", (3,), b"\0" * 8), (tag, "object", (1,), b"\0" * 8),
+                   (tag, "float32", (-1,), b""), (tag, "float32", [2], b"\0" * 8)]:
+        with pytest.raises(channel.ChannelError):
+            channel.plain(record)
