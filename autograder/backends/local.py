@@ -66,6 +66,8 @@ class LocalBackend:
             while queue and len(running) < self.jobs:
                 submission = queue.pop(0)
                 fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
+                if queue:
+                    self._zygote.ask()  # the next submission's spawner, forked meanwhile
                 running[fd] = [submission, pid, time.monotonic(), b""]
             ready, _, _ = select.select(list(running), [], [], 1.0)
             for fd in ready:

@@ -47,16 +47,23 @@ class Zygote:
             finally:
                 os._exit(0)
         child_end.close()
-        self._control = parent_end
+        self._control, self._asked = parent_end, 0
 
     def warm_up(self):
         """Ask the zygote to warm torch up (in its own time) for the sandboxes to come; a run
         with nothing left to grade never asks."""
         self._control.send(b"w")
 
+    def ask(self):
+        """Have the zygote fork the next Spawner now, while other work goes on."""
+        self._control.send(b"s")
+        self._asked += 1
+
     def spawner(self):
         """A new Spawner, forked from the zygote, for one submission."""
-        self._control.send(b"s")
+        if not self._asked:
+            self.ask()
+        self._asked -= 1
         message, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
         return Spawner(connection=socket.socket(fileno=fds[0]), workdir=None,
                        addresses=json.loads(message))
