@@ -8,6 +8,7 @@ take: ``student``, ``device``, ``rng``, ``curve`` and the parameters of
 ``pytest.mark.parametrize``. Instructors still run a module with plain pytest (plugin.py);
 tests/checks/test_suite.py holds both runners to the same checks, ids and outcomes.
 """
+import functools
 import importlib
 import inspect
 import numbers
@@ -27,7 +28,7 @@ def run(assignment, student):
         outcome = CheckOutcome(question, function.__name__, worth, passed=True)
         try:
             function(**{name: _fixture(name, student, nodeid, params, question, curves)
-                        for name in inspect.signature(function).parameters})
+                        for name in _arguments(function)})
         except Exception as error:  # a failed check, a student error, or a bug in the check
             outcome.passed, outcome.message = False, failure_message(error)
         outcomes.append(outcome)
@@ -43,7 +44,7 @@ def collect(assignment):
                 and _question(function)[0] is not None):
             continue
         calls = [([], {})]  # (ids, parameters); the device comes first, as plugin.py adds it
-        if "device" in inspect.signature(function).parameters:
+        if "device" in _arguments(function):
             calls = [(ids + [device], {**params, "device": device})
                      for ids, params in calls for device in devices()]
         for mark in getattr(function, "pytestmark", []):
@@ -54,6 +55,11 @@ def collect(assignment):
                          for ids, params in calls for index, value in enumerate(mark.args[1])]
         for ids, params in calls:
             yield function, f"{path}::{name}" + (f"[{'-'.join(ids)}]" if ids else ""), params
+
+
+@functools.cache
+def _arguments(function):
+    return tuple(inspect.signature(function).parameters)
 
 
 def _question(function):

@@ -129,9 +129,9 @@ def load_trusted(data):
 
 def restore(value):
     """Records in a trusted message turned back into tensors."""
-    kind = type(value)
-    if kind is tuple and is_record(value):
+    if is_record(value):
         return unpack(value)
+    kind = type(value)
     if kind in (list, tuple):
         return kind(restore(item) for item in value)
     if kind is dict:

@@ -43,7 +43,7 @@ def run_cell(index, source, namespace, out):
         out.append({"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"})
         return
     except Exception as error:
-        out.append({"type": type(error).__name__, "message": safe_str(error)})
+        out.append({"type": _name_of(_type(error)), "message": safe_str(error)})
         return
     try:
         exec(code, namespace)

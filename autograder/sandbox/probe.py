@@ -72,10 +72,10 @@ def backward(result, weights):
         _run_backward((loss,), (_ones_like(loss),), False, False, (), True, True)
 
 
-def describe(value, inputs=(), depth=0):
+def describe(value, inputs=()):
     """Plain-data description of a value; tensors keep their autograd state."""
     with _plain_mode():
-        return _describe(value, inputs, depth)
+        return _describe(value, inputs, 0)
 
 
 def _describe(value, inputs, depth):

@@ -155,9 +155,15 @@ def _serve_requests(fd, jobs, replies, ready, go, layers, cells, skip, timeout, 
 def _post(replies, send, message):
     """Have the writer thread send a message; return once it is sent (a cell that ends the
     process must not take the report on the cell before it along)."""
-    sent = _lock()
-    replies.put(_partial(_deque, map(_call, (_partial(send, frame(message)), sent.release)), 0))
-    sent.acquire()
+    _hand(replies, _partial(send, frame(message)))
+
+
+def _hand(queue, step):
+    """Put ``step`` in another thread's queue and wait until that thread has run it. It says
+    so through a lock held only by the C-level chain, out of reach of any Python frame."""
+    done = _lock()
+    queue.put(_partial(_deque, map(_call, (step, done.release)), 0))
+    done.acquire()
 
 
 def _unfinished():  # a function, not a shared dict: the original module's dict is reachable
@@ -165,14 +171,11 @@ def _unfinished():  # a function, not a shared dict: the original module's dict 
 
 
 def _run(jobs, seconds, kept, function, *args):
-    """Have the main thread run ``function(*args, out)`` within ``seconds``; returns out.
-    The job tells it is done through a lock no Python frame of the main thread holds."""
-    out, done = [], _lock()
+    """Have the main thread run ``function(*args, out)`` within ``seconds``; returns out."""
+    out = []
     kept.append(out)
-    job = _partial(_deque, map(_call, (_partial(function, *args, out), done.release)), 0)
     _setitimer(_ITIMER_REAL, seconds)
-    jobs.put(job)
-    done.acquire()
+    _hand(jobs, _partial(function, *args, out))
     _setitimer(_ITIMER_REAL, 0)
     return out
 
@@ -197,7 +200,7 @@ def _answer(request, jobs, seconds, namespace, names, usage, kept):
         return {"status": "returned", "value": describe(result, built),
                 "args": [describe(tensor, built) for tensor in built],
                 "usage": _counts(outcome[2])}, (result, built)
-    return {"status": "raised", **(_error(outcome[1] if len(outcome) > 1 else 0))}, None
+    return {"status": "raised", **_error(outcome[1] if len(outcome) > 1 else {})}, None
 
 
 def _backward(request, last, names):
