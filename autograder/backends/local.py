@@ -5,7 +5,6 @@ Each grader (checking/grade.py) gets a Spawner of its own, forked from the run's
 checks, and sends its Outcome back as JSON through a pipe; a grader that dies or hangs
 costs its own row only.
 """
-import gc
 import json
 import os
 import select
@@ -20,7 +19,7 @@ from ..checking.grade import grade_notebook
 from ..checking.student import Student
 from ..records import Outcome, Status, msg
 from ..sandbox import cgroup
-from ..sandbox.primitives import die_with_parent
+from ..sandbox.primitives import compact_for_fork, die_with_parent
 from ..sandbox.spawner import GROUP_PREFIX, Zygote, warm_up
 
 
@@ -60,7 +59,7 @@ class LocalBackend:
         queue, running = list(submissions), {}
         self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
         warm_up()  # for the graders' own torch work
-        gc.freeze()  # forked graders need not scan (and so copy) the inherited heap
+        compact_for_fork()
         hard_limit = limits.budget * 1.5 + 60
         while queue or running:
             while queue and len(running) < self.jobs:

@@ -6,6 +6,7 @@ by ``cgroup.py``.
 """
 import ctypes
 import errno
+import gc
 import os
 import resource
 import signal
@@ -236,3 +237,28 @@ def keep_off(fd, reads_too):
     except (OSError, RuntimeError, ValueError):
         return []
     return ["call socket kept from student code"]
+
+
+MADV_COLLAPSE, HUGE = 25, 2 << 20
+
+
+def compact_for_fork():
+    """Make forking this process cheap: freeze the heap out of the collector (children need
+    not scan, and so copy, it), give free memory back, and map private memory in 2 MB pages
+    (Linux 6.1+), so fork and exit handle an entry per 2 MB instead of one per 4 kB."""
+    gc.freeze()
+    try:
+        _libc.malloc_trim(0)
+        madvise = _libc.madvise
+        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        with open("/proc/self/maps") as maps:
+            lines = [line.split() for line in maps]
+    except (AttributeError, OSError):
+        return
+    for fields in lines:
+        if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
+            continue
+        start, end = (int(address, 16) for address in fields[0].split("-"))
+        start, end = -(-start // HUGE) * HUGE, end // HUGE * HUGE
+        if end > start:
+            madvise(start, end - start, MADV_COLLAPSE)  # best effort: fails on old kernels

@@ -76,6 +76,7 @@ class Zygote:
         while request := control.recv(1):
             if request == b"w":
                 warm_up()
+                primitives.compact_for_fork()
                 continue
             ours, theirs = socket.socketpair()
             if os.fork() == 0:
