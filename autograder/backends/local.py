@@ -1,7 +1,7 @@
 """Grade submissions on this machine: one forked grader per submission, ``jobs`` at a time.
 
-Each grader (checking/grade.py) gets a Spawner of its own, forked from the run's Zygote
-(so its sandboxes hold nothing of the grader or of other students), runs the hidden
+Each grader (checking/grade.py) gets a connection of its own to the run's Zygote (a
+Spawner: its sandboxes hold nothing of the grader or of other students), runs the hidden
 checks, and sends its Outcome back as JSON through a pipe; a grader that dies or hangs
 costs its own row only.
 """
@@ -20,7 +20,7 @@ from ..checking.student import Student
 from ..records import Outcome, Status, msg
 from ..sandbox import cgroup
 from ..sandbox.primitives import compact_for_fork, die_with_parent
-from ..sandbox.spawner import GROUP_PREFIX, Zygote, warm_up
+from ..sandbox.spawner import Zygote, warm_up
 
 
 class LocalBackend:
@@ -32,7 +32,7 @@ class LocalBackend:
         self._workdir = self._zygote = None
 
     def __enter__(self):
-        cgroup.remove_stale(GROUP_PREFIX)  # left by an earlier run that was killed
+        cgroup.remove_stale()  # left by an earlier run that was killed
         self._workdir = tempfile.TemporaryDirectory(prefix="torchgrade-")
         self._zygote = Zygote(self._workdir.name)
         return self
@@ -65,8 +65,6 @@ class LocalBackend:
             while queue and len(running) < self.jobs:
                 submission = queue.pop(0)
                 fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
-                if queue:
-                    self._zygote.ask()  # the next submission's spawner, forked meanwhile
                 running[fd] = [submission, pid, time.monotonic(), b""]
             ready, _, _ = select.select(list(running), [], [], 1.0)
             for fd in ready:

@@ -52,6 +52,7 @@ class Student:
     memo: dict = field(default_factory=dict)         # what checks share, e.g. one training run
     _pid: int = None
     _fd: int = None
+    _worker: int = None
     _counters: object = None
     _code: dict = field(default_factory=dict)
 
@@ -124,8 +125,8 @@ class Student:
         if not getattr(self.spawner, "counters", None):
             return
         namespaced = any(layer["key"] == "namespaces" for layer in self.isolation)
-        try:
-            pid = counters.worker_pid(self._pid, namespaced)
+        try:  # pid 1 of a namespace that has a holder is the holder's only child
+            pid = self._worker or (counters.only_child(self._pid) if namespaced else self._pid)
             self._counters = counters.Reader(pid, self.spawner.counters)
         except (OSError, struct.error):
             return
@@ -144,8 +145,8 @@ class Student:
         """Run the notebook in a fresh sandbox, skipping cells that hung or crashed."""
         while True:
             self._check_budget(BUDGET_STARTING)
-            self._pid, self._fd = self.spawner.spawn(self.cells, self.skipped,
-                                                     self.limits.as_dict())
+            self._pid, self._fd, self._worker = self.spawner.spawn(
+                self.cells, self.skipped, self.limits.as_dict())
             pending = [index for index, _ in self.cells if index not in self.skipped]
             try:
                 self.isolation = self._receive(self.limits.timeout + GRACE)["isolation"]

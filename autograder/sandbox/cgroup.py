@@ -10,6 +10,7 @@ import signal
 import time
 
 _ROOT = "/sys/fs/cgroup"
+PREFIX = "torchgrade-"
 _LIMIT_FILES = {"pids": ("pids.max", "pids.max"), "memory": ("memory.limit_in_bytes", "memory.max")}
 
 
@@ -32,6 +33,11 @@ def _groups(name):
             directory = os.path.join(_ROOT, unified[0].lstrip("/"), name)
             found = {c: (directory, files[1]) for c, files in _LIMIT_FILES.items()}
     return found
+
+
+def sandbox_group(pid):
+    """The group of the sandbox whose outermost process is ``pid``."""
+    return f"{PREFIX}{pid}"
 
 
 def join(name, max_tasks, memory_bytes):
@@ -69,16 +75,16 @@ def remove(name):
                 time.sleep(0.005)
 
 
-def remove_stale(prefix):
-    """Delete groups named ``prefix<pid>`` whose process is gone (left by a killed run)."""
+def remove_stale():
+    """Delete sandbox groups whose process is gone (left by a run that was killed)."""
     parents = {os.path.dirname(directory) for directory, _ in _groups("x").values()}
     for parent in parents:
         try:
-            names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+            names = [n for n in os.listdir(parent) if n.startswith(PREFIX)]
         except OSError:
             continue
         for name in names:
-            pid = name[len(prefix):]
+            pid = name[len(PREFIX):]
             if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
                 remove(name)
 

@@ -39,17 +39,19 @@ def missing(active):
     return [why for key, why in LAYERS.items() if key not in keys]
 
 
-def enter(fd, workdir, limits, group, readable):
-    """Confine this process (a fresh child of the spawner); returns the active layers.
+def enter(fd, workdir, limits, readable, pid_one):
+    """Confine this process (a fresh child of the zygote, ``pid_one`` of a pid namespace of
+    its own or not); returns the active layers.
 
     ``fd`` is the call socket, which becomes fd 3; every other file is closed.
     """
     os.setsid()
     primitives.die_with_parent()
-    me = os.getpid()
-    active = layer("cgroup", cgroup.join(group, limits["tasks"], limits["memory"] + limits["disk"]))
-    flags, namespaces = primitives.new_namespaces()
-    if flags and os.fork():
+    me = _pid_outside()
+    active = layer("cgroup", cgroup.join(cgroup.sandbox_group(me), limits["tasks"],
+                                         limits["memory"] + limits["disk"]))
+    flags, namespaces = primitives.new_namespaces(pid_one)
+    if flags & primitives.CLONE_NEWPID and os.fork():
         # The namespace holder: wait for pid 1 of the new namespace, then leave.
         os.wait()
         os._exit(0)
@@ -75,6 +77,14 @@ def enter(fd, workdir, limits, group, readable):
     active += layer("separate uid", primitives.drop_privileges(uid))
     active += layer("seccomp", primitives.filter_syscalls())
     return active
+
+
+def _pid_outside():
+    """This process's pid as the zygote knows it (/proc is still the zygote's /proc)."""
+    try:
+        return int(os.readlink("/proc/self"))
+    except (OSError, ValueError):
+        return os.getpid()
 
 
 def readable_paths():

@@ -103,11 +103,9 @@ class Reader:
         os.close(self._mem)
 
 
-def worker_pid(pid, namespaced):
-    """The process a sandbox runs student code in: ``pid`` itself, or, when the sandbox has
-    its own pid namespace, the only child of ``pid`` (which only waits for it)."""
-    if not namespaced:
-        return pid
+def only_child(pid):
+    """The process a sandbox whose pid namespace has a holder (``pid``, which only waits)
+    runs student code in."""
     with open(f"/proc/{pid}/task/{pid}/children") as children:
         found = children.read().split()
     if len(found) != 1:

@@ -33,17 +33,36 @@ def die_with_parent():
         pass
 
 
-def new_namespaces():
-    """Enter new mount, pid and network namespaces; the next fork becomes pid 1 there.
-    Returns (the CLONE_NEW* flags that took effect, their name), or (0, None).
+def pid_namespace():
+    """A handle on this process's pid namespace (for new_pid_namespace_for_next_child)."""
+    try:
+        return os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
 
-    When that pid 1 ends, the kernel kills everything left in the namespace,
-    daemons included; no network namespace means no network, loopback too.
+
+def new_pid_namespace_for_next_child(own):
+    """Make the next fork pid 1 of a new pid namespace; returns whether that worked.
+
+    A process makes one such namespace per unshare, so it first goes back to ``own``.
+    When that pid 1 ends, the kernel kills everything left in the namespace, daemons too.
     """
-    base = CLONE_NEWPID | CLONE_NEWNET
-    for flags, name in ((base | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC, "mount+pid+net namespaces"),
-                        (base, "pid+net namespaces"),
-                        (CLONE_NEWUSER | base, "user+pid+net namespaces")):
+    return (own is not None and hasattr(_libc, "setns") and _libc.setns(own, CLONE_NEWPID) == 0
+            and _libc.unshare(CLONE_NEWPID) == 0)
+
+
+def new_namespaces(pid_one):
+    """Enter new mount and network namespaces (and, unless this process is already pid 1 of
+    its own, a pid namespace, which the next fork enters as its pid 1). Returns (the
+    CLONE_NEW* flags that took effect, their name), or (0, None).
+
+    No network namespace of its own means no network, loopback included.
+    """
+    pid = 0 if pid_one else CLONE_NEWPID
+    for flags, name in ((pid | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC,
+                         "mount+pid+net namespaces"),
+                        (pid | CLONE_NEWNET, "pid+net namespaces"),
+                        (CLONE_NEWUSER | pid | CLONE_NEWNET, "user+pid+net namespaces")):
         if hasattr(_libc, "unshare") and _libc.unshare(flags) == 0:
             return flags, name
     return 0, None

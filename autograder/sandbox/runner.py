@@ -50,15 +50,16 @@ REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
 FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
 
 
-def serve(fd, cells, skip, timeout, active):
-    """Start the writer and runner threads, seal the process, then run jobs for ever."""
+def serve(fd, timeout, active, own_modules):
+    """Start the writer and runner threads, seal the process, then run jobs for ever: the
+    notebook's cells, which the grader sends first, then its calls. ``own_modules`` are
+    torchgrade's modules in ``sys.modules`` (see own_modules)."""
     jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
     serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
-    namespace = _main_namespace()
+    namespace = _main_namespace(own_modules)
     writer = _thread.start_new_thread(_write_replies, (replies,))
     runner = _thread.start_new_thread(serve_requests, (
-        fd, jobs, replies, ready, go, layers, cells, skip, timeout, active, namespace,
-        kernel.Usage()))
+        fd, jobs, replies, ready, go, layers, timeout, active, namespace, kernel.Usage()))
     ready.acquire()  # the runner thread has its own filter
     layers.append(_keep_off(fd, True))
     _seal({writer, runner})
@@ -72,14 +73,20 @@ def _lock():
     return lock
 
 
-def _main_namespace():
+def own_modules():
+    """torchgrade's modules in ``sys.modules``, listed once by the zygote: going through
+    ``sys.modules`` touches every module's name, which a sandbox would have to copy."""
+    return [name for name in sys.modules if name.split(".")[0] == "autograder"]
+
+
+def _main_namespace(own):
     """The notebook gets a ``__main__`` module of its own, and torchgrade's modules leave
     ``sys.modules`` (a notebook that rewrites every module it can import finds none)."""
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
-    for name in [name for name in sys.modules if name.split(".")[0] == "autograder"]:
-        del sys.modules[name]
+    for name in own:
+        sys.modules.pop(name, None)
     return main.__dict__
 
 
@@ -120,8 +127,7 @@ def _write_replies(replies):
 
 # Everything below runs in the runner thread, on private globals (see _private).
 
-def _serve_requests(fd, jobs, replies, ready, go, layers, cells, skip, timeout, active,
-                    namespace, usage):
+def _serve_requests(fd, jobs, replies, ready, go, layers, timeout, active, namespace, usage):
     _sigmask(_SIG_BLOCK, _SIGNALS)  # alarms are for the main thread
     own = _keep_off(fd, False)
     ready.release()
@@ -130,8 +136,12 @@ def _serve_requests(fd, jobs, replies, ready, go, layers, cells, skip, timeout, 
     send = _socket(fileno=fd).sendall  # called by the writer thread: only it may
     _post(replies, send, {"event": "started", "isolation": [*active, *sealed]})
     kept = []  # everything student code handed over: it is never freed in this thread
-    for index, source in cells:
-        if index not in skip:
+    try:
+        notebook = load_trusted(read_frame(fd))
+    except ChannelError:  # the grader has gone
+        _exit(0)
+    for index, source in notebook["cells"]:
+        if index not in notebook["skip"]:
             out = _run(jobs, timeout, kept, run_cell, index, source, namespace)
             _post(replies, send, {"event": "cell", "index": index,
                                   "error": _error(out[0] if out else _unfinished())})

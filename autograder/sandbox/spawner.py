@@ -1,20 +1,23 @@
-r"""The fork servers every sandbox is born from, so torch is imported only once.
+r"""The fork server every sandbox is born from, so torch is imported only once.
 
 Process layout in a grading run (everything is forked):
 
-    main --fork--> Zygote --fork--> Spawner (one per submission) --fork--> ... --> sandbox
-      \--fork--> grader --control-----^                                             |
-                    \___________________ call socket ______________________________/
+    main --fork--> Zygote --fork--> sandbox (one at a time per submission)
+      \--fork--> grader --control-----^        |
+                    \____ call socket _________/
 
 The Zygote is forked when a run starts, before it reads a hidden check, a solution or any
-student's notebook, so a sandbox's memory holds none of them: only its own notebook.
-The sandbox executes the notebook's code cells one by one, reporting each, then answers
+student's notebook, and it never reads one afterwards: a grader asks it for a sandbox over
+a control connection of its own (a Spawner) and sends the notebook's cells to the sandbox
+itself, over the call socket, once the sandbox is confined. So a sandbox's memory holds
+its own notebook only. The sandbox runs the cells one by one, reporting each, then answers
 call requests until killed (runner.py). Outside a run (pytest --notebook, the otter plugin)
-a Spawner forks itself from a process that has not imported the hidden checks yet.
+a Spawner starts a Zygote of its own.
 """
 import functools
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -24,12 +27,9 @@ import torch
 
 from . import cgroup, channel, confine, counters, primitives, runner
 
-GROUP_PREFIX = "torchgrade-"
-
-
 class Zygote:
-    """Forks a fresh Spawner for each submission from a process that never held grading
-    data; warms torch up, when asked, once for all of them."""
+    """Forks every sandbox of a run from a process that never holds grading data; warms
+    torch up, when asked, once for all of them."""
 
     def __init__(self, workdir):
         parent_end, child_end = socket.socketpair()
@@ -41,88 +41,53 @@ class Zygote:
             # process that already used one deadlocks; sandboxes use one thread anyway.
             torch.set_num_threads(1)
             addresses = counters.locate(backward=not has_gpu())
-            signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the spawners
             try:
-                self._serve(child_end, workdir, json.dumps(addresses).encode())
+                _Server(child_end, workdir, json.dumps(addresses).encode()).loop()
             finally:
                 os._exit(0)
         child_end.close()
-        self._control, self._asked = parent_end, 0
+        self._control = parent_end
 
     def warm_up(self):
         """Ask the zygote to warm torch up (in its own time) for the sandboxes to come; a run
         with nothing left to grade never asks."""
         self._control.send(b"w")
 
-    def ask(self):
-        """Have the zygote fork the next Spawner now, while other work goes on."""
-        self._control.send(b"s")
-        self._asked += 1
-
     def spawner(self):
-        """A new Spawner, forked from the zygote, for one submission."""
-        if not self._asked:
-            self.ask()
-        self._asked -= 1
+        """A new control connection to the zygote, for one grader."""
+        self._control.send(b"c")
         message, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
-        return Spawner(connection=socket.socket(fileno=fds[0]), workdir=None,
-                       addresses=json.loads(message))
+        return Spawner(connection=socket.socket(fileno=fds[0]), addresses=json.loads(message))
 
     def close(self):
         self._control.close()
         os.waitpid(self.pid, 0)
 
-    def _serve(self, control, workdir, addresses):
-        while request := control.recv(1):
-            if request == b"w":
-                warm_up()
-                primitives.compact_for_fork()
-                continue
-            ours, theirs = socket.socketpair()
-            if os.fork() == 0:
-                control.close()
-                ours.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                primitives.die_with_parent()
-                try:
-                    Spawner(workdir, connection=theirs)._serve(theirs)
-                finally:
-                    os._exit(0)
-            socket.send_fds(control, [addresses], [ours.fileno()])
-            ours.close()
-            theirs.close()
-
 
 class Spawner:
-    """A small fork server that starts sandboxes from a process free of grader state:
-    forked here, or (``connection``) one a Zygote forked."""
+    """A grader's control connection to a Zygote: starts and releases its sandboxes.
+    ``Spawner()`` starts a Zygote of its own."""
 
     def __init__(self, workdir=None, connection=None, addresses=None):
-        self._workdir = workdir or tempfile.gettempdir()
-        self.pid = None
-        if connection is not None:
-            self._control = connection
-            self.counters = addresses  # where its sandboxes keep autograd's counters
-            return
-        self.counters = counters.locate(backward=not has_gpu())
-        parent_end, child_end = socket.socketpair()
-        self.pid = os.fork()
-        if self.pid == 0:
-            parent_end.close()
-            primitives.die_with_parent()
-            try:
-                self._serve(child_end)
-            finally:
-                os._exit(0)
-        child_end.close()
-        self._control = parent_end
+        self._zygote = None
+        if connection is None:
+            self._zygote = Zygote(workdir or tempfile.gettempdir())
+            own = self._zygote.spawner()
+            connection, addresses = own._control, own.counters
+        self._control = connection
+        self.counters = addresses  # where its sandboxes keep autograd's counters
 
     def spawn(self, cells, skip, limits):
-        """Start a sandbox running the given cells; returns (pid, call socket fd)."""
-        channel.send(self._control.fileno(), {"op": "spawn", "cells": cells,
-                                              "skip": sorted(skip), "limits": limits})
+        """Start a sandbox running the given cells; returns (pid, call socket fd, the pid
+        student code runs in or 0 when that is the only child of ``pid``)."""
+        channel.send(self._control.fileno(), {"op": "spawn", "limits": limits})
         message, fds, _, _ = socket.recv_fds(self._control, 64, 1)
-        return int(message), fds[0]
+        pid, worker = map(int, message.split())
+        try:  # the sandbox reads them once confined; if it died, the next read says so
+            channel.send(fds[0], {"cells": cells, "skip": sorted(skip)})
+        except OSError:
+            pass
+        return pid, fds[0], worker
 
     def release(self, pid):
         """Kill a sandbox and everything it started, and clean up its files."""
@@ -131,36 +96,93 @@ class Spawner:
 
     def close(self):
         self._control.close()
-        if self.pid is not None:
-            os.waitpid(self.pid, 0)
+        if self._zygote is not None:
+            self._zygote.close()
 
-    def _serve(self, control):
-        sandboxes, readable = {}, confine.readable_paths()
-        while True:
+
+class _Server:
+    """The zygote's loop: new connections and warm-ups asked for on ``control``, sandboxes
+    started and released on each connection. A connection that closes takes its sandboxes
+    with it, and so does the end of ``control``."""
+
+    def __init__(self, control, workdir, addresses):
+        self.control, self.workdir, self.addresses = control, workdir, addresses
+        self.readable, self.pid_namespace = confine.readable_paths(), primitives.pid_namespace()
+        self.modules = runner.own_modules()
+        self.connections = {control.fileno(): control}
+        self.sandboxes = {}  # pid: (its connection's fd, its directory)
+
+    def loop(self):
+        try:
+            while True:
+                for fd in select.select(list(self.connections), [], [])[0]:
+                    if fd != self.control.fileno():
+                        self._on_request(fd)
+                    elif not self._on_control():
+                        return
+        finally:
+            for pid in list(self.sandboxes):
+                self._release(pid)
+
+    def _on_control(self):
+        request = self.control.recv(1)
+        if request == b"w":
+            warm_up()
+            self.modules = runner.own_modules()
+            primitives.compact_for_fork()
+        elif request:
+            ours, theirs = socket.socketpair()
+            self.connections[ours.fileno()] = ours
+            socket.send_fds(self.control, [self.addresses], [theirs.fileno()])
+            theirs.close()
+        return bool(request)
+
+    def _on_request(self, fd):
+        connection = self.connections[fd]
+        try:
+            request = channel.receive(fd, trusted=True)
+        except channel.ChannelError:  # its grader has ended
+            del self.connections[fd]
+            connection.close()
+            for pid in [pid for pid, (owner, _) in self.sandboxes.items() if owner == fd]:
+                self._release(pid)
+            return
+        if request["op"] == "spawn":
+            pid, worker, ours = self._fork_sandbox(fd, request["limits"])
+            socket.send_fds(connection, [f"{pid} {worker}".encode()], [ours.fileno()])
+            ours.close()
+            return
+        if self.sandboxes.get(request["pid"], (None,))[0] == fd:  # its own sandboxes only
+            self._release(request["pid"])
+        connection.send(b"k")
+
+    def _fork_sandbox(self, owner, limits):
+        """Fork a sandbox, as pid 1 of a pid namespace of its own where this process can make
+        one; returns (pid, the pid student code runs in or 0, our end of its call socket)."""
+        directory = tempfile.mkdtemp(prefix="sandbox-", dir=self.workdir)
+        pid_one = primitives.new_pid_namespace_for_next_child(self.pid_namespace)
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            _sandbox_main(theirs.detach(), directory, limits, self.readable, pid_one,
+                          self.modules)
+        theirs.close()
+        self.sandboxes[pid] = owner, directory
+        return pid, pid if pid_one else 0, ours
+
+    def _release(self, pid):
+        """Kill a sandbox and whatever it started, reap it and delete its files and group."""
+        for kill in (os.kill, os.killpg):  # pid 1 of a namespace takes the namespace with it
             try:
-                request = channel.receive(control.fileno(), trusted=True)
-            except channel.ChannelError:
-                break
-            if request["op"] == "spawn":
-                workdir = tempfile.mkdtemp(prefix="sandbox-", dir=self._workdir)
-                ours, theirs = socket.socketpair()
-                pid = os.fork()
-                if pid == 0:
-                    control.close()
-                    ours.close()
-                    _sandbox_main(theirs.detach(), workdir, request, readable)
-                theirs.close()
-                sandboxes[pid] = workdir
-                socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
-                ours.close()
-            else:
-                pid = request["pid"]
-                _kill_and_reap(pid)
-                shutil.rmtree(sandboxes.pop(pid), ignore_errors=True)
-                control.send(b"k")
-        for pid, workdir in sandboxes.items():
-            _kill_and_reap(pid)
-            shutil.rmtree(workdir, ignore_errors=True)
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        cgroup.remove(cgroup.sandbox_group(pid))  # whatever left the process group dies here
+        shutil.rmtree(self.sandboxes.pop(pid)[1], ignore_errors=True)
 
 
 @functools.cache
@@ -195,29 +217,11 @@ def warm_up():
     torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
 
 
-def _kill_and_reap(pid):
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    cgroup.remove(group_name(pid))  # whatever left the process group dies here
-
-
-def group_name(pid):
-    """The cgroup of the sandbox whose outermost process is ``pid``."""
-    return f"{GROUP_PREFIX}{pid}"
-
-
-def _sandbox_main(fd, workdir, request, readable):
+def _sandbox_main(fd, workdir, limits, readable, pid_one, modules):
     """Body of a sandbox; never returns: confine, then run the notebook and serve calls."""
     try:
-        limits = request["limits"]
-        active = confine.enter(fd, workdir, limits, group_name(os.getpid()), readable)
-        runner.serve(3, request["cells"], set(request["skip"]), limits["timeout"], active)
+        active = confine.enter(fd, workdir, limits, readable, pid_one)
+        runner.serve(3, limits["timeout"], active, modules)
     finally:
         os._exit(0)
 
