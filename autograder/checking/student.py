@@ -66,7 +66,8 @@ class Student:
 
         ``default_device`` sets torch's default device during the call (a trap for
         tensors created without ``device=``); ``store`` keeps the result under a
-        name for ``ref``; ``backward`` back-propagates sum(result * backward).
+        name for ``ref``; ``backward`` back-propagates sum(result * backward). A call that
+        involves the meta device also gets its generator trap (kernel.py).
         """
         call = describe_call(function, args, kwargs or {})
         if function in self.hung:
@@ -75,7 +76,9 @@ class Student:
             self.start()
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
-                   "store": store}
+                   "store": store, "count_nodes": self._counters is None,
+                   "trap_generators": default_device is not None or _mentions_meta(
+                       [args, kwargs])}
         before = self._count()
         reply = self._exchange(request, self.limits.timeout + GRACE, function, call)
         after = self._count()
@@ -217,6 +220,16 @@ BUDGET_STARTING = ("Time ran out while starting your notebook: the whole submiss
                    "{seconds:g} seconds.")
 BUDGET_RUNNING = ("Time ran out while running your code: the whole submission may use "
                   "{seconds:g} seconds.")
+
+
+def _mentions_meta(value):
+    """Whether an argument spec names the meta device anywhere."""
+    if type(value) is str:
+        return value.startswith("meta")
+    if type(value) is dict:
+        return value.get("device") == "meta" if "__tensor__" in value else \
+            any(_mentions_meta(item) for item in value.values())
+    return type(value) in (list, tuple) and any(_mentions_meta(item) for item in value)
 
 
 def _too_slow(call, seconds):

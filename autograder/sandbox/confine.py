@@ -10,7 +10,7 @@ import tempfile
 
 import torch
 
-from . import cgroup, landlock, primitives
+from . import cgroup, landlock, primitives, seccomp
 
 LAYERS = {  # key: what its absence means
     "namespaces": "no namespaces, so submissions can use the network and leave processes behind",
@@ -75,7 +75,7 @@ def enter(fd, workdir, limits, readable, pid_one):
     active += layer("rlimits", primitives.apply_limits(limits["memory"], limits["budget"],
                                                        limits["file_size"], limits["tasks"]))
     active += layer("separate uid", primitives.drop_privileges(uid))
-    active += layer("seccomp", primitives.filter_syscalls())
+    active += layer("seccomp", seccomp.filter_syscalls())
     return active
 
 

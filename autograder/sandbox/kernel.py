@@ -12,6 +12,7 @@ from collections import deque
 from operator import call
 
 import torch
+from torch._functorch import predispatch
 from torch.autograd.variable import Variable
 
 from ..notebook import python_source
@@ -19,6 +20,7 @@ from ..notebook import python_source
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
 _isinstance, _callable, _type, _str, _int = isinstance, callable, type, str, int
 _name_of = type.__dict__["__name__"].__get__
+OPTIONS = ("default_device", "trap_generators", "count_nodes")  # of a call (see invoke)
 
 
 class CellTimeout(BaseException):
@@ -53,9 +55,11 @@ def run_cell(index, source, namespace, out):
     out.append(None)
 
 
-def invoke(namespace, name, args, kwargs, default_device, usage, out):
+def invoke(namespace, name, args, kwargs, options, usage, out):
     """Call a student function; ``out`` gets ("missing",), ("not-callable", value),
-    ("raised", error info) or ("returned", result, in-process counts)."""
+    ("raised", error info) or ("returned", result, in-process counts). ``options`` are the
+    request's: ``default_device``, ``trap_generators`` and ``count_nodes`` (see call_context
+    and Usage)."""
     signal.signal(signal.SIGALRM, _on_alarm)
     function = namespace.get(name)
     if function is None:
@@ -64,25 +68,27 @@ def invoke(namespace, name, args, kwargs, default_device, usage, out):
     if not _callable(function):
         out.append(("not-callable", function))
         return
-    before = usage.snapshot()
+    nodes = options.get("count_nodes")
+    before = usage.snapshot(nodes)
     try:
-        with call_context(default_device, usage):
+        with call_context(options.get("default_device"), options.get("trap_generators")):
             result = function(*args, **kwargs)
     except BaseException as error:  # student code may raise anything
         out.append(("raised", error_info(error)))
         return
-    after = usage.snapshot()
-    out.append(("returned", result, {key: after[key] - before[key] for key in after}))
+    out.append(("returned", result, usage.since(before, nodes)))
 
 
 class Usage:
-    """Counts autograd passes (backward and forward-mode) and operations that recorded
-    autograd history (``graph``, counted while ``recording()`` is active)."""
+    """Counts in the notebook's own process: backward passes (autograd's engine), dual
+    levels entered (forward-mode AD: forward_ad, torch.func.jvp) and, when asked, the
+    autograd nodes a call made on this thread (``graph``: what the grader reads from
+    outside where this machine lets it, counters.py). Nothing here slows torch's operations
+    down."""
 
     def __init__(self):
-        self.counts = {"backward": 0, "forward_ad": 0, "graph": 0}
-        engine = Variable._execution_engine
-        usage = self
+        self.counts = {"backward": 0, "forward_ad": 0}
+        engine, enter, usage = Variable._execution_engine, torch._C._enter_dual_level, self
 
         class CountingEngine:
             def run_backward(self, *args, **kwargs):
@@ -92,32 +98,43 @@ class Usage:
             def __getattr__(self, name):
                 return getattr(engine, name)
 
+        def enter_dual_level(*args, **kwargs):
+            usage.counts["forward_ad"] += 1
+            return enter(*args, **kwargs)
+
         Variable._execution_engine = CountingEngine()
+        torch._C._enter_dual_level = predispatch._enter_dual_level_impl = enter_dual_level
 
-    def snapshot(self):
-        return dict(self.counts)
+    def snapshot(self, nodes):
+        return {**self.counts, **({"graph": _next_node()} if nodes else {})}
+
+    def since(self, before, nodes):
+        """The counts since ``before`` (the second node probe is not the call's)."""
+        now = self.snapshot(nodes)
+        return {key: max(0, now[key] - before[key] - (key == "graph")) for key in now}
 
 
-class _CallMode(torch.overrides.TorchFunctionMode):
-    """Counts operations whose result joined an autograd graph, and makes a generator on
-    another device than an operation's result fail on the meta device as it does on CUDA."""
+def _next_node():
+    """The sequence number this thread's next autograd node gets (the probe takes it)."""
+    with torch.enable_grad(), torch.inference_mode(False):
+        node = (torch.zeros((), requires_grad=True) * 1).grad_fn
+    return node._sequence_nr() if node is not None else 0
 
-    def __init__(self, counts):
-        super().__init__()
-        self.counts = counts
+
+class _GeneratorTrap(torch.overrides.TorchFunctionMode):
+    """Makes a generator on another device than an operation's result fail on the meta
+    device as it does on CUDA. Every torch call passes through it, so it is on only for
+    calls that involve the meta device."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         result = func(*args, **kwargs)
-        items = result if _type(result) in (tuple, list) else (result,)
-        tensors = [item for item in items if _isinstance(item, torch.Tensor)]
-        if any(item.grad_fn is not None for item in tensors):
-            self.counts["graph"] += 1
-        if func is torch._make_dual:  # forward-mode AD (forward_ad, torch.func.jvp)
-            self.counts["forward_ad"] += 1
         generator = kwargs.get("generator")
-        if _isinstance(generator, torch.Generator) and tensors:
-            made, drew = tensors[0].device.type, generator.device.type
+        if _isinstance(generator, torch.Generator):
+            items = result if _type(result) in (tuple, list) else (result,)
+            made = next((item.device.type for item in items
+                         if _isinstance(item, torch.Tensor)), None)
+            drew = generator.device.type
             if made == "meta" and drew != "meta":  # what CUDA says for a CPU generator
                 raise RuntimeError(f"Expected a '{made}' device type for generator but found "
                                    f"'{drew}'")
@@ -125,20 +142,23 @@ class _CallMode(torch.overrides.TorchFunctionMode):
 
 
 class call_context:
-    """Grad mode on, autograd history counted, and optionally a default device that traps
-    missing device=."""
+    """Grad mode on, optionally a default device that traps missing device=, and optionally
+    the meta device's generator trap."""
 
-    def __init__(self, default_device, usage):
-        self.default_device, self.mode = default_device, _CallMode(usage.counts)
+    def __init__(self, default_device, trap_generators):
+        self.default_device = default_device
+        self.mode = _GeneratorTrap() if trap_generators else None
 
     def __enter__(self):
         torch.set_grad_enabled(True)
         if self.default_device:
             torch.set_default_device(self.default_device)
-        self.mode.__enter__()
+        if self.mode is not None:
+            self.mode.__enter__()
 
     def __exit__(self, *exc):
-        self.mode.__exit__(*exc)
+        if self.mode is not None:
+            self.mode.__exit__(*exc)
         torch.set_default_device(None)
         torch.set_grad_enabled(True)
 

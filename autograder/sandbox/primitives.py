@@ -1,20 +1,14 @@
 """Kernel primitives behind the confinement (see confine.py for the order they apply in).
 
 Each is tried and returns the names of what took effect, so the grader can say what
-protects a run on this machine. Files are confined by ``landlock.py`` and process trees
-by ``cgroup.py``.
+protects a run on this machine. Files are confined by ``landlock.py``, process trees by
+``cgroup.py`` and system calls by ``seccomp.py``.
 """
 import ctypes
-import errno
 import gc
 import os
 import resource
 import signal
-
-try:
-    import pyseccomp
-except (ImportError, OSError):  # not Linux, or libseccomp missing
-    pyseccomp = None
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -192,70 +186,6 @@ class _CapHeader(ctypes.Structure):
 class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
                 ("inheritable", ctypes.c_uint32)]
-
-
-# Calls a notebook never needs and an escape often does; they fail with EPERM.
-_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "mount", "umount2",
-           "pivot_root", "chroot", "unshare", "setns", "init_module", "finit_module",
-           "delete_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff",
-           "sethostname", "setdomainname", "settimeofday", "clock_settime", "clock_adjtime",
-           "adjtimex", "acct", "quotactl", "bpf", "perf_event_open", "keyctl", "add_key",
-           "request_key", "open_by_handle_at", "name_to_handle_at", "userfaultfd",
-           "io_uring_setup", "io_uring_enter", "io_uring_register", "mknod", "mknodat",
-           "iopl", "ioperm", "syslog", "fanotify_init", "personality")
-_NEW_NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
-                        CLONE_NEWPID, CLONE_NEWNET)
-
-
-def filter_syscalls():
-    """seccomp: refuse kernel interfaces a notebook has no use for, new namespaces included."""
-    if pyseccomp is None:
-        return []
-    try:
-        rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
-        for name in _DENIED:
-            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
-        for flag in _NEW_NAMESPACE_FLAGS:
-            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
-                           pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
-        rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")  # libc falls back to clone
-        rules.load()
-    except OSError:
-        return []
-    return ["seccomp"]
-
-
-# By the file descriptor's position among a call's arguments: what writes to it, copies it or
-# closes it, and (for the thread that must not read it either) what reads from it.
-_WRITES = {"write": 0, "writev": 0, "pwrite64": 0, "pwritev": 0, "pwritev2": 0, "sendto": 0,
-           "close": 0, "shutdown": 0, "dup": 0, "dup2": 0, "dup3": 0, "fcntl": 0, "ioctl": 0,
-           "setsockopt": 0, "sendfile": 0, "splice": 2, "tee": 1, "copy_file_range": 2}
-_READS = {"read": 0, "readv": 0, "pread64": 0, "preadv": 0, "preadv2": 0, "recvfrom": 0,
-          "recvmsg": 0, "recvmmsg": 0, "splice": 0, "tee": 0, "sendfile": 1,
-          "copy_file_range": 0}
-
-
-def keep_off(fd, reads_too):
-    """seccomp for the calling thread only (and the threads it starts): no writing to ``fd``,
-    no copying, replacing or closing it, no passing any file over a socket (which could
-    carry a copy of it), and with ``reads_too`` no reading from it either."""
-    if pyseccomp is None:
-        return []
-    deny = pyseccomp.ERRNO(errno.EPERM)
-    try:
-        rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
-        for name, position in [*_WRITES.items(), *(_READS.items() if reads_too else ())]:
-            rules.add_rule(deny, name, pyseccomp.Arg(position, pyseccomp.EQ, fd))
-        for name in ("dup2", "dup3"):
-            rules.add_rule(deny, name, pyseccomp.Arg(1, pyseccomp.EQ, fd))
-        rules.add_rule(deny, "close_range", pyseccomp.Arg(0, pyseccomp.LE, fd),
-                       pyseccomp.Arg(1, pyseccomp.GE, fd))
-        for name in ("sendmsg", "sendmmsg", "pidfd_getfd"):
-            rules.add_rule(deny, name)
-        rules.load()
-    except (OSError, RuntimeError, ValueError):
-        return []
-    return ["call socket kept from student code"]
 
 
 MADV_COLLAPSE, HUGE = 25, 2 << 20

@@ -27,16 +27,16 @@ from functools import partial as _partial
 from operator import call as _call
 from os import _exit
 
-from . import channel, kernel, primitives, probe
+from . import channel, kernel, probe, seccomp
 from .channel import ChannelError, frame, load_trusted, read_frame
-from .kernel import invoke, run_cell
+from .kernel import OPTIONS, invoke, run_cell
 from .probe import backward, build, describe, type_name
 
 _allocate_lock, _setitimer, _ITIMER_REAL = _thread.allocate_lock, signal.setitimer, \
     signal.ITIMER_REAL
 _sigmask, _SIG_BLOCK, _SIGNALS = signal.pthread_sigmask, signal.SIG_BLOCK, \
     signal.valid_signals()
-_keep_off, _message = primitives.keep_off, BaseException.__str__
+_keep_off, _message = seccomp.keep_off, BaseException.__str__
 _str = str.__str__
 LAYER = {"key": "runner thread", "label": "replies made and sent beyond the notebook's reach"}
 
@@ -195,8 +195,9 @@ def _answer(request, jobs, seconds, namespace, names, usage, kept):
     built = []
     args, kwargs = build(request["args"], names, built), build(request["kwargs"], names, built)
     kept.append(built)
+    options = {key: request.get(key) for key in OPTIONS}
     out = _run(jobs, seconds, kept, invoke, namespace, request["function"], args, kwargs,
-               request.get("default_device"), usage)
+               options, usage)
     outcome = out[0] if out and type(out[0]) is tuple and out[0] else ("raised", _unfinished())
     status = outcome[0] if type(outcome[0]) is str else "raised"
     if status == "missing":

@@ -25,7 +25,7 @@ import tempfile
 
 import torch
 
-from . import cgroup, channel, confine, counters, primitives, runner
+from . import cgroup, channel, confine, counters, primitives, runner, seccomp
 
 class Zygote:
     """Forks every sandbox of a run from a process that never holds grading data; warms
@@ -109,6 +109,7 @@ class _Server:
         self.control, self.workdir, self.addresses = control, workdir, addresses
         self.readable, self.pid_namespace = confine.readable_paths(), primitives.pid_namespace()
         self.modules = runner.own_modules()
+        seccomp.prepare(3)  # the call socket's number in every sandbox
         self.connections = {control.fileno(): control}
         self.sandboxes = {}  # pid: (its connection's fd, its directory)
 
