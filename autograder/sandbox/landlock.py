@@ -4,10 +4,11 @@ import ctypes
 import os
 import sys
 
+from .primitives import PR_SET_NO_NEW_PRIVS
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 _READ = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read file, read dir
-_PR_SET_NO_NEW_PRIVS = 38
 
 
 def restrict(readable, writable):
@@ -37,7 +38,7 @@ def restrict(readable, writable):
         for paths, access in ((readable, _READ), (writable, handled)):
             for path in paths:
                 _allow(ruleset, path, access)
-        _libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         if syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
             return []
     finally:

@@ -6,7 +6,7 @@ import functools
 import os
 
 from .primitives import (CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID,
-                         CLONE_NEWUSER, CLONE_NEWUTS)
+                         CLONE_NEWUSER, CLONE_NEWUTS, PR_SET_NO_NEW_PRIVS)
 
 try:
     import pyseccomp
@@ -14,7 +14,7 @@ except (ImportError, OSError):  # not Linux, or libseccomp missing
     pyseccomp = None
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 
 # Calls a notebook never needs and an escape often does; they fail with EPERM.
 _DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "mount", "umount2",
@@ -114,5 +114,5 @@ def _load(program):
         return False
     code = ctypes.create_string_buffer(program, len(program))
     header = _Program(len(program) // 8, ctypes.addressof(code))
-    return (_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and
+    return (_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and
             _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(header), 0, 0) == 0)

@@ -54,10 +54,13 @@ class Zygote:
         self._control.send(b"w")
 
     def spawner(self):
-        """A new control connection to the zygote, for one grader."""
+        """A Spawner for one grader: a new control connection to the zygote."""
+        return Spawner(*self._connect())
+
+    def _connect(self):
         self._control.send(b"c")
         message, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
-        return Spawner(connection=socket.socket(fileno=fds[0]), addresses=json.loads(message))
+        return socket.socket(fileno=fds[0]), json.loads(message)
 
     def close(self):
         self._control.close()
@@ -68,12 +71,11 @@ class Spawner:
     """A grader's control connection to a Zygote: starts and releases its sandboxes.
     ``Spawner()`` starts a Zygote of its own."""
 
-    def __init__(self, workdir=None, connection=None, addresses=None):
+    def __init__(self, connection=None, addresses=None):
         self._zygote = None
         if connection is None:
-            self._zygote = Zygote(workdir or tempfile.gettempdir())
-            own = self._zygote.spawner()
-            connection, addresses = own._control, own.counters
+            self._zygote = Zygote(tempfile.gettempdir())
+            connection, addresses = self._zygote._connect()
         self._control = connection
         self.counters = addresses  # where its sandboxes keep autograd's counters
 
