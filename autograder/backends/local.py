@@ -15,12 +15,14 @@ import time
 
 import torch
 
+from ..checking import suite
 from ..checking.grade import grade_notebook
 from ..checking.student import Student
 from ..records import Outcome, Status, msg
 from ..sandbox import cgroup
 from ..sandbox.primitives import compact_for_fork, die_with_parent
-from ..sandbox.spawner import Zygote, warm_up
+from ..sandbox.spawner import Zygote
+from ..sandbox.warm import warm_up
 
 
 class LocalBackend:
@@ -59,24 +61,38 @@ class LocalBackend:
         queue, running = list(submissions), {}
         self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
         warm_up()  # for the graders' own torch work
+        suite.collect(assignment)
         compact_for_fork()
         hard_limit = limits.budget * 1.5 + 60
-        while queue or running:
+        exited = []  # graders that sent their outcome; reaped without waiting for them
+
+        def fill():
             while queue and len(running) < self.jobs:
                 submission = queue.pop(0)
                 fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
                 running[fd] = [submission, pid, time.monotonic(), b""]
+
+        fill()
+        while running:
             ready, _, _ = select.select(list(running), [], [], 1.0)
+            done = []
             for fd in ready:
                 chunk = os.read(fd, 1 << 16)
                 running[fd][3] += chunk
                 if not chunk:
                     submission, pid, start, data = running.pop(fd)
-                    yield submission, _finish(fd, pid, data, start)
+                    done.append((submission, _finish(fd, pid, data, start)))
+                    exited.append(pid)
             for fd, (submission, pid, start, data) in list(running.items()):
                 if time.monotonic() - start > hard_limit:
                     running.pop(fd)
-                    yield submission, _finish(fd, pid, b"", start, timed_out=True)
+                    done.append((submission, _finish(fd, pid, b"", start, timed_out=True)))
+                    exited.append(pid)
+            exited = [pid for pid in exited if not _reaped(pid, os.WNOHANG)]
+            fill()  # the next graders work while these are stored
+            yield from done
+        for pid in exited:
+            _reaped(pid, 0)
 
 
 def _fork_grader(assignment, submission, limits, spawner):
@@ -100,10 +116,18 @@ def _fork_grader(assignment, submission, limits, spawner):
                 "The grader failed on this notebook (internal error {error}); your instructor "
                 "has been told.", error=type(error).__name__))
         os.write(write_end, json.dumps(outcome.to_dict()).encode())
+        os.close(write_end)  # the run goes on while this process's memory is torn down
         os._exit(0)
     os.close(write_end)
     spawner.close()  # the grader holds its own copy of the connection
     return read_end, pid
+
+
+def _reaped(pid, flags):
+    try:
+        return os.waitpid(pid, flags)[0] != 0
+    except ChildProcessError:
+        return True
 
 
 def _finish(fd, pid, data, start, timed_out=False):
@@ -113,7 +137,6 @@ def _finish(fd, pid, data, start, timed_out=False):
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    os.waitpid(pid, 0)
     try:
         outcome = Outcome.from_dict(json.loads(data))
     except (ValueError, KeyError, TypeError):

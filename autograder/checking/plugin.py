@@ -15,7 +15,8 @@ import torch
 from ..config import Limits
 from ..notebook import NotebookError, read_cells
 from ..records import msg
-from ..sandbox.spawner import Spawner, has_gpu
+from ..sandbox.spawner import Spawner
+from ..sandbox.warm import has_gpu
 from .expect import CheckFailed
 from .student import Student, StudentError
 

@@ -35,8 +35,14 @@ def run(assignment, student):
     return outcomes, curves
 
 
+@functools.cache
 def collect(assignment):
-    """(check, node id, parameters) for every scored check, in the order pytest runs them."""
+    """[(check, node id, parameters)] for every scored check, in the order pytest runs them;
+    called once in the main process, so every grader forked from it has them."""
+    return list(_collect(assignment))
+
+
+def _collect(assignment):
     module = importlib.import_module(f"autograder.checks.test_{assignment}")
     path = f"autograder/checks/test_{assignment}.py"
     for name, function in vars(module).items():

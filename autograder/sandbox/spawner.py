@@ -13,8 +13,12 @@ itself, over the call socket, once the sandbox is confined. So a sandbox's memor
 its own notebook only. The sandbox runs the cells one by one, reporting each, then answers
 call requests until killed (runner.py). Outside a run (pytest --notebook, the otter plugin)
 a Spawner starts a Zygote of its own.
+
+Nobody waits for the slow parts: the Zygote forks each sandbox one request ahead (it
+confines itself, its control group included, while the previous notebook runs), and a
+released sandbox is killed at once but reaped, and its files and group deleted, once its
+pidfd says it has exited.
 """
-import functools
 import json
 import os
 import select
@@ -26,6 +30,7 @@ import tempfile
 import torch
 
 from . import cgroup, channel, confine, counters, primitives, runner, seccomp
+from .warm import has_gpu, warm_up
 
 class Zygote:
     """Forks every sandbox of a run from a process that never holds grading data; warms
@@ -113,23 +118,30 @@ class _Server:
         self.modules = runner.own_modules()
         seccomp.prepare(3)  # the call socket's number in every sandbox
         self.connections = {control.fileno(): control}
-        self.sandboxes = {}  # pid: (its connection's fd, its directory)
+        self.sandboxes = {}  # pid: (its connection's fd or None, its directory)
+        self.spare = None  # (limits, pid, worker, our socket): forked ahead, for the next spawn
+        self.dying = {}  # pidfd: (pid, directory) of a killed sandbox not yet reaped
 
     def loop(self):
         try:
             while True:
-                for fd in select.select(list(self.connections), [], [])[0]:
-                    if fd != self.control.fileno():
+                for fd in select.select([*self.connections, *self.dying], [], [])[0]:
+                    if fd in self.dying:
+                        self._reap(fd)
+                    elif fd != self.control.fileno():
                         self._on_request(fd)
                     elif not self._on_control():
                         return
         finally:
             for pid in list(self.sandboxes):
                 self._release(pid)
+            for fd in list(self.dying):
+                self._reap(fd)
 
     def _on_control(self):
         request = self.control.recv(1)
         if request == b"w":
+            self._drop_spare()  # it would miss the warm-up
             warm_up()
             self.modules = runner.own_modules()
             primitives.compact_for_fork()
@@ -151,15 +163,28 @@ class _Server:
                 self._release(pid)
             return
         if request["op"] == "spawn":
-            pid, worker, ours = self._fork_sandbox(fd, request["limits"])
+            limits = request["limits"]
+            if self.spare is None or self.spare[0] != limits:
+                self._drop_spare()
+                self.spare = limits, *self._fork_sandbox(limits)
+            _, pid, worker, ours = self.spare
+            self.sandboxes[pid] = fd, self.sandboxes[pid][1]
             socket.send_fds(connection, [f"{pid} {worker}".encode()], [ours.fileno()])
             ours.close()
+            # The next spawn's sandbox confines itself while this one's notebook runs.
+            self.spare = limits, *self._fork_sandbox(limits)
             return
         if self.sandboxes.get(request["pid"], (None,))[0] == fd:  # its own sandboxes only
             self._release(request["pid"])
         connection.send(b"k")
 
-    def _fork_sandbox(self, owner, limits):
+    def _drop_spare(self):
+        if self.spare is not None:
+            self._release(self.spare[1])
+            self.spare[3].close()
+            self.spare = None
+
+    def _fork_sandbox(self, limits):
         """Fork a sandbox, as pid 1 of a pid namespace of its own where this process can make
         one; returns (pid, the pid student code runs in or 0, our end of its call socket)."""
         directory = tempfile.mkdtemp(prefix="sandbox-", dir=self.workdir)
@@ -170,54 +195,36 @@ class _Server:
             _sandbox_main(theirs.detach(), directory, limits, self.readable, pid_one,
                           self.modules)
         theirs.close()
-        self.sandboxes[pid] = owner, directory
+        self.sandboxes[pid] = None, directory
         return pid, pid if pid_one else 0, ours
 
     def _release(self, pid):
-        """Kill a sandbox and whatever it started, reap it and delete its files and group."""
+        """Kill a sandbox and whatever it started. Its exit, reaping and the deletion of its
+        files and group happen while the loop goes on (it waits on the sandbox's pidfd)."""
         for kill in (os.kill, os.killpg):  # pid 1 of a namespace takes the namespace with it
             try:
                 kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+        directory = self.sandboxes.pop(pid)[1]
         try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
-        cgroup.remove(cgroup.sandbox_group(pid))  # whatever left the process group dies here
-        shutil.rmtree(self.sandboxes.pop(pid)[1], ignore_errors=True)
+            self.dying[os.pidfd_open(pid)] = pid, directory
+        except OSError:  # no pidfds on this kernel: wait here
+            _clean_up(pid, directory)
+
+    def _reap(self, fd):
+        os.close(fd)
+        _clean_up(*self.dying.pop(fd))
 
 
-@functools.cache
-def has_gpu():
-    """Whether a CUDA GPU is present, asked through NVML: CUDA itself is not initialized,
-    so sandboxes forked afterwards can still use the GPU."""
-    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-    return torch.cuda.is_available()
-
-
-def warm_up():
-    """Run a little of everything once, before any sandbox is forked.
-
-    torch imports much on first use (the meta device alone pulls in about 800
-    modules and takes a second); done here, every sandbox inherits it for free.
-    Never touches CUDA: a process that initialized it cannot fork safely. On a GPU
-    machine that includes autograd's first backward pass, which counts the GPUs
-    (initializing CUDA) and starts a thread per device, so it is left to the sandbox.
-    """
-    for device in ("cpu", "meta"):
-        W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
-        x = torch.ones(4, device=device, dtype=torch.float64)
-        loss = ((W @ x - 1) ** 2).mean() + W.permute(1, 0).reshape(-1).sum()
-        torch.outer(W @ x, x).t().contiguous().view(-1)
-        labels = torch.zeros(2, dtype=torch.long, device=device)
-        torch.nn.functional.cross_entropy(torch.ones(2, 3, device=device), labels)
-        torch.softmax(W.detach(), dim=1).log().exp()
-    loss.detach()
-    if not has_gpu():
-        W = torch.ones(3, 4, requires_grad=True)
-        torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
-    torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
+def _clean_up(pid, directory):
+    """Reap a killed sandbox, then delete its group (killing whatever is left in it) and files."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    cgroup.remove(cgroup.sandbox_group(pid))
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def _sandbox_main(fd, workdir, limits, readable, pid_one, modules):

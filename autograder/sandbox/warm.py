@@ -1,0 +1,46 @@
+"""What every process of a run does once before it forks: torch's lazy first uses.
+
+The zygote warms up for the sandboxes it forks and the main process for the graders, so
+neither pays for imports and first calls again in each submission.
+"""
+import functools
+import os
+
+import torch
+
+
+@functools.cache
+def has_gpu():
+    """Whether a CUDA GPU is present, asked through NVML: CUDA itself is not initialized,
+    so sandboxes forked afterwards can still use the GPU."""
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    return torch.cuda.is_available()
+
+
+def warm_up():
+    """Run a little of everything once, before any sandbox is forked.
+
+    torch imports much on first use (the meta device alone pulls in about 800
+    modules and takes a second); done here, every sandbox inherits it for free.
+    Never touches CUDA: a process that initialized it cannot fork safely. On a GPU
+    machine that includes autograd's first backward pass, which counts the GPUs
+    (initializing CUDA) and starts a thread per device, so it is left to the sandbox.
+    """
+    for device in ("cpu", "meta"):
+        W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
+        x = torch.ones(4, device=device, dtype=torch.float64)
+        loss = ((W @ x - 1) ** 2).mean() + W.permute(1, 0).reshape(-1).sum()
+        torch.outer(W @ x, x).t().contiguous().view(-1)
+        labels = torch.zeros(2, dtype=torch.long, device=device)
+        torch.nn.functional.cross_entropy(torch.ones(2, 3, device=device), labels)
+        torch.softmax(W.detach(), dim=1).log().exp()
+    loss.detach()
+    if not has_gpu():
+        W = torch.ones(3, 4, requires_grad=True)
+        torch.autograd.grad(((W @ torch.ones(4)) ** 2).mean(), W)
+    torch.multinomial(torch.ones(3), 2, generator=torch.Generator().manual_seed(0))
+    # Printing a tensor runs a dozen operations on it the first time: notebooks print a lot.
+    for value in (torch.tensor(-36.0), torch.arange(6).reshape(2, 3), torch.ones(2) > 0,
+                  torch.tensor([0.5, 1e-4], dtype=torch.float64, requires_grad=True) * 2,
+                  torch.ones(2, 3, 4)):
+        str(value), repr(value.grad_fn), value.tolist(), value.shape, value.dtype
