@@ -64,10 +64,10 @@ class Code:
 
 def read(cells, function):
     """The Code that ``function`` (a module-level name of the notebook) reaches."""
-    return _Module(cells).reach(function)
+    return Module(cells).reach(function)
 
 
-class _Module:
+class Module:
     """The notebook's module level: the last binding of each name, and import aliases."""
 
     def __init__(self, cells):

@@ -55,6 +55,7 @@ class Student:
     _worker: int = None
     _counters: object = None
     _code: dict = field(default_factory=dict)
+    _module: source.Module = None
 
     def call(self, function, *args, **kwargs):
         """Call a student function with plain arguments; returns its plain value."""
@@ -111,7 +112,8 @@ class Student:
         """What ``function`` reaches in the submitted source (source.Code), read here in the
         grader from the notebook's text: nothing its process does can change it."""
         if function not in self._code:
-            self._code[function] = source.read(self.cells, function)
+            self._module = self._module or source.Module(self.cells)  # parsed once
+            self._code[function] = self._module.reach(function)
         return self._code[function]
 
     def close(self):

@@ -1,4 +1,6 @@
 """Hidden checks for assignment 4, no_grad_update."""
+import functools
+
 import pytest
 import torch
 
@@ -85,6 +87,7 @@ def test_fit_linear_finds_the_line(student, device):
            w=w_value, b=b_value)
 
 
+@functools.cache
 def reference_losses(steps, lr=0.1):
     """torch as the answer key: the losses plain gradient descent records on line_data."""
     x, y = line_data()
@@ -98,7 +101,12 @@ def reference_losses(steps, lr=0.1):
             w -= lr * w.grad
             b -= lr * b.grad
         losses.append(loss.item())
-    return losses
+    return tuple(losses)
+
+
+# Trained once, when the checks are loaded (in the main process, before graders are forked).
+for _steps in (50, 60):
+    reference_losses(_steps)
 
 
 @question("fit_linear", points=1)
