@@ -190,8 +190,9 @@ def plain(value, depth=0, budget=None):
             raise ChannelError("message decodes to more than the size limit")
     if value is None or kind in (bool, int, float):
         return value
-    if kind is str:
-        return value.translate(_UNPRINTABLE)
+    if kind is str:  # printable ASCII has nothing to take out
+        return value if value.isascii() and value.isprintable() else \
+            value.translate(_UNPRINTABLE)
     if is_record(value):
         return unpack(value)
     if kind in (list, tuple):

@@ -19,7 +19,6 @@ confines itself, its control group included, while the previous notebook runs), 
 released sandbox is killed at once but reaped, and its files and group deleted, once its
 pidfd says it has exited.
 """
-import json
 import os
 import select
 import shutil
@@ -45,13 +44,13 @@ class Zygote:
             # One thread, before any torch work: an OpenMP pool inherited across fork from a
             # process that already used one deadlocks; sandboxes use one thread anyway.
             torch.set_num_threads(1)
-            addresses = counters.locate(backward=not has_gpu())
+            channel.send(child_end.fileno(), counters.locate(backward=not has_gpu()))
             try:
-                _Server(child_end, workdir, json.dumps(addresses).encode()).loop()
+                _Server(child_end, workdir).loop()
             finally:
                 os._exit(0)
         child_end.close()
-        self._control = parent_end
+        self._control, self._addresses = parent_end, None
 
     def warm_up(self):
         """Ask the zygote to warm torch up (in its own time) for the sandboxes to come; a run
@@ -63,9 +62,14 @@ class Zygote:
         return Spawner(*self._connect())
 
     def _connect(self):
-        self._control.send(b"c")
-        message, fds, _, _ = socket.recv_fds(self._control, 1024, 1)
-        return socket.socket(fileno=fds[0]), json.loads(message)
+        """A new connection, handed to the zygote without waiting for it; and where its
+        sandboxes keep autograd's counters (the zygote says so once, when it has started)."""
+        if self._addresses is None:
+            self._addresses = channel.receive(self._control.fileno(), trusted=True)
+        ours, theirs = socket.socketpair()
+        socket.send_fds(self._control, [b"c"], [theirs.fileno()])
+        theirs.close()
+        return ours, self._addresses
 
     def close(self):
         self._control.close()
@@ -112,8 +116,8 @@ class _Server:
     started and released on each connection. A connection that closes takes its sandboxes
     with it, and so does the end of ``control``."""
 
-    def __init__(self, control, workdir, addresses):
-        self.control, self.workdir, self.addresses = control, workdir, addresses
+    def __init__(self, control, workdir):
+        self.control, self.workdir = control, workdir
         self.readable, self.pid_namespace = confine.readable_paths(), primitives.pid_namespace()
         self.modules = runner.own_modules()
         seccomp.prepare(3)  # the call socket's number in every sandbox
@@ -139,17 +143,14 @@ class _Server:
                 self._reap(fd)
 
     def _on_control(self):
-        request = self.control.recv(1)
+        request, fds, _, _ = socket.recv_fds(self.control, 1, 1)
         if request == b"w":
             self._drop_spare()  # it would miss the warm-up
             warm_up()
             self.modules = runner.own_modules()
             primitives.compact_for_fork()
-        elif request:
-            ours, theirs = socket.socketpair()
-            self.connections[ours.fileno()] = ours
-            socket.send_fds(self.control, [self.addresses], [theirs.fileno()])
-            theirs.close()
+        elif fds:  # a new connection
+            self.connections[fds[0]] = socket.socket(fileno=fds[0])
         return bool(request)
 
     def _on_request(self, fd):
