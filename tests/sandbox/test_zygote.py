@@ -1,0 +1,79 @@
+"""The Zygote's bookkeeping, black-box through /proc: each sandbox is forked one request
+ahead, a released one is reaped with its files and group, and a grader's connection that
+closes takes its own sandboxes along, never another grader's or the one forked ahead."""
+import os
+import time
+
+import pytest
+
+from autograder.config import Limits
+from autograder.sandbox import cgroup, channel
+from autograder.sandbox.spawner import Zygote
+
+LIMITS = Limits(timeout=5).as_dict()
+
+
+def _children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return {int(child) for child in handle.read().split()}
+
+
+def _gone(pid, seconds=5):
+    """Whether ``pid`` has exited and been reaped within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not os.path.exists(f"/proc/{pid}")
+
+
+def _started(spawner):
+    """Spawn a sandbox running one cell; returns its pid once it has run the cell."""
+    pid, fd, _ = spawner.spawn([(0, "x = 1")], set(), LIMITS)
+    messages = [channel.receive(fd, deadline=time.monotonic() + 10) for _ in range(3)]
+    assert [m.get("event") for m in messages] == ["started", "cell", "ready"]
+    return pid
+
+
+@pytest.fixture
+def zygote(tmp_path):
+    zygote = Zygote(str(tmp_path))
+    yield zygote
+    zygote.close()
+
+
+def test_each_sandbox_is_forked_one_request_ahead(zygote):
+    spawner = zygote.spawner()
+    first = _started(spawner)
+    ahead = _children(zygote.pid) - {first}
+    assert len(ahead) == 1, "one sandbox waits for the next request"
+    second = _started(spawner)
+    assert {second} == ahead
+    spawner.close()
+
+
+def test_a_released_sandbox_is_reaped_with_its_files_and_group(zygote, tmp_path):
+    spawner = zygote.spawner()
+    pid = _started(spawner)
+    directories = set(os.listdir(tmp_path))
+    spawner.release(pid)
+    assert _gone(pid)
+    deadline = time.monotonic() + 5
+    while len(os.listdir(tmp_path)) >= len(directories) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(os.listdir(tmp_path)) == len(directories) - 1, "its directory is deleted"
+    group = cgroup._groups(cgroup.sandbox_group(pid))
+    assert not any(os.path.isdir(directory) for directory, _ in group.values())
+    spawner.close()
+
+
+def test_a_closed_connection_takes_only_its_own_sandboxes(zygote):
+    mine, theirs = zygote.spawner(), zygote.spawner()
+    my_pid, their_pid = _started(mine), _started(theirs)
+    ahead = _children(zygote.pid) - {my_pid, their_pid}
+    theirs.release(my_pid)  # not its own: nothing happens
+    assert os.path.exists(f"/proc/{my_pid}") and not _gone(my_pid, 0.2)
+    mine.close()
+    assert _gone(my_pid)
+    assert os.path.exists(f"/proc/{their_pid}") and ahead <= _children(zygote.pid)
+    theirs.close()
+    assert _gone(their_pid)
