@@ -1,4 +1,5 @@
 """Shared helpers: build notebooks on disk and grade them through the real pipeline."""
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -6,10 +7,29 @@ from pathlib import Path
 import pytest
 
 from autograder import pipeline
+from autograder.checking.student import Student
 from autograder.config import ROOT, Limits
 from autograder.reports.render import render
+from autograder.sandbox.spawner import Spawner
 
 FAST = Limits(timeout=3, budget=30)
+
+
+@contextlib.contextmanager
+def started(source, counted_outside=True):
+    """A Student whose notebook is the one cell ``source``, running in a sandbox of its own
+    Spawner; ``counted_outside=False`` acts as a machine where the grader cannot read the
+    sandbox's autograd counters."""
+    spawner = Spawner()
+    if not counted_outside:
+        spawner.counters = None
+    student = Student([(0, source)], Limits(timeout=5), spawner)
+    try:
+        student.start()
+        yield student
+    finally:
+        student.close()
+        spawner.close()
 
 
 def code_cells(path):

@@ -4,9 +4,8 @@ import ctypes
 import os
 import sys
 
-from .primitives import PR_SET_NO_NEW_PRIVS
+from .primitives import PR_SET_NO_NEW_PRIVS, libc
 
-_libc = ctypes.CDLL(None, use_errno=True)
 _SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 _READ = (1 << 0) | (1 << 2) | (1 << 3)  # execute, read file, read dir
 
@@ -20,7 +19,7 @@ def restrict(readable, writable):
     """
     if sys.platform != "linux":
         return []
-    syscall = _libc.syscall
+    syscall = libc.syscall
     syscall.restype = ctypes.c_long
     abi = syscall(_SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if abi < 1:
@@ -38,7 +37,7 @@ def restrict(readable, writable):
         for paths, access in ((readable, _READ), (writable, handled)):
             for path in paths:
                 _allow(ruleset, path, access)
-        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
         if syscall(_SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
             return []
     finally:
@@ -64,7 +63,7 @@ def _allow(ruleset, path, access):
         if not os.path.isdir(path):
             access &= (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14)  # file rights only
         rule = _PathBeneath(access, fd)
-        _libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1),
+        libc.syscall(_SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(1),
                       ctypes.byref(rule), ctypes.c_uint32(0))
     finally:
         os.close(fd)

@@ -16,13 +16,13 @@ PR_SET_PDEATHSIG, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 8, 
 CAP_DAC_READ_SEARCH = 2
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 
-_libc = ctypes.CDLL(None, use_errno=True)
+libc = ctypes.CDLL(None, use_errno=True)  # the C library, shared by landlock.py and seccomp.py
 
 
 def die_with_parent():
     """Ask the kernel to SIGKILL this process when its parent ends (Linux only)."""
     try:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except AttributeError:
         pass
 
@@ -41,8 +41,8 @@ def new_pid_namespace_for_next_child(own):
     A process makes one such namespace per unshare, so it first goes back to ``own``.
     When that pid 1 ends, the kernel kills everything left in the namespace, daemons too.
     """
-    return (own is not None and hasattr(_libc, "setns") and _libc.setns(own, CLONE_NEWPID) == 0
-            and _libc.unshare(CLONE_NEWPID) == 0)
+    return (own is not None and hasattr(libc, "setns") and libc.setns(own, CLONE_NEWPID) == 0
+            and libc.unshare(CLONE_NEWPID) == 0)
 
 
 def new_namespaces(pid_one):
@@ -57,7 +57,7 @@ def new_namespaces(pid_one):
                          "mount+pid+net namespaces"),
                         (pid | CLONE_NEWNET, "pid+net namespaces"),
                         (CLONE_NEWUSER | pid | CLONE_NEWNET, "user+pid+net namespaces")):
-        if hasattr(_libc, "unshare") and _libc.unshare(flags) == 0:
+        if hasattr(libc, "unshare") and libc.unshare(flags) == 0:
             return flags, name
     return 0, None
 
@@ -69,11 +69,11 @@ def private_mounts(workdir, disk_bytes, uid):
 
     Both vanish with the namespace; the tmpfs stops disk bombs at ``disk_bytes`` in all.
     """
-    if _libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         return [], []
     options = f"size={disk_bytes},mode=0700,uid={uid},gid={uid}".encode()
-    disk = _libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
-    proc = _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
+    disk = libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
+    proc = libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
     return ([f"private disk ({disk_bytes // 2**20} MB)"] if disk else [],
             ["private /proc"] if proc else [])
 
@@ -163,10 +163,10 @@ def drop_privileges(uid):
             last = int(handle.read())
         for cap in range(last + 1):
             if cap != CAP_DAC_READ_SEARCH:
-                _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+                libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
         os.setgroups([])
         os.setresgid(uid, uid, uid)
-        _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
+        libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setresuid(uid, uid, uid)
     except OSError:
         if os.geteuid() == 0:
@@ -175,7 +175,7 @@ def drop_privileges(uid):
     header = _CapHeader(0x20080522, 0)
     data = (_CapData * 2)()
     data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
-    _libc.capset(ctypes.byref(header), data)
+    libc.capset(ctypes.byref(header), data)
     return ["separate uid"]
 
 
@@ -197,8 +197,8 @@ def compact_for_fork():
     (Linux 6.1+), so fork and exit handle an entry per 2 MB instead of one per 4 kB."""
     gc.freeze()
     try:
-        _libc.malloc_trim(0)
-        madvise = _libc.madvise
+        libc.malloc_trim(0)
+        madvise = libc.madvise
         madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
         with open("/proc/self/maps") as maps:
             lines = [line.split() for line in maps]

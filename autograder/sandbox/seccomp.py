@@ -6,14 +6,13 @@ import functools
 import os
 
 from .primitives import (CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID,
-                         CLONE_NEWUSER, CLONE_NEWUTS, PR_SET_NO_NEW_PRIVS)
+                         CLONE_NEWUSER, CLONE_NEWUTS, PR_SET_NO_NEW_PRIVS, libc)
 
 try:
     import pyseccomp
 except (ImportError, OSError):  # not Linux, or libseccomp missing
     pyseccomp = None
 
-_libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
 
 # Calls a notebook never needs and an escape often does; they fail with EPERM.
@@ -114,5 +113,5 @@ def _load(program):
         return False
     code = ctypes.create_string_buffer(program, len(program))
     header = _Program(len(program) // 8, ctypes.addressof(code))
-    return (_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and
-            _libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(header), 0, 0) == 0)
+    return (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 and
+            libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(header), 0, 0) == 0)

@@ -3,10 +3,10 @@ Student: with autograd's nodes read from outside, and counted inside where they 
 import pytest
 import torch
 
-from autograder.checking.student import Student, StudentError
+from autograder.checking.student import StudentError
 from autograder.checking.values import tensor
-from autograder.config import Limits
-from autograder.sandbox.spawner import Spawner
+
+from conftest import started
 
 NOTEBOOK = '''
 import torch
@@ -27,14 +27,8 @@ def draws(device):
 
 @pytest.fixture(scope="module", params=["outside", "inside"])
 def student(request):
-    spawner = Spawner()
-    if request.param == "inside":
-        spawner.counters = None  # as on a machine where the grader cannot read the sandbox
-    student = Student([(0, NOTEBOOK)], Limits(timeout=5), spawner)
-    student.start()
-    yield student
-    student.close()
-    spawner.close()
+    with started(NOTEBOOK, counted_outside=request.param == "outside") as student:
+        yield student
 
 
 def test_graph_counts_the_nodes_a_call_recorded(student):

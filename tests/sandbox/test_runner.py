@@ -3,10 +3,10 @@ reports what it could reach (runner.py)."""
 import pytest
 import torch
 
-from autograder.checking.student import Student, StudentError
+from autograder.checking.student import StudentError
 from autograder.checking.values import ref, tensor
-from autograder.config import Limits
-from autograder.sandbox.spawner import Spawner
+
+from conftest import started
 
 PROBES = '''
 import os, sys, threading, errno
@@ -62,12 +62,8 @@ def what_the_hook_saw():
 
 @pytest.fixture(scope="module")
 def sandbox():
-    spawner = Spawner()
-    student = Student([(0, PROBES)], Limits(timeout=5), spawner)
-    student.start()
-    yield student
-    student.close()
-    spawner.close()
+    with started(PROBES) as student:
+        yield student
 
 
 def test_the_notebook_threads_cannot_touch_the_call_socket(sandbox):
