@@ -217,6 +217,6 @@ def plain(value, depth=0, budget=None):
 
 
 _NUMBERS = frozenset((bool, int, float, type(None)))
-_UNPRINTABLE = {code: "\ufffd" for code in [*range(0, 9), *range(11, 32), *range(127, 160),
-                                             0x200E, 0x200F, *range(0x202A, 0x202F),
-                                             *range(0x2066, 0x206A)]}
+_UNPRINTABLE = MappingProxyType({code: "\ufffd" for code in [  # read-only: the sandbox's
+    *range(0, 9), *range(11, 32), *range(127, 160), 0x200E, 0x200F,  # runner thread uses it
+    *range(0x202A, 0x202F), *range(0x2066, 0x206A)]})

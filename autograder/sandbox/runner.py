@@ -54,6 +54,13 @@ def serve(fd, timeout, active, own_modules):
     """Start the writer and runner threads, seal the process, then run jobs for ever: the
     notebook's cells, which the grader sends first, then its calls. ``own_modules`` are
     torchgrade's modules in ``sys.modules`` (see own_modules)."""
+    kernel.loop(_start(fd, timeout, active, own_modules))
+
+
+def _start(fd, timeout, active, own_modules):
+    """Start the threads and seal; returns the main thread's job queue. Student code can
+    walk the main thread's frames, so the runner's queue and private globals live only in
+    this frame, which is gone by then."""
     jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
     serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
     namespace = _main_namespace(own_modules)
@@ -64,7 +71,7 @@ def serve(fd, timeout, active, own_modules):
     layers.append(_keep_off(fd, True))
     _seal({writer, runner})
     go.release()
-    kernel.loop(jobs)
+    return jobs
 
 
 def _lock():

@@ -90,3 +90,43 @@ def test_a_request_the_runner_cannot_serve_gets_an_answer(sandbox):
     with pytest.raises(StudentError, match="KeyError"):
         sandbox.call("hooked", ref("never stored"))
     assert "invoke" in sandbox.call("frame_names")  # and it is still serving
+
+
+FORGER = '''
+import functools, socket, sys
+
+def forge():
+    """Try everything of the runner's that a frame on this stack holds: rebind the reply
+    builder in any function's globals, and queue a forged reply on any queue."""
+    def fake(*args, **kwargs):
+        return {"forged": True}
+    tried, frame = [], sys._getframe()
+    while frame is not None:
+        for value in list(frame.f_locals.values()) + list(frame.f_globals.values()):
+            space = getattr(value, "__globals__", None)
+            if isinstance(space, dict) and "describe" in space:
+                space["describe"] = fake
+                tried.append("globals")
+            if hasattr(value, "put") and hasattr(value, "get"):
+                make = frame.f_globals.get("frame") or (lambda message: b"")
+                forged = make({"status": "returned", "value": {"forged": True}})
+                value.put(functools.partial(socket.socket(fileno=3).sendall, forged))
+                tried.append("queue")
+        frame = frame.f_back
+    return len(tried)
+
+def ident(x):
+    return x
+'''
+
+
+def test_nothing_of_the_runner_thread_is_left_on_the_notebooks_stack():
+    """Its private globals and its reply queue stay in frames the notebook cannot walk to."""
+    with started(FORGER) as student:
+        try:
+            student.call("forge")
+        except StudentError:  # a forged reply the grader refused is fine too
+            pass
+        reply = student.run("ident", [tensor(torch.ones(2))])
+        assert reply.value.data.tolist() == [1.0, 1.0]
+        assert reply.args[0].data.tolist() == [1.0, 1.0]
