@@ -16,6 +16,10 @@ import threading
 import torch
 
 _IRREGULAR = (3, 1, 4, 1, 5, 9, 2, 6)
+_PAGE = 4096
+# Where each usually is: the node counter in thread-local storage, which glibc allocates on
+# the heap for a library loaded at run time; the backward counter in libtorch's data.
+_USUAL = {"nodes": "heap", "backward": "data"}
 
 
 def locate(backward=True):
@@ -26,14 +30,20 @@ def locate(backward=True):
     steps = {"nodes": _next_node, "backward": _next_graph_task}
     if not backward:
         del steps["backward"]
+    found = {}
     try:
+        places = _writable_regions()
+        everywhere = sorted(region for regions in places.values() for region in regions)
         with open("/proc/self/mem", "rb", buffering=0) as mem:
-            regions = _writable_regions()
-            candidates = {name: _narrow(mem, regions, step) for name, step in steps.items()}
-        found = _confirm(candidates)
+            for usual in (True, False):  # where each usually is, then everywhere
+                found.update(_confirm({
+                    name: _narrow(mem, places[_USUAL[name]] if usual else everywhere, step)
+                    for name, step in steps.items() if name not in found}))
+                if len(found) == len(steps):
+                    return found
     except (OSError, RuntimeError):
-        return None
-    return found if len(found) == len(steps) else None
+        pass
+    return None
 
 
 def _confirm(candidates):
@@ -143,40 +153,53 @@ def _next_node(round):
 
 
 def _narrow(mem, regions, step):
-    """The few addresses whose 8 bytes equal what ``step`` returns, round after round."""
-    candidates = {region: None for region in regions}  # region -> word indices (None: all)
+    """The few addresses whose 8 bytes equal what ``step`` returns, round after round. The
+    first round reads the regions whole; later ones only the pages still holding candidates."""
+    value, found = step(0), []
     buffer = bytearray(max((end - start for start, end in regions), default=0))
-    for round in range(len(_IRREGULAR)):
-        value = step(round)
-        for (start, end), indices in list(candidates.items()):
-            view = memoryview(buffer)[:end - start]
-            try:
-                os.preadv(mem.fileno(), [view], start)
-            except OSError:
-                del candidates[(start, end)]
-                continue
-            words = torch.frombuffer(view, dtype=torch.int64)
-            indices = ((words == value).nonzero().flatten() if indices is None
-                       else indices[words[indices] == value])
-            if len(indices):
-                candidates[(start, end)] = indices
-            else:
-                del candidates[(start, end)]
-        if round >= 3 and sum(len(indices) for indices in candidates.values()) <= 4:
+    for start, end in regions:
+        view = memoryview(buffer)[:end - start]
+        try:
+            os.preadv(mem.fileno(), [view], start)
+        except OSError:
+            continue
+        found.append((torch.frombuffer(view, dtype=torch.int64) == value).nonzero() * 8 + start)
+    addresses = torch.cat(found).flatten() if found else torch.zeros(0, dtype=torch.int64)
+    for round in range(1, len(_IRREGULAR)):
+        if round > 3 and len(addresses) <= 4:
             break
-    found = [start + 8 * int(i) for (start, _), indices in candidates.items() for i in indices]
-    return found if len(found) <= 4 else []
+        value = step(round)
+        addresses = addresses[_words_at(mem, addresses) == value]
+    return addresses.tolist() if len(addresses) <= 4 else []
+
+
+def _words_at(mem, addresses):
+    """The 8-byte words at ``addresses`` (0 where a page cannot be read), a page per read."""
+    pages = torch.unique(addresses // _PAGE)
+    data = bytearray(len(pages) * _PAGE)
+    for index, page in enumerate(pages.tolist()):
+        try:
+            os.preadv(mem.fileno(), [memoryview(data)[index * _PAGE:(index + 1) * _PAGE]],
+                      page * _PAGE)
+        except OSError:
+            pass
+    words = torch.frombuffer(data, dtype=torch.int64) if data else torch.zeros(0, dtype=torch.int64)
+    return words[torch.searchsorted(pages, addresses // _PAGE) * (_PAGE // 8)
+                 + addresses % _PAGE // 8]
 
 
 def _writable_regions():
-    """Private writable mappings: libraries' data, the heap, thread-local storage."""
-    regions = []
+    """Private writable mappings: {"heap": [...], "data": libraries' data, "rest": [...]}."""
+    places, after_file = {"heap": [], "data": [], "rest": []}, False
     with open("/proc/self/maps") as maps:
         for line in maps:
             fields = line.split()
-            if fields[1] != "rw-p" or (len(fields) > 5 and fields[5].startswith("[v")):
-                continue
-            start, end = (int(part, 16) for part in fields[0].split("-"))
-            if end - start <= 1 << 30:
-                regions.append((start, end))
-    return regions
+            name = fields[5] if len(fields) > 5 else ""
+            if fields[1] == "rw-p" and not name.startswith("[v"):
+                start, end = (int(part, 16) for part in fields[0].split("-"))
+                bss = after_file and not name and end - start <= 1 << 24  # zeroed data
+                if end - start <= 1 << 30:
+                    places["heap" if name == "[heap]" else "data" if name.startswith("/") or bss
+                           else "rest"].append((start, end))
+            after_file = name.startswith("/")
+    return places

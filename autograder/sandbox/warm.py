@@ -4,6 +4,7 @@ The zygote warms up for the sandboxes it forks and the main process for the grad
 neither pays for imports and first calls again in each submission.
 """
 import functools
+import gc
 import os
 
 import torch
@@ -24,8 +25,17 @@ def warm_up():
     modules and takes a second); done here, every sandbox inherits it for free.
     Never touches CUDA: a process that initialized it cannot fork safely. On a GPU
     machine that includes autograd's first backward pass, which counts the GPUs
-    (initializing CUDA) and starts a thread per device, so it is left to the sandbox.
+    (initializing CUDA) and starts a thread per device, so it is left to the sandbox. The
+    collector waits meanwhile: those modules make many objects and none is garbage.
     """
+    gc.disable()
+    try:
+        _run_a_little_of_everything()
+    finally:
+        gc.enable()
+
+
+def _run_a_little_of_everything():
     for device in ("cpu", "meta"):
         W = torch.ones(3, 4, device=device, dtype=torch.float64, requires_grad=True)
         x = torch.ones(4, device=device, dtype=torch.float64)

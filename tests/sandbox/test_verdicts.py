@@ -274,3 +274,10 @@ def test_counters_are_read_from_outside_a_forked_process():
         os.waitpid(pid, 0)
         reader.close()
     assert {name: after[name] - before[name] for name in after} == {"backward": 4, "nodes": 6}
+
+
+def test_counters_are_found_where_they_are_not_usually(monkeypatch):
+    """Where the first, narrow search comes up empty, every writable page is searched."""
+    usual = counters.locate()
+    monkeypatch.setattr(counters, "_USUAL", {"nodes": "rest", "backward": "heap"})
+    assert counters.locate() == usual
