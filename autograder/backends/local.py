@@ -32,6 +32,7 @@ class LocalBackend:
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._workdir = self._zygote = None
+        self._warm = False
 
     def __enter__(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
@@ -59,8 +60,10 @@ class LocalBackend:
         if not submissions:
             return
         queue, running = list(submissions), {}
-        self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
-        warm_up()  # for the graders' own torch work
+        if not self._warm:
+            self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
+            warm_up()  # for the graders' own torch work
+            self._warm = True
         suite.collect(assignment)
         compact_for_fork()
         hard_limit = limits.budget * 1.5 + 60

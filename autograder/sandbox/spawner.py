@@ -50,12 +50,14 @@ class Zygote:
             finally:
                 os._exit(0)
         child_end.close()
-        self._control, self._addresses = parent_end, None
+        self._control, self._addresses, self._warm = parent_end, None, False
 
     def warm_up(self):
-        """Ask the zygote to warm torch up (in its own time) for the sandboxes to come; a run
-        with nothing left to grade never asks."""
-        self._control.send(b"w")
+        """Ask the zygote to warm torch up (in its own time) for the sandboxes to come, once;
+        a run with nothing left to grade never asks."""
+        if not self._warm:
+            self._control.send(b"w")
+            self._warm = True
 
     def spawner(self):
         """A Spawner for one grader: a new control connection to the zygote."""
