@@ -11,7 +11,8 @@ in one run:
    (isolation on, 2 jobs, the whole command timed), for ``otter run`` on an autograder.zip
    made by ``otter assign`` and for nbgrader's ``autograde`` on a sample of the same notebooks,
    the ratios, the overhead per submission beyond the student's own code (100 stubs on one
-   job, less the command's time with nothing left to grade), and peak memory per worker;
+   job, less the command's time with nothing left to grade; the median of three such runs,
+   and their range), and peak memory per worker;
 2. the time for ``--total`` submissions of every assignment, graded on all cores;
 3. optionally (``--scaling``) torchgrade's scaling curve for char_model.
 
@@ -21,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +38,7 @@ from autograder.assignments import NAMES, questions  # noqa: E402
 from corpus import WRONG  # noqa: E402
 
 BIN = Path(sys.executable).parent
+OVERHEAD_REPEATS = 3
 
 
 def code_sources(path):
@@ -224,22 +227,26 @@ def measure(assignment, args, work):
     (work / "nbgrader").mkdir()
     nbgrader_each = nbgrader(assignment, sample, work / "nbgrader")
     stubs = build_submissions(assignment, 100, work / "stubs", stubs_only=True)
-    graded, _ = torchgrade(assignment, work / "stubs", 1, work / "o")
-    startup, _ = torchgrade(assignment, work / "stubs", 1, work / "o", fresh=False)
+    overheads, startups = [], []
+    for _ in range(OVERHEAD_REPEATS):  # this machine's timings vary by a few ms per stub
+        graded, _ = torchgrade(assignment, work / "stubs", 1, work / "o")
+        startups.append(torchgrade(assignment, work / "stubs", 1, work / "o", fresh=False)[0])
+        overheads.append((graded - startups[-1]) / len(stubs))
     return {"assignment": assignment, "ours": seconds / len(many), "sample": ours_sample,
             "otter": otter_each, "nbgrader": nbgrader_each,
-            "overhead": (graded - startup) / len(stubs), "startup": startup,
-            "worker": memory.worker / 2**20}
+            "overhead": statistics.median(overheads), "overheads": overheads,
+            "startup": statistics.median(startups), "worker": memory.worker / 2**20}
 
 
 def table(rows, total):
     """The Markdown table README shows."""
     lines = ["| assignment | torchgrade s/notebook | `otter run` | nbgrader `autograde` | "
-             "overhead per submission | memory per worker |", "|---|---|---|---|---|---|"]
+             "overhead per submission (median; range of 3 runs) | memory per worker |", "|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['assignment']} | {row['ours']:.3f} | {row['otter']:.2f} "
                      f"({row['otter'] / row['ours']:.0f}x) | {row['nbgrader']:.2f} "
-                     f"({row['nbgrader'] / row['ours']:.0f}x) | {row['overhead']:.3f} s | "
+                     f"({row['nbgrader'] / row['ours']:.0f}x) | {row['overhead']:.3f} s "
+                     f"({min(row['overheads']):.3f}-{max(row['overheads']):.3f}) | "
                      f"{row['worker']:.0f} MB |")
     if total:
         count, jobs, seconds = total
@@ -277,7 +284,8 @@ def main():
             print(f"  {name:<16} torchgrade {row['ours']:.3f} (sample {row['sample']:.3f})  "
                   f"otter {row['otter']:.2f} ({row['otter'] / row['ours']:.0f}x)  nbgrader "
                   f"{row['nbgrader']:.2f} ({row['nbgrader'] / row['ours']:.0f}x)  overhead "
-                  f"{row['overhead']:.3f} s (startup {row['startup']:.1f} s)  worker "
+                  f"{row['overhead']:.3f} s ({' '.join(f'{o:.3f}' for o in row['overheads'])};"
+                  f" startup {row['startup']:.1f} s)  worker "
                   f"{row['worker']:.0f} MB", flush=True)
         total = None
         if args.total:
