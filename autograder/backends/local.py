@@ -62,7 +62,7 @@ class LocalBackend:
         queue, running = list(submissions), {}
         if not self._warm:
             self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
-            warm_up()  # for the graders' own torch work
+            warm_up(meta=False)  # for the graders' own torch work
             self._warm = True
         suite.collect(assignment)
         compact_for_fork()
