@@ -195,6 +195,14 @@ def compact_for_fork():
     """Make forking this process cheap: freeze the heap out of the collector (children need
     not scan, and so copy, it), give free memory back, and map private memory in 2 MB pages
     (Linux 6.1+), so fork and exit handle an entry per 2 MB instead of one per 4 kB."""
+    for _ in compaction():
+        pass
+
+
+def compaction(step=2 * HUGE):
+    """compact_for_fork for a process with requests to answer meanwhile: freezes and gives
+    back at once, then returns the mapping in 2 MB pages as steps of ``step`` bytes (an
+    iterator: one step per ``next``)."""
     gc.freeze()
     try:
         libc.malloc_trim(0)
@@ -203,11 +211,13 @@ def compact_for_fork():
         with open("/proc/self/maps") as maps:
             lines = [line.split() for line in maps]
     except (AttributeError, OSError):
-        return
+        return iter(())
+    ranges = []
     for fields in lines:
         if fields[1] != "rw-p" or (len(fields) > 5 and fields[5] != "[heap]"):
             continue
         start, end = (int(address, 16) for address in fields[0].split("-"))
         start, end = -(-start // HUGE) * HUGE, end // HUGE * HUGE
-        if end > start:
-            madvise(start, end - start, MADV_COLLAPSE)  # best effort: fails on old kernels
+        ranges += [(chunk, min(step, end - chunk)) for chunk in range(start, end, step)]
+    # best effort: fails on old kernels
+    return (madvise(start, size, MADV_COLLAPSE) for start, size in ranges)

@@ -127,11 +127,16 @@ class _Server:
         self.sandboxes = {}  # pid: (its connection's fd or None, its directory)
         self.spare = None  # (limits, pid, worker, our socket): forked ahead, for the next spawn
         self.dying = {}  # pidfd: (pid, directory) of a killed sandbox not yet reaped
+        self.compacting = None  # steps of primitives.compaction, taken while nothing waits
 
     def loop(self):
         try:
             while True:
-                for fd in select.select([*self.connections, *self.dying], [], [])[0]:
+                ready = select.select([*self.connections, *self.dying], [], [],
+                                      None if self.compacting is None else 0)[0]
+                if not ready and next(self.compacting or iter(()), self) is self:
+                    self.compacting = None  # done
+                for fd in ready:
                     if fd in self.dying:
                         self._reap(fd)
                     elif fd != self.control.fileno():
@@ -150,7 +155,7 @@ class _Server:
             self._drop_spare()  # it would miss the warm-up
             warm_up()
             self.modules = runner.own_modules()
-            primitives.compact_for_fork()
+            self.compacting = primitives.compaction()  # sandboxes can be forked meanwhile
         elif fds:  # a new connection
             self.connections[fds[0]] = socket.socket(fileno=fds[0])
         return bool(request)

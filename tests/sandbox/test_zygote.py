@@ -1,6 +1,7 @@
 """The Zygote's bookkeeping, black-box through /proc: each sandbox is forked one request
 ahead, a released one is reaped with its files and group, and a grader's connection that
-closes takes its own sandboxes along, never another grader's or the one forked ahead."""
+closes takes its own sandboxes along, never another grader's or the one forked ahead; a
+warmed-up zygote maps its memory in 2 MB pages a step at a time, answering meanwhile."""
 import os
 import time
 
@@ -77,3 +78,24 @@ def test_a_closed_connection_takes_only_its_own_sandboxes(zygote):
     assert os.path.exists(f"/proc/{their_pid}") and ahead <= _children(zygote.pid)
     theirs.close()
     assert _gone(their_pid)
+
+
+def _huge_mb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        line = next(line for line in rollup if line.startswith("AnonHugePages:"))
+    return int(line.split()[1]) // 1024
+
+
+@pytest.mark.skipif(tuple(map(int, os.uname().release.split(".")[:2])) < (6, 1),
+                    reason="MADV_COLLAPSE came in Linux 6.1")
+def test_a_warmed_up_zygote_spawns_while_it_maps_its_memory_in_2mb_pages(zygote):
+    spawner = zygote.spawner()
+    _started(spawner)  # the zygote has started and answers
+    before = _huge_mb(zygote.pid)
+    zygote.warm_up()  # imports some 800 modules, then maps them in 2 MB pages a step at a time
+    _started(spawner)  # answered whether or not the steps are done
+    deadline = time.monotonic() + 30
+    while _huge_mb(zygote.pid) < before + 32 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _huge_mb(zygote.pid) >= before + 32
+    spawner.close()
