@@ -13,7 +13,7 @@ from .integrations.otter import build
 from .lms import canvas, moodle
 from .lms.publish import PublishError
 from .lms.publish import publish as send
-from .pipeline import grade, grade_course
+from .pipeline import grade, grade_course, make_backend
 from .release import notebooks_template, release
 from .reports.feedback import comment
 from .reports.terminal import student_table
@@ -122,13 +122,14 @@ def main(argv=None):
             if args.command == "grade":
                 print(f"nothing in {course.submissions}/<assignment>/ to grade: grading the "
                       "bundled demo class instead")
-            for name in names:
-                print(f"== {name}")
-                out = Path(args.out) / name
-                graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
-                                     out, args.jobs, limits, live=True, lang=course.language,
-                                     scheduler=args.scheduler)
-                show(graded[name], out)
+            with make_backend(args.jobs, args.scheduler) as backend:
+                for name in names:
+                    print(f"== {name}")
+                    out = Path(args.out) / name
+                    graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
+                                         out, args.jobs, limits, live=True, backend=backend,
+                                         lang=course.language)
+                    show(graded[name], out)
         print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
               sep="\n  ")
     except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,

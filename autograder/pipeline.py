@@ -39,8 +39,8 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
     """
-    backend = backend or (ClusterBackend(scheduler) if scheduler else LocalBackend(jobs))
-    with backend:  # before anything below is read
+    backend = backend or make_backend(jobs, scheduler)
+    with backend:
         questions = assignments.questions(assignment)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -77,6 +77,12 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
     return records
 
 
+def make_backend(jobs=None, scheduler=None):
+    """Where graders run: this machine's ``jobs`` cores, or the Dask cluster whose scheduler
+    is at ``scheduler``. Enter it around several ``grade`` calls to share its start-up."""
+    return ClusterBackend(scheduler) if scheduler else LocalBackend(jobs)
+
+
 def derive_limits(backend, assignment, out, log=print):
     """Limits whose per-call time limit comes from the reference solution's slowest cell or
     call (Limits.derived), measured by grading it once and remembered in ``out`` for as long
@@ -107,19 +113,20 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
     into ``out/<assignment>/`` in the course's language, and write the LMS's files;
     returns {assignment: Records}."""
     graded = {}
-    for name in names:
-        folder = Path(course.submissions) / name
-        if not folder.is_dir() or not any(p for p in folder.iterdir()
-                                          if not p.name.startswith(".")):
-            continue
-        log(f"== {name}: {folder}")
-        graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
-                             lang=course.language, scheduler=scheduler)
-        if graded[name]:
-            log(student_table(graded[name]) if len(graded[name]) <= 30 else
-                f"every student's score: {Path(out) / name / 'grades.csv'}")
-        questions = assignments.questions(name)
-        for line in lms.export(graded[name], course.assignments[name], course,
-                               float(sum(questions.values())), Path(out) / name, folder):
-            log(line)
+    with make_backend(jobs, scheduler) as backend:  # one for every assignment
+        for name in names:
+            folder = Path(course.submissions) / name
+            if not folder.is_dir() or not any(p for p in folder.iterdir()
+                                              if not p.name.startswith(".")):
+                continue
+            log(f"== {name}: {folder}")
+            graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
+                                 backend, lang=course.language)
+            if graded[name]:
+                log(student_table(graded[name]) if len(graded[name]) <= 30 else
+                    f"every student's score: {Path(out) / name / 'grades.csv'}")
+            questions = assignments.questions(name)
+            for line in lms.export(graded[name], course.assignments[name], course,
+                                   float(sum(questions.values())), Path(out) / name, folder):
+                log(line)
     return graded

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from . import Backend
 from ..config import PACKAGE, ConfigError, Limits
 from ..notebook import NotebookError, read_cells
 from ..records import Outcome, Status, Submission, msg
@@ -37,14 +38,14 @@ def fingerprint():
     return digest.hexdigest()[:16]
 
 
-class ClusterBackend:
+class ClusterBackend(Backend):
     """The LocalBackend's interface (context manager, ``isolation``, ``run``, ``jobs``) over
     a Dask scheduler at ``address``."""
 
     def __init__(self, address):
         self.address, self.client, self.jobs = address, None, 1
 
-    def __enter__(self):
+    def start(self):
         from distributed import Client
         try:
             self.client = Client(self.address, timeout=30)
@@ -62,9 +63,8 @@ class ClusterBackend:
                               f"this client ({', '.join(stale[:3])}): install the same version "
                               "on every worker")
         self.jobs = max(1, sum(self.client.nthreads().values()))
-        return self
 
-    def __exit__(self, *exc):
+    def stop(self):
         self.client.close()
 
     def isolation(self, limits):

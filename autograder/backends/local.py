@@ -15,6 +15,7 @@ import time
 
 import torch
 
+from . import Backend
 from ..checking import suite
 from ..checking.grade import grade_notebook
 from ..checking.student import Student
@@ -25,22 +26,20 @@ from ..sandbox.spawner import Zygote
 from ..sandbox.warm import warm_up
 
 
-class LocalBackend:
-    """Use as a context manager, entered before the run reads anything about its checks or
-    its students: that is when the Zygote all sandboxes come from is forked."""
+class LocalBackend(Backend):
+    """Use as a context manager: entering it starts the zygote all sandboxes come from."""
 
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._workdir = self._zygote = None
         self._warm = False
 
-    def __enter__(self):
+    def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
         self._workdir = tempfile.TemporaryDirectory(prefix="torchgrade-")
         self._zygote = Zygote(self._workdir.name)
-        return self
 
-    def __exit__(self, *exc):
+    def stop(self):
         self._zygote.close()
         self._workdir.cleanup()
 

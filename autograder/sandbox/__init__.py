@@ -1,6 +1,8 @@
 """Where a submission is executed: a confined child process that runs the notebook.
 
-    spawner    -- the fork server every sandbox is born from, before any hidden check exists
+    zygote     -- the process every sandbox is forked from, started as a program of its own
+                  so that it holds nothing of the grader's
+    spawner    -- the grader's side: starting the zygote, asking it for sandboxes
     confine    -- the confinement applied, in order, before student code runs (and LAYERS)
     primitives, landlock, cgroup -- the kernel mechanisms confine uses
     runner     -- inside the sandbox: its threads, the seal, the runner thread's request loop

@@ -6,8 +6,11 @@ notebook does here can change only what its own code returns, never how the runn
 describes it. The in-process counts below (``Usage``) stand in for autograd's counters only
 where the grader cannot read those from outside (counters.py).
 """
+import builtins
 import signal
+import sys
 import traceback
+import types
 from collections import deque
 from operator import call
 
@@ -192,3 +195,20 @@ def safe_str(error):
     except BaseException:
         text = ""
     return text[:500]
+
+
+def own_modules():
+    """torchgrade's modules in ``sys.modules``, listed once by the zygote: going through
+    ``sys.modules`` touches every module's name, which a sandbox would have to copy."""
+    return [name for name in sys.modules if name.split(".")[0] == "autograder"]
+
+
+def main_namespace(own):
+    """The notebook gets a ``__main__`` module of its own, and torchgrade's modules leave
+    ``sys.modules`` (a notebook that rewrites every module it can import finds none)."""
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    for name in own:
+        sys.modules.pop(name, None)
+    return main.__dict__

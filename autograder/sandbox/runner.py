@@ -53,7 +53,7 @@ FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
 def serve(fd, timeout, active, own_modules):
     """Start the writer and runner threads, seal the process, then run jobs for ever: the
     notebook's cells, which the grader sends first, then its calls. ``own_modules`` are
-    torchgrade's modules in ``sys.modules`` (see own_modules)."""
+    torchgrade's modules in ``sys.modules`` (see kernel.own_modules)."""
     kernel.loop(_start(fd, timeout, active, own_modules))
 
 
@@ -63,7 +63,7 @@ def _start(fd, timeout, active, own_modules):
     this frame, which is gone by then."""
     jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
     serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
-    namespace = _main_namespace(own_modules)
+    namespace = kernel.main_namespace(own_modules)
     writer = _thread.start_new_thread(_write_replies, (replies,))
     runner = _thread.start_new_thread(serve_requests, (
         fd, jobs, replies, ready, go, layers, timeout, active, namespace, kernel.Usage()))
@@ -78,23 +78,6 @@ def _lock():
     lock = _allocate_lock()
     lock.acquire()
     return lock
-
-
-def own_modules():
-    """torchgrade's modules in ``sys.modules``, listed once by the zygote: going through
-    ``sys.modules`` touches every module's name, which a sandbox would have to copy."""
-    return [name for name in sys.modules if name.split(".")[0] == "autograder"]
-
-
-def _main_namespace(own):
-    """The notebook gets a ``__main__`` module of its own, and torchgrade's modules leave
-    ``sys.modules`` (a notebook that rewrites every module it can import finds none)."""
-    main = types.ModuleType("__main__")
-    main.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = main
-    for name in own:
-        sys.modules.pop(name, None)
-    return main.__dict__
 
 
 def _seal(threads):

@@ -137,6 +137,17 @@ ATTACKS = {
         "        memory = mem.read(int(stat[48]) - int(stat[47]))\n"
         "    raise ValueError('ENV ' + repr([dict(os.environ), posix.environ, memory,\n"
         "                                    open('/proc/self/environ', 'rb').read()]))\n"),
+    "scans_memory": (  # what follows each "s3cret-" and "gr4der-" in all it can read
+        "def make_tensor(shape, device='cpu'):\n    seen = set()\n"
+        "    for line in open('/proc/self/maps'):\n        fields = line.split()\n"
+        "        start, end = (int(x, 16) for x in fields[0].split('-'))\n"
+        "        if fields[1][0] != 'r' or end - start > 2**30: continue\n"
+        "        try:\n            with open('/proc/self/mem', 'rb', buffering=0) as mem:\n"
+        "                mem.seek(start); data = mem.read(end - start)\n"
+        "        except OSError: continue\n        for prefix in (b's3cret-', b'gr4der-'):\n"
+        "            at = data.find(prefix)\n            while at >= 0:\n"
+        "                seen.add(data[at + 7:at + 12].hex()); at = data.find(prefix, at + 1)\n"
+        "    raise ValueError(f'SCANNED {sorted(seen)}')\n"),
     "sees_other_processes": ("import os\ndef make_tensor(shape, device='cpu'):\n"
                              "    raise ValueError(f'PIDS {sorted(int(p) for p in os.listdir(\"/proc\")"
                              " if p.isdigit())}')\n"),
@@ -165,7 +176,8 @@ ATTACKS = {
 
 TOP_LEVEL = {"fork_bomb", "thread_bomb", "writes_fake_frames"}
 CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_and_planted_files",
-              "privileged_calls", "kills_the_grader", "reads_environment", "sees_other_processes",
+              "privileged_calls", "kills_the_grader", "reads_environment", "scans_memory",
+              "sees_other_processes",
               "escape_codes_and_fake_summary"}
 
 # student: (score, status, question that must lose points or None). A status given as a tuple
@@ -199,6 +211,7 @@ EXPECTED = {
     "privileged_calls": (11, "graded", "make_tensor"),
     "kills_the_grader": (13, "graded", None),
     "reads_environment": (11, "graded", "make_tensor"),
+    "scans_memory": (11, "graded", "make_tensor"),
     "sees_other_processes": (11, "graded", "make_tensor"),
     "escape_codes_and_fake_summary": (11, "graded", "make_tensor"),
     "nan_and_meta_results": (8, "graded", "make_tensor"),
@@ -215,6 +228,7 @@ EXPECTED = {
 def attacked(tmp_path_factory):
     """Every attack graded once, in one batch beside an honest notebook and the stub."""
     os.environ["TORCHGRADE_TEST_SECRET"] = "s3cret-token"
+    grader_only = "gr4der-" + "ABCDE"  # made at run time: in this process's memory only
     hostname = socket.gethostname()
     solution = solution_cells(A)
     notebooks = {"honest": solution, "stub": stub_cells(A)}
@@ -230,6 +244,7 @@ def attacked(tmp_path_factory):
         records = grade_folder(A, notebooks, root)
     finally:
         del os.environ["TORCHGRADE_TEST_SECRET"]
+    assert grader_only
     return records, root / "out", hostname
 
 
@@ -282,6 +297,13 @@ def test_the_environment_and_other_processes_are_invisible(attacked):
     environment = _said(attacked, "reads_environment")
     assert "s3cret" not in environment and "ENV [{" in environment
     assert "PIDS [1]" in _said(attacked, "sees_other_processes")
+
+
+def test_nothing_of_the_grading_process_is_in_a_sandbox_s_memory(attacked):
+    """Not its environment, nor anything it read or made before: only code and the notebook."""
+    scanned = _said(attacked, "scans_memory")
+    assert "SCANNED [" in scanned
+    assert b"token".hex() not in scanned and b"ABCDE".hex() not in scanned
 
 
 def test_control_characters_reach_no_output(attacked):
