@@ -10,7 +10,6 @@ import os
 import select
 import signal
 import sys
-import tempfile
 import time
 
 import torch
@@ -31,17 +30,14 @@ class LocalBackend(Backend):
 
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self._workdir = self._zygote = None
-        self._warm = False
+        self._zygote, self._warm = None, False
 
     def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
-        self._workdir = tempfile.TemporaryDirectory(prefix="torchgrade-")
-        self._zygote = Zygote(self._workdir.name)
+        self._zygote = Zygote.take()
 
     def stop(self):
         self._zygote.close()
-        self._workdir.cleanup()
 
     def isolation(self, limits):
         """The layers a sandbox gets on this machine (starts one empty sandbox)."""

@@ -1,15 +1,18 @@
 """How graders get sandboxes: a Zygote is the grading process's handle on a zygote process
 (zygote.py), which forks them; a Spawner is one grader's connection to it. Outside a run
 (pytest --notebook, the otter plugin) a Spawner starts a Zygote of its own.
+
+Importing this module does not import torch (channel.py is imported where it is used), so a
+grading command can start its zygote before its own imports (__main__.py).
 """
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-from . import channel
 
 # Passed on to the zygote: what Python, torch and CUDA read. Nothing else: the grader's
 # environment may hold tokens, and whatever the zygote holds, every sandbox could read.
@@ -19,20 +22,36 @@ _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
 class Zygote:
-    """Starts the zygote all sandboxes of a run are forked from; warms torch up there, when
-    asked, once for all of them."""
+    """Starts the zygote all sandboxes of a run are forked from, each in a directory of its
+    own under a new temporary one; warms torch up there, when asked, once for all of them."""
 
-    def __init__(self, workdir):
+    _early = None  # started by start_early, for the next take()
+
+    def __init__(self):
+        self.workdir = tempfile.mkdtemp(prefix="torchgrade-")
         ours, theirs = socket.socketpair()
         environment = {key: value for key, value in os.environ.items()
                        if key in _KEPT or key.startswith(_KEPT_PREFIXES)}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()), workdir],
-            pass_fds=[theirs.fileno()], env={**environment, "PYTHONPATH": _PACKAGE_ROOT},
-            cwd=_PACKAGE_ROOT, stdin=subprocess.DEVNULL)
+            [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()),
+             self.workdir], pass_fds=[theirs.fileno()],
+            env={**environment, "PYTHONPATH": _PACKAGE_ROOT}, cwd=_PACKAGE_ROOT,
+            stdin=subprocess.DEVNULL)
         theirs.close()
         self.pid = self._process.pid
         self._control, self._addresses, self._warm = ours, None, False
+
+    @classmethod
+    def start_early(cls):
+        """Start one now, for this process's next ``take``: its imports run beside ours."""
+        cls._early = cls()
+        atexit.register(lambda: cls._early and cls.take().close())
+
+    @classmethod
+    def take(cls):
+        """The zygote started early, or a new one."""
+        zygote, cls._early = cls._early or cls(), None
+        return zygote
 
     def warm_up(self):
         """Ask the zygote to warm torch up (in its own time) for the sandboxes to come, once;
@@ -48,6 +67,7 @@ class Zygote:
     def _connect(self):
         """A new connection, handed to the zygote without waiting for it; and where its
         sandboxes keep autograd's counters (the zygote says so once, when it has started)."""
+        from . import channel
         if self._addresses is None:
             self._addresses = channel.receive(self._control.fileno(), trusted=True)
         ours, theirs = socket.socketpair()
@@ -58,6 +78,7 @@ class Zygote:
     def close(self):
         self._control.close()
         self._process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class Spawner:
@@ -67,7 +88,7 @@ class Spawner:
     def __init__(self, connection=None, addresses=None):
         self._zygote = None
         if connection is None:
-            self._zygote = Zygote(tempfile.gettempdir())
+            self._zygote = Zygote()
             connection, addresses = self._zygote._connect()
         self._control = connection
         self.counters = addresses  # where its sandboxes keep autograd's counters
@@ -75,6 +96,7 @@ class Spawner:
     def spawn(self, cells, skip, limits):
         """Start a sandbox running the given cells; returns (pid, call socket fd, the pid
         student code runs in or 0 when that is the only child of ``pid``)."""
+        from . import channel
         channel.send(self._control.fileno(), {"op": "spawn", "limits": limits})
         message, fds, _, _ = socket.recv_fds(self._control, 64, 1)
         pid, worker = map(int, message.split())
@@ -86,6 +108,7 @@ class Spawner:
 
     def release(self, pid):
         """Kill a sandbox and everything it started, and clean up its files."""
+        from . import channel
         channel.send(self._control.fileno(), {"op": "release", "pid": pid})
         self._control.recv(1)
 

@@ -42,10 +42,11 @@ def main(fd, workdir):
     # One thread, before any torch work: sandboxes use one, and an OpenMP pool inherited
     # across fork from a process that already used one deadlocks.
     torch.set_num_threads(1)
-    control = socket.socket(fileno=fd)
-    channel.send(fd, counters.locate(backward=not has_gpu()))
     try:
-        _Server(control, workdir).loop()
+        channel.send(fd, counters.locate(backward=not has_gpu()))
+        _Server(socket.socket(fileno=fd), workdir).loop()
+    except OSError:  # the grading process has gone (a command that ended early)
+        pass
     finally:
         os._exit(0)
 

@@ -36,10 +36,11 @@ def _started(spawner):
 
 
 @pytest.fixture
-def zygote(tmp_path):
-    zygote = Zygote(str(tmp_path))
+def zygote():
+    zygote = Zygote()
     yield zygote
     zygote.close()
+    assert not os.path.exists(zygote.workdir), "its files are deleted when it closes"
 
 
 def test_each_sandbox_is_forked_one_request_ahead(zygote):
@@ -52,16 +53,16 @@ def test_each_sandbox_is_forked_one_request_ahead(zygote):
     spawner.close()
 
 
-def test_a_released_sandbox_is_reaped_with_its_files_and_group(zygote, tmp_path):
+def test_a_released_sandbox_is_reaped_with_its_files_and_group(zygote):
     spawner = zygote.spawner()
     pid = _started(spawner)
-    directories = set(os.listdir(tmp_path))
+    directories = set(os.listdir(zygote.workdir))
     spawner.release(pid)
     assert _gone(pid)
     deadline = time.monotonic() + 5
-    while len(os.listdir(tmp_path)) >= len(directories) and time.monotonic() < deadline:
+    while len(os.listdir(zygote.workdir)) >= len(directories) and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert len(os.listdir(tmp_path)) == len(directories) - 1, "its directory is deleted"
+    assert len(os.listdir(zygote.workdir)) == len(directories) - 1, "its directory is deleted"
     group = cgroup._groups(cgroup.sandbox_group(pid))
     assert not any(os.path.isdir(directory) for directory, _ in group.values())
     spawner.close()
