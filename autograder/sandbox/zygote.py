@@ -1,4 +1,4 @@
-r"""The zygote: the process every sandbox is forked from, so torch is imported only once.
+r"""The zygote: the process every sandbox is forked from, so torch is imported once for all.
 
     python -m autograder.sandbox.zygote FD WORKDIR
 

@@ -2,12 +2,16 @@
 ahead, a released one is reaped with its files and group, and a grader's connection that
 closes takes its own sandboxes along, never another grader's or the one forked ahead; a
 warmed-up zygote maps its memory in 2 MB pages a step at a time, answering meanwhile."""
+import glob
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import pytest
 
-from autograder.config import Limits
+from autograder.config import ROOT, Limits
 from autograder.sandbox import cgroup, channel
 from autograder.sandbox.spawner import Zygote
 
@@ -100,3 +104,29 @@ def test_a_warmed_up_zygote_spawns_while_it_maps_its_memory_in_2mb_pages(zygote)
         time.sleep(0.05)
     assert _huge_mb(zygote.pid) >= before + 32
     spawner.close()
+
+
+def test_a_zygote_started_early_is_the_next_one_taken():
+    Zygote.start_early()
+    early = Zygote._early
+    taken, later = Zygote.take(), Zygote.take()
+    assert taken is early and later is not early, "nothing is left to take: a new one"
+    for zygote in (taken, later):
+        zygote.close()
+
+
+def _zygotes():
+    found = subprocess.run(["pgrep", "-f", "autograder.sandbox.zygote"], capture_output=True)
+    return set(found.stdout.split())
+
+
+def test_a_command_that_ends_early_leaves_no_zygote_and_no_traceback():
+    """A grading command starts its zygote before it reads its arguments' meaning."""
+    pattern = os.path.join(tempfile.gettempdir(), "torchgrade-*")
+    directories, zygotes = set(glob.glob(pattern)), _zygotes()
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "no_such_assignment"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 2 and run.stderr.startswith("error: unknown assignment")
+    assert "Traceback" not in run.stderr
+    assert set(glob.glob(pattern)) <= directories
+    assert _zygotes() <= zygotes, "no zygote outlives its command"
