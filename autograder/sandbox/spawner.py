@@ -32,10 +32,11 @@ class Zygote:
         ours, theirs = socket.socketpair()
         environment = {key: value for key, value in os.environ.items()
                        if key in _KEPT or key.startswith(_KEPT_PREFIXES)}
+        environment["PYTHONPATH"] = os.pathsep.join(
+            path for path in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if path)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()),
-             self.workdir], pass_fds=[theirs.fileno()],
-            env={**environment, "PYTHONPATH": _PACKAGE_ROOT}, cwd=_PACKAGE_ROOT,
+             self.workdir], pass_fds=[theirs.fileno()], env=environment, cwd=_PACKAGE_ROOT,
             stdin=subprocess.DEVNULL)
         theirs.close()
         self.pid = self._process.pid

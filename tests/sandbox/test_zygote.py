@@ -130,3 +130,16 @@ def test_a_command_that_ends_early_leaves_no_zygote_and_no_traceback():
     assert "Traceback" not in run.stderr
     assert set(glob.glob(pattern)) <= directories
     assert _zygotes() <= zygotes, "no zygote outlives its command"
+
+
+def test_a_zygote_starts_with_only_the_environment_torch_needs(monkeypatch):
+    monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", "s3cret")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    zygote = Zygote()
+    try:
+        with open(f"/proc/{zygote.pid}/environ", "rb") as handle:
+            names = {item.split(b"=", 1)[0] for item in handle.read().split(b"\0") if item}
+    finally:
+        zygote.close()
+    assert b"TORCHGRADE_LMS_TOKEN" not in names
+    assert {b"PATH", b"CUDA_VISIBLE_DEVICES", b"PYTHONPATH"} <= names
