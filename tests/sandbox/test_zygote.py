@@ -137,6 +137,7 @@ def test_a_zygote_starts_with_only_the_environment_torch_needs(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     zygote = Zygote()
     try:
+        zygote.spawner().close()  # it has started: it answered
         with open(f"/proc/{zygote.pid}/environ", "rb") as handle:
             names = {item.split(b"=", 1)[0] for item in handle.read().split(b"\0") if item}
     finally:
