@@ -30,7 +30,7 @@ class LocalBackend(Backend):
 
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
-        self._zygote, self._warm = None, False
+        self._zygote = None
 
     def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
@@ -55,10 +55,8 @@ class LocalBackend(Backend):
         if not submissions:
             return
         queue, running = list(submissions), {}
-        if not self._warm:
-            self._zygote.warm_up()  # for the sandboxes, in the zygote, alongside:
-            warm_up(meta=False)  # for the graders' own torch work
-            self._warm = True
+        self._zygote.warm_up()  # for the sandboxes, in the zygote (once), alongside:
+        warm_up(meta=False)  # for the graders' own torch work (once)
         suite.collect(assignment)
         compact_for_fork()
         hard_limit = limits.budget * 1.5 + 60

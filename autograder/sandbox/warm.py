@@ -18,8 +18,9 @@ def has_gpu():
     return torch.cuda.is_available()
 
 
+@functools.cache
 def warm_up(meta=True):
-    """Run a little of everything once, before any sandbox is forked.
+    """Run a little of everything once (later calls do nothing), before any sandbox is forked.
 
     torch imports much on first use (the meta device alone pulls in about 800 modules
     and takes half a second); done here, every sandbox inherits it for free. Graders
