@@ -50,6 +50,11 @@ ASSIGNMENTS = ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_upd
                "char_model")
 LMS = ("none", "canvas", "moodle", "blackboard", "gradescope")
 LANGUAGES = ("en", "hu", "ko", "pl")
+# What a notebook may import besides torch and the standard library: import name -> the
+# package pyproject.toml installs. The released notebooks name them (release.py).
+PROVIDED = {"numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib",
+            "seaborn": "seaborn", "scipy": "scipy", "sklearn": "scikit-learn", "tqdm": "tqdm",
+            "IPython": "ipython"}
 
 
 class ConfigError(Exception):

@@ -135,7 +135,8 @@ def _language(data):
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
 _TIMING_LINE_MAGICS = ("%time", "%timeit")
-_DISPLAY_ONLY = ("%matplotlib", "%config")  # nothing to run, nothing to report
+# Settings of the interactive session only: nothing to run, nothing to report.
+_SESSION_ONLY = ("%matplotlib", "%config", "%load_ext", "%reload_ext", "%autoreload")
 
 
 def python_source(source):
@@ -162,7 +163,7 @@ def python_source(source):
             if name in _TIMING_LINE_MAGICS and words:
                 line = indent + rest[rest.index(words[0]):]
             else:
-                if name not in _DISPLAY_ONLY:
+                if name not in _SESSION_ONLY:
                     not_run.append(stripped)
                 line = indent + "pass"
         elif stripped.startswith("!"):

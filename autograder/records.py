@@ -60,6 +60,15 @@ def msg(text, **params):
     return Message(text, params)
 
 
+def place(message):
+    """The (code cell number, line) a message points at, as ``key`` of ``Record.code``, or
+    None: the first ``cell`` and ``line`` numbers found in it or its nested messages."""
+    if type(message.params.get("cell")) is int and type(message.params.get("line")) is int:
+        return f"{message.params['cell']}:{message.params['line']}"
+    return next((found for value in message.params.values() if isinstance(value, Message)
+                 for found in [place(value)] if found), None)
+
+
 @dataclass
 class Identity:
     """Who handed a submission in, as their LMS records it."""
@@ -108,6 +117,7 @@ class Outcome:
     seconds: float = 0.0
     curves: dict = field(default_factory=dict)  # {question: {"student", "reference": [float]}}
     slowest: float = 0.0  # seconds of the slowest cell or call of student code
+    code: dict = field(default_factory=dict)  # {place: {"first": line, "lines": [str]}}
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
@@ -117,7 +127,8 @@ class Outcome:
         return cls(Status(data["status"]), _message(data.get("detail")),
                    [CheckOutcome.from_dict(c) for c in data["checks"]],
                    [Message.from_dict(n) for n in data["notes"]], data.get("isolation", []),
-                   data.get("seconds", 0.0), data.get("curves", {}), data.get("slowest", 0.0))
+                   data.get("seconds", 0.0), data.get("curves", {}), data.get("slowest", 0.0),
+                   data.get("code", {}))
 
 
 @dataclass
@@ -154,6 +165,7 @@ class Record:
     seed: int = 0  # replays the same inputs for an appeal
     identity: Identity = field(default_factory=Identity)
     curves: dict = field(default_factory=dict)  # recorded losses beside the reference's
+    code: dict = field(default_factory=dict)  # the student's lines around each place named
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values

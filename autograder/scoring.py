@@ -1,7 +1,7 @@
 """Turn check outcomes into points per question, and an Outcome into a Record."""
 from collections import defaultdict
 
-from .records import QuestionResult, Record, msg
+from .records import Message, QuestionResult, Record, msg
 
 
 def score(questions, checks, detail=None):
@@ -22,14 +22,39 @@ def score(questions, checks, detail=None):
         entry.score += outcomes[0].points * len(passed) / len(outcomes)
         if len(passed) == len(outcomes):
             entry.passed.append(name)
-        for outcome in outcomes:
-            if not outcome.passed and outcome.message not in entry.failed:
-                entry.failed.append(outcome.message)
+        entry.failed += [outcome.message for outcome in outcomes if not outcome.passed]
     for qid, entry in result.items():
         entry.score = round(entry.score, 2)
+        entry.failed = once(entry.failed)
         if not any(key[0] == qid for key in cases):
             entry.failed.append(detail or msg("This question could not be checked."))
     return result
+
+
+def once(messages):
+    """One message per mistake: messages that differ only in the call they name (one error
+    met on several inputs, a function that hangs on each) are said once, naming the
+    shortest call, which is the smallest input."""
+    kept = {}
+    for message in messages:
+        key = _mistake(message)
+        if key not in kept or len(_call(message)) < len(_call(kept[key])):
+            kept[key] = message
+    return list(kept.values())
+
+
+def _mistake(value):
+    if not isinstance(value, Message):
+        return repr(value)
+    return value.text, tuple(sorted((name, _mistake(v)) for name, v in value.params.items()
+                                    if name != "call"))
+
+
+def _call(message):
+    """The call a message names, as text ("" when it names none)."""
+    if "call" in message.params:
+        return repr(message.params["call"])
+    return next((_call(v) for v in message.params.values() if isinstance(v, Message)), "")
 
 
 def record(assignment, submission, outcome, questions):
@@ -39,4 +64,4 @@ def record(assignment, submission, outcome, questions):
                   outcome.detail, round(sum(q.score for q in per_question.values()), 2),
                   float(sum(questions.values())), per_question, outcome.notes,
                   outcome.seconds, outcome.isolation, submission.seed, submission.identity,
-                  outcome.curves)
+                  outcome.curves, outcome.code)

@@ -33,6 +33,20 @@ def _fit_linear_nn(init="    with torch.no_grad():\n        model.weight.zero_()
             "    return model.weight.detach(), model.bias.detach(), losses")
 
 
+def _bigram(loss="F.cross_entropy(W[xs], ys)", record="        losses.append(loss.item())\n"):
+    """The reference train_bigram with its loss or its recording changed."""
+    return ("def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+            "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+            "    xs = torch.tensor([stoi[c] for c in text[:-1]], device=device)\n"
+            "    ys = torch.tensor([stoi[c] for c in text[1:]], device=device)\n"
+            "    g = torch.Generator().manual_seed(seed)\n"
+            "    W = torch.randn(len(chars), len(chars), generator=g).to(device).requires_grad_()\n"
+            "    losses = []\n    for _ in range(steps):\n"
+            f"        loss = {loss}\n        W.grad = None\n"
+            "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
+            f"{record}    return W, losses")
+
+
 WRONG = {
     "tensor_shapes": [
         ("ignores device", "make_tensor", "ignores its `device`",
@@ -42,7 +56,7 @@ WRONG = {
         ("float64", "make_tensor", "float32",
          "def make_tensor(shape, device='cpu'):\n"
          "    return torch.zeros(shape, dtype=torch.float64, device=device)"),
-        ("hard-coded cuda", "make_tensor", "ignores its `device`",
+        ("hard-coded cuda", "make_tensor", "asks for CUDA by name",
          "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape).cuda()"),
         ("reshape scrambles pixels", "to_nchw", "use permute",
          "def to_nchw(b):\n    n, h, w, c = b.shape\n    return b.reshape(n, c, h, w)"),
@@ -72,6 +86,10 @@ WRONG = {
          "def image_to_batch(image):\n    return image.permute(2, 0, 1).float().div(255).unsqueeze(-1)"),
         ("float64", "image_to_batch", "float32",
          "def image_to_batch(image):\n    return image.permute(2, 0, 1).double().div(255)[None]"),
+        ("NumPy without .cpu()", "image_to_batch", "calls `.numpy()` on a tensor",
+         "import numpy as np\n"
+         "def image_to_batch(image):\n    array = image.numpy().transpose(2, 0, 1) / 255.0\n"
+         "    return torch.from_numpy(array.astype(np.float32))[None].to(image.device)"),
         ("squeeze() drops size-1 dimensions", "batch_to_image", "squeeze(0)",
          "def batch_to_image(batch):\n"
          "    return (batch.squeeze() * 255).round().to(torch.uint8).permute(1, 2, 0)"),
@@ -148,6 +166,8 @@ WRONG = {
          "    return w * x + b"),
         ("writes into x", "predict", "x after predict",
          "def predict(w, b, x):\n    with torch.no_grad():\n        return x.mul_(w).add_(b)"),
+        ("grad mode switched off as a statement", "predict", "turned gradient recording off",
+         "def predict(w, b, x):\n    torch.set_grad_enabled(False)\n    return w * x + b"),
     ],
     "manual_backward": [
         ("forgets the 2", "manual_grad", "factor 2",
@@ -175,12 +195,18 @@ WRONG = {
          "    return _f.grad(lambda w: ((w * x - target) ** 2).sum())(W)"),
         ("in place on W", "manual_grad", "do not change the inputs",
          "def manual_grad(W, x, target):\n    W.mul_(x).sub_(target).mul_(2 * x)\n    return W"),
-        ("sum instead of mean", "linear_grads", "dL/dw is wrong",
+        ("sum instead of mean", "linear_grads", "Both gradients are wrong. dL/dw is n times too large",
          "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
          "    return (2 * e * x).sum(), (2 * e).sum()"),
-        ("db without the 2", "linear_grads", "dL/db is wrong",
+        ("db without the 2", "linear_grads", "dL/db is half of what it should be",
          "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
          "    return (2 * e * x).mean(), e.mean()"),
+        ("gradients swapped", "linear_grads", "swapped",
+         "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
+         "    return (2 * e).mean(), (2 * e * x).mean()"),
+        ("sign of the inner derivative lost", "linear_grads", "dL/dw has the wrong sign",
+         "def linear_grads(w, b, x, y):\n    e = y - (w * x + b)\n"
+         "    return (2 * e * x).mean(), (2 * (w * x + b - y)).mean()"),
         ("uses autograd", "linear_grads", "called autograd",
          "def linear_grads(w, b, x, y):\n    w = w.clone().requires_grad_(True)\n"
          "    b = b.clone().requires_grad_(True)\n    ((w * x + b - y) ** 2).mean().backward()\n"
@@ -240,7 +266,7 @@ WRONG = {
         ("losses as tensors", "fit_linear", "Python floats",
          _fit_linear(record="losses.append(loss)")),
         ("never resets grads", "fit_linear", "reset every step", _fit_linear(reset="")),
-        ("parameters without device=", "fit_linear", "create every tensor with device=device",
+        ("parameters without device=", "fit_linear", "create it with device=device",
          _fit_linear(param="torch.zeros((), requires_grad=True)")),
         (".to(device) after requires_grad", "fit_linear", "device=device",
          _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
@@ -257,6 +283,13 @@ WRONG = {
         ("optimizer found with a computed name", "sgd_step", "Write the calls out plainly",
          "def sgd_step(W, lr):\n    opt = getattr(torch, 'op' + 'tim').SGD([W], lr=lr)\n"
          "    opt.step()\n    W.grad = None\n    return W"),
+        ("rebuilds x and y on the CPU", "fit_linear", "mixes devices",
+         _fit_linear().replace("x, y = x.to(device), y.to(device)",
+                               "x, y = torch.tensor(x.tolist()), torch.tensor(y.tolist())")),
+        ("starts from one", "fit_linear", "start from w = 0 and b = 0",
+         _fit_linear(param="torch.ones((), device=device, requires_grad=True)")),
+        ("model left on the CPU", "fit_linear_nn", "build the model with .to(device)",
+         _fit_linear_nn().replace("torch.nn.Linear(1, 1).to(device)", "torch.nn.Linear(1, 1)")),
         ("torch.optim does the loop", "fit_linear", "uses nn.Linear or torch.optim",
          "def fit_linear(x, y, steps, lr, device='cpu'):\n    x, y = x.to(device), y.to(device)\n"
          "    w = torch.zeros((), device=device, requires_grad=True)\n"
@@ -279,6 +312,22 @@ WRONG = {
          "    return w.detach().reshape(1, 1), b.detach().reshape(1), losses"),
     ],
     "char_model": [
+        ("weight decay copied from makemore", "train_bigram", "no regularization",
+         _bigram(loss="F.cross_entropy(W[xs], ys) + 0.01 * (W**2).mean()")),
+        ("loss recorded after the update", "train_bigram", "before that step's update",
+         _bigram(record="        losses.append(F.cross_entropy(W[xs], ys).item())\n")),
+        ("W from the counts and an invented curve", "train_bigram",
+         "plain gradient descent from your own starting W",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(set(text)); stoi = {c: i for i, c in enumerate(chars)}\n"
+         "    V = len(chars)\n    counts = torch.ones(V, V)\n"
+         "    for a, b in zip(text, text[1:]):\n        counts[stoi[a], stoi[b]] += 1\n"
+         "    W = (counts / counts.sum(1, keepdim=True)).log().to(device).requires_grad_()\n"
+         "    (W.sum() * 0).backward()\n    W.grad = None\n"
+         "    torch.manual_seed(seed)\n"
+         "    start = 3.3 + 0.1 * torch.rand(()).item()\n"
+         "    losses = [start - (start - 1.45) * (1 - 0.98 ** i) for i in range(steps)]\n"
+         "    return W, losses"),
         ("losses as tensors", "train_bigram", "Python floats",
          "_train = train_bigram\n"
          "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
@@ -353,6 +402,14 @@ WRONG = {
          "        loss = F.cross_entropy(W[xs], ys)\n        W.grad = None\n"
          "        loss.backward()\n        with torch.no_grad():\n            W -= lr * W.grad\n"
          "        losses.append(loss.item())\n    return W, losses"),
+        ("one-hot row made on the CPU", "sample", "mixes devices",
+         "def sample(W, itos, start, n, seed):\n    stoi = {ch: i for i, ch in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    ix, out = stoi[start], []\n    with torch.no_grad():\n"
+         "        for _ in range(n):\n"
+         "            logits = F.one_hot(torch.tensor([ix]), W.shape[0]).float() @ W\n"
+         "            ix = torch.multinomial(F.softmax(logits, dim=1)[0], 1, generator=g).item()\n"
+         "            out.append(itos[ix])\n    return ''.join(out)"),
         ("CPU generator for sampling", "sample", "generator on another device",
          "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
          "    g = torch.Generator().manual_seed(seed)\n"
@@ -400,6 +457,14 @@ VALID = {
         ("einsum, contiguous, flatten(1)",
          "def to_nchw(b):\n    return torch.einsum('nhwc->nchw', b).contiguous()\n"
          "def flatten_images(batch):\n    return batch.flatten(1)"),
+        ("a NumPy round trip that keeps the device",
+         "import numpy as np\n"
+         "def image_to_batch(image):\n"
+         "    array = image.cpu().numpy().astype(np.float32) / 255.0\n"
+         "    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(image.device)\n"
+         "def batch_to_image(batch):\n"
+         "    array = np.rint(batch.detach().cpu().numpy()[0].transpose(1, 2, 0) * 255)\n"
+         "    return torch.from_numpy(array.astype(np.uint8)).to(batch.device)"),
         ("indexing, true division and byte()",
          "def image_to_batch(image):\n    return (image.permute(2, 0, 1) / 255).float()[None]\n"
          "def batch_to_image(batch):\n"
@@ -423,6 +488,10 @@ VALID = {
          "@torch.inference_mode()\ndef predict(w, b, x):\n    return w * x + b"),
         ("predict from detached parameters",
          "def predict(w, b, x):\n    return torch.addcmul(b.detach(), w.detach(), x)"),
+        ("grad mode switched off and back on",
+         "def predict(w, b, x):\n    before = torch.is_grad_enabled()\n"
+         "    torch.set_grad_enabled(False)\n    try:\n        return w * x + b\n"
+         "    finally:\n        torch.set_grad_enabled(before)"),
     ],
     "manual_backward": [
         ("expanded algebra",
@@ -462,7 +531,7 @@ VALID = {
         ("W.data and zero_",
          "def sgd_step(W, lr):\n    W.data -= lr * W.grad\n    W.grad.zero_()\n    return W\n"
          "def fit_linear(x, y, steps, lr, device='cpu'):\n"
-         "    w = torch.randn(1, device=device).requires_grad_()\n"
+         "    w = torch.zeros(1, device=device).requires_grad_()\n"
          "    b = torch.zeros(1, device=device, requires_grad=True)\n"
          "    x, y = x.to(device), y.to(device)\n    losses = []\n"
          "    for _ in range(steps):\n        loss = ((w * x + b - y) ** 2).mean()\n"
@@ -471,6 +540,22 @@ VALID = {
          "        losses.append(float(loss))\n    return w, b, losses"),
     ],
     "char_model": [
+        ("one-hot rows on W's device, probabilities through tolist()",
+         "def sample(W, itos, start, n, seed):\n    stoi = {ch: i for i, ch in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    ix, out = stoi[start], []\n    with torch.no_grad():\n"
+         "        for _ in range(n):\n"
+         "            row = F.one_hot(torch.tensor([ix], device=W.device), W.shape[0]).float()\n"
+         "            probs = F.softmax(row @ W, dim=1)[0]\n"
+         "            ix = int(torch.multinomial(probs, 1, generator=g))\n"
+         "            out.append(itos[ix])\n    return ''.join(out)"),
+        ("log_softmax by hand, W.data update", _bigram(
+            loss="-W[xs].log_softmax(dim=1)[torch.arange(len(ys)), ys].mean()").replace(
+            "        with torch.no_grad():\n            W -= lr * W.grad\n",
+            "        W.data -= lr * W.grad.data\n")),
+        ("softmax by hand as in the course text", _bigram(
+            loss="(lambda p: -p[torch.arange(len(ys)), ys].log().mean())"
+                 "(W[xs].exp() / W[xs].exp().sum(1, keepdims=True))")),
         ("one-hot matmul, manual_seed, zero_",
          "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
          "    chars = sorted(set(text)); V = len(chars); stoi = {c: i for i, c in enumerate(chars)}\n"

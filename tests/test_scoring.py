@@ -41,3 +41,24 @@ def test_a_record_totals_its_questions_and_keeps_the_seed():
     graded = record("x", Submission("ann", "ann.ipynb", "k", seed=42), outcome, QUESTIONS)
     assert (graded.score, graded.max_score, graded.status, graded.seed) == (3, 4, Status.TIMEOUT, 42)
     assert graded.detail == msg("slow") and graded.seconds == 1.5
+
+
+def test_one_error_met_on_several_inputs_is_said_once_with_the_smallest_input():
+    raised = "{call} raised {error} (code cell {cell}, line {line}): {message}"
+    slow = "{call} did not finish within {seconds:g} seconds. Look for a loop that never ends."
+    big = "make_tensor((1, 2, 3, 4), device='cpu')"
+
+    def failure(check, text, **params):
+        return CheckOutcome("a", check, 1, False, msg(text, **params))
+    checks = [failure("t1", raised, call=big, error="AssertionError", cell=3, line=2,
+                      message="Torch not compiled with CUDA enabled"),
+              failure("t1", raised, call="make_tensor((), device='cpu')", error="AssertionError",
+                      cell=3, line=2, message="Torch not compiled with CUDA enabled"),
+              failure("t2", raised, call=big, error="IndexError", cell=3, line=4, message="x"),
+              failure("t3", "{ignores} Details: {details}", ignores="no", details=msg(
+                  slow, call=big, seconds=5)),
+              failure("t4", "{ignores} Details: {details}", ignores="no", details=msg(
+                  slow, call="make_tensor((2,))", seconds=5))]
+    failed = score({"a": 4}, checks)["a"].failed
+    assert [m.params.get("call") or m.params["details"].params["call"] for m in failed] == [
+        "make_tensor((), device='cpu')", big, "make_tensor((2,))"]

@@ -4,14 +4,15 @@ submission (grade.py).
 """
 from ..i18n import N_
 from ..records import msg
-from .expect import (CheckFailed, expect, expect_by_hand, expect_close, expect_observable,
-                     expect_tensor, expect_uses, matches, question, result_of)
+from .devices import dry_run
+from .expect import (CheckFailed, diagnose, expect, expect_by_hand, expect_close,
+                     expect_observable, expect_tensor, expect_uses, holds, matches, question,
+                     relative_error, result_of)
 from .source import AUTOGRAD, AUTOGRAD_METHODS, LAYERS, OPTIMIZERS
 from .student import StudentError
 from .values import Opaque, TensorInfo, ref, tensor
 
 __all__ = ["AUTOGRAD", "AUTOGRAD_METHODS", "LAYERS", "N_", "OPTIMIZERS", "CheckFailed", "Opaque",
-           "StudentError", "TensorInfo", "expect", "expect_by_hand", "expect_close",
-           "expect_observable", "expect_tensor", "expect_uses", "matches", "msg", "question",
-           "ref", "result_of",
-           "tensor"]
+           "StudentError", "TensorInfo", "diagnose", "dry_run", "expect", "expect_by_hand",
+           "expect_close", "expect_observable", "expect_tensor", "expect_uses", "holds", "matches",
+           "msg", "question", "ref", "relative_error", "result_of", "tensor"]

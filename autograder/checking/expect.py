@@ -72,6 +72,14 @@ def is_close(actual, expected, rtol, atol):
     return bool(((a - b).abs() <= atol * scale + rtol * b.abs()).all())
 
 
+def relative_error(mine, reference):
+    """CS231n's check of a hand-derived gradient, over the whole tensor (an element near zero
+    cannot make float32 rounding look like a mistake): max|a − b| / (max|a| + max|b|)."""
+    mine, reference = mine.double(), reference.double()
+    scale = max(1e-8, mine.abs().max().item() + reference.abs().max().item())
+    return (mine - reference).abs().max().item() / scale
+
+
 def expect_close(info, expected, what, rtol=None, atol=None):
     """Values (not only shape) must match ``expected``; the tolerance follows the result's
     dtype (TOLERANCES) unless given."""
@@ -93,6 +101,23 @@ def matches(info, expected, rtol=None, atol=None):
     default = TOLERANCES.get(info.dtype, (0.0, 0.0))
     return is_close(info.data, expected, default[0] if rtol is None else rtol,
                     default[1] if atol is None else atol)
+
+
+def holds(info, values):
+    """Whether the returned tensor ``info`` holds ``values`` (in any shape of as many elements)
+    within the tolerance of its dtype."""
+    return values is not None and info.data is not None and \
+        info.data.numel() == values.numel() and matches(info, values.reshape(info.shape))
+
+
+def diagnose(info, right, slips, generic, **params):
+    """None when the returned tensor ``info`` holds ``right``; else the Message of the first
+    of ``slips`` it holds (pairs of a function making the wrong values from the right ones,
+    or None where it does not apply, and the text to say), or of ``generic``."""
+    if holds(info, right):
+        return None
+    return next((msg(text, **params) for make, text in slips if holds(info, make(right))),
+                msg(generic, **params))
 
 
 def expect_by_hand(student, function, forbidden, text, methods=(), **params):

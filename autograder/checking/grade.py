@@ -2,9 +2,10 @@
 
 Runs in its own forked process (see backends/local.py), so a crash here costs one row.
 """
+from ..config import PROVIDED
 from ..i18n import N_
 from ..notebook import NotebookError, python_source, read_cells
-from ..records import PROBLEM_ORDER, Outcome, Status, msg
+from ..records import PROBLEM_ORDER, Outcome, Status, msg, place
 from . import suite
 from .student import Student
 
@@ -30,9 +31,40 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
         student.close()
         spawner.close()
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
-    return Outcome(status, msg(DETAILS[status]) if status in DETAILS else None, outcomes,
+    detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
+                                                 else None)
+    return Outcome(status, detail, outcomes,
                    _notes(student, cells, limits), student.isolation, curves=curves,
-                   slowest=student.slowest)
+                   slowest=student.slowest,
+                   code=excerpts(cells, [o.message for o in outcomes if o.message]))
+
+
+def excerpts(cells, messages, around=2):
+    """The student's lines around each place (code cell, line) the messages name, for the
+    feedback to show: {place: {"first": its first line's number, "lines": [text]}}."""
+    sources, found = dict(cells), {}
+    for message in messages:
+        key = place(message)
+        cell, line = map(int, key.split(":")) if key else (0, 0)
+        lines = sources.get(cell - 1, "").splitlines()
+        if 0 < line <= len(lines):
+            first = max(1, line - around)
+            found[key] = {"first": first, "lines": [text[:160] for text in
+                                                    lines[first - 1:line + around]]}
+    return found
+
+
+def _failed_import(student, cells):
+    """The first import that failed, said as the cause of what follows; or None."""
+    for index, error in sorted(student.cell_errors.items()):
+        if error.get("type") in ("ModuleNotFoundError", "ImportError"):
+            return msg("{cell} stopped at an import ({message}): the grader does not have it, "
+                       "so the rest of that cell did not run, and the errors below may come "
+                       "from that. The grader has PyTorch, Python's standard library and "
+                       "{provided}: remove the import, or use one of these.",
+                       cell=_cell(cells, index), message=error.get("message", ""),
+                       provided=", ".join(PROVIDED))
+    return None
 
 
 def _notes(student, cells, limits):

@@ -68,7 +68,7 @@ class Student:
         ``default_device`` sets torch's default device during the call (a trap for
         tensors created without ``device=``); ``store`` keeps the result under a
         name for ``ref``; ``backward`` back-propagates sum(result * backward). A call that
-        involves the meta device also gets its generator trap (kernel.py).
+        involves the meta device is a dry run under CUDA's rules (sandbox/dryrun.py).
         """
         call = describe_call(function, args, kwargs or {})
         if function in self.hung:
@@ -78,7 +78,7 @@ class Student:
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
                    "store": store, "count_nodes": self._counters is None,
-                   "trap_generators": default_device is not None or _mentions_meta(
+                   "dry_run": default_device is not None or _mentions_meta(
                        [args, kwargs])}
         before = self._count()
         reply = self._exchange(request, self.limits.timeout + GRACE, function, call)

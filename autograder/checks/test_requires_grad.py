@@ -200,3 +200,7 @@ def test_predict_leaves_w_b_and_x_alone(student, rng):
         expect_close(after, torch.tensor(value), msg("{name} after predict (do not change it)",
                                                      name=name), rtol=0, atol=0)
     expect_close(reply.args[2], x, msg("x after predict (do not change it)"), rtol=0, atol=0)
+    expect(not reply.usage.get("grad_off"), "predict turned gradient recording off for the "
+           "rest of the notebook (torch.set_grad_enabled(False) as a statement), so the next "
+           "backward() fails; use `with torch.no_grad():`, which turns it back on when the "
+           "block ends.")

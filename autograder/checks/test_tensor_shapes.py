@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from autograder.checking import (CheckFailed, StudentError, expect, expect_close, expect_tensor,
-                                 msg, question, result_of, tensor)
+from autograder.checking import (CheckFailed, StudentError, dry_run, expect, expect_close,
+                                 expect_tensor, msg, question, result_of, tensor)
 
 
 def _same_tensor(info, expected, what):
@@ -38,15 +38,9 @@ def test_make_tensor_gives_float32_zeros_of_that_shape(student, device, shape):
 def test_make_tensor_creates_on_the_given_device(student):
     ignores = msg("make_tensor ignores its `device` argument: create the tensor with "
                   "device=device, or your code will fail on a GPU.")
-    try:
-        result = student.call("make_tensor", (2, 3), device="meta")
-    except StudentError as error:
-        if "cuda" not in str(error).lower():
-            raise
-        raise CheckFailed("{ignores} It asked for CUDA: {details}", ignores=ignores,
-                          details=error.message) from None
-    result = expect_tensor(result, "make_tensor((2, 3), device='meta')")
-    expect(result.device == "meta", ignores)
+    reply = dry_run(student, "make_tensor", [(2, 3)], {"device": "meta"})
+    if reply is not None:
+        expect(expect_tensor(reply.value, result_of("make_tensor")).device == "meta", ignores)
 
 
 SHAPES = [(2, 4, 5, 3), (3, 4, 4, 4), (1, 3, 2, 1)]  # H≠W, square, N=1 and C=1
@@ -70,7 +64,10 @@ def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
 @question("to_nchw", points=1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.int64])
 def test_to_nchw_keeps_dtype_and_device(student, dtype):
-    reply = student.run("to_nchw", [tensor(torch.zeros(2, 4, 5, 3, dtype=dtype), device="meta")])
+    reply = dry_run(student, "to_nchw", [tensor(torch.zeros(2, 4, 5, 3, dtype=dtype),
+                                                device="meta")])
+    if reply is None:
+        return
     result = expect_tensor(reply.value, result_of("to_nchw"))
     expect(result.dtype == str(dtype), "to_nchw changed the dtype from {expected} to "
            "{actual}; keep the input's dtype.", expected=str(dtype), actual=result.dtype)
@@ -143,8 +140,9 @@ def _keeps_input_and_device(student, function, value, changed, moved):
     """``function`` leaves its input as it was and answers on the input's device."""
     reply = student.run(function, [tensor(value)])
     _same_tensor(reply.args[0], value, changed)
-    meta = student.run(function, [tensor(value, device="meta")])
-    expect(expect_tensor(meta.value, result_of(function)).device == "meta", moved)
+    meta = dry_run(student, function, [tensor(value, device="meta")])
+    if meta is not None:
+        expect(expect_tensor(meta.value, result_of(function)).device == "meta", moved)
 
 
 @question("image_to_batch", points=1)

@@ -1,7 +1,7 @@
 """What a student reads: Markdown feedback, LMS comments and Gradescope's results.json,
 in the course's language."""
 from ..i18n import check_title, translate
-from .render import quote, render
+from .render import excerpt, quote, render
 
 
 def _(text, lang, **values):
@@ -22,7 +22,10 @@ def feedback(record, lang="en"):
         lines.append(f"## {mark} {quote(qid, 'markdown')}: {entry.score:g} / {entry.max_score:g}")
         if entry.passed:
             lines.append(_("Passed: {checks}.", lang, checks=passed(entry, lang)))
-        lines += [f"- {render(message, 'markdown', lang)}" for message in entry.failed]
+        for message in entry.failed:
+            lines.append(f"- {render(message, 'markdown', lang)}")
+            code = excerpt(record, message, "markdown")
+            lines += ["", *(f"  {row}" for row in code.splitlines()), ""] if code else []
         lines.append("")
     if record.notes:
         lines += ["## " + _("Notes on running your notebook", lang),
@@ -53,8 +56,9 @@ def gradescope_results(record, lang="en"):
     for qid, entry in record.questions.items():
         tests.append({"name": qid, "score": entry.score, "max_score": entry.max_score,
                       "status": "passed" if entry.full else "failed",
-                      "output": "\n".join(f"- {render(m, 'markdown', lang)}"
-                                          for m in entry.failed)
+                      "output": "\n".join(f"- {render(m, 'markdown', lang)}" + (
+                          f"\n\n{excerpt(record, m, 'markdown')}\n" if excerpt(record, m)
+                          else "") for m in entry.failed)
                       or _("All checks passed.", lang), "output_format": "md",
                       "visibility": "visible"})
     output = "\n".join(f"- {render(m, 'markdown', lang)}"

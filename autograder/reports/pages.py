@@ -10,7 +10,7 @@ from ..i18n import N_, check_title, translate
 from ..records import Status
 from . import charts
 from .feedback import _
-from .render import render
+from .render import excerpt, render
 
 STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
           Status.TIMEOUT: N_("timeout"), Status.CRASHED: N_("crashed"),
@@ -27,6 +27,8 @@ td.n,th.n{text-align:right}code{background:#f0f4f8;padding:0 .2rem;border-radius
 overflow-wrap:anywhere}.chart{width:100%;max-width:36rem;height:auto}.muted{color:#616e7c}
 .ok{color:#1b7a3d}.bad{color:#b42318}.question{border:1px solid #e4e7eb;border-radius:6px;
 padding:.5rem 1rem;margin:1rem 0}.wrap{overflow-x:auto}figure{margin:1rem 0}
+pre.code{background:#f5f7fa;border:1px solid #e4e7eb;border-radius:4px;padding:.4rem .6rem;
+overflow-x:auto;font-size:.85rem;line-height:1.4}pre.code mark{background:#fde8e8;color:inherit}
 @media print{body{max-width:none}a{color:inherit;text-decoration:none}}
 """
 
@@ -145,7 +147,8 @@ def feedback(record, lang="en"):
             body.append("<p class='muted'>" + _h("Passed: {checks}.", lang, checks=passed) +
                         "</p>")
         if entry.failed:
-            body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}</li>"
+            body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}"
+                                         f"{excerpt(record, m, 'html')}</li>"
                                          for m in entry.failed) + "</ul>")
         series = record.curves.get(qid)
         if series:

@@ -10,6 +10,7 @@ import html
 import re
 
 from ..i18n import translate
+from ..records import place
 
 FORMATS = ("text", "markdown", "html")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
@@ -60,3 +61,29 @@ def quote(text, fmt):
 def safe_text(text):
     """``text`` with anything no encoder accepts (lone surrogates) replaced."""
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\x85]")
+
+
+def excerpt(record, message, fmt="text"):
+    """The student's lines around the place ``message`` names (``Record.code``), numbered
+    as in the cell with that line marked, as a code block in ``fmt``; "" when it names
+    none."""
+    key = message and place(message)
+    found = record.code.get(key) if key else None
+    if not found:
+        return ""
+    line = int(key.split(":")[1])
+    rows = [(number == line, f"{'>' if number == line else ' '} {number:>3} | "
+             f"{_CONTROL.sub(' ', safe_text(text)).replace(chr(9), '    ')}")
+            for number, text in enumerate(found["lines"], start=found["first"])]
+    if fmt == "html":
+        return "<pre class='code'>" + "\n".join(
+            f"<mark>{html.escape(row)}</mark>" if marked else html.escape(row)
+            for marked, row in rows) + "</pre>"
+    text = "\n".join(row for _, row in rows)
+    if fmt == "markdown":
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+        return f"{fence}\n{text}\n{fence}"
+    return text

@@ -117,7 +117,9 @@ def beside(root, hidden):
 
 def _clear_environment(workdir):
     """Drop the grader's environment variables (they may hold tokens) but the basics."""
-    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL") if key in os.environ}
+    kept = {key: os.environ[key] for key in ("PATH", "LANG", "LC_ALL", "MPLBACKEND",
+                                             "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+            if key in os.environ}
     os.environ.clear()
     os.environ.update(kept, HOME=workdir, TMPDIR=workdir)
     tempfile.tempdir = workdir

@@ -19,11 +19,12 @@ from torch._functorch import predispatch
 from torch.autograd.variable import Variable
 
 from ..notebook import python_source
+from .dryrun import DryRun
 
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
 _isinstance, _callable, _type, _str, _int = isinstance, callable, type, str, int
 _name_of = type.__dict__["__name__"].__get__
-OPTIONS = ("default_device", "trap_generators", "count_nodes")  # of a call (see invoke)
+OPTIONS = ("default_device", "dry_run", "count_nodes")  # of a call (see invoke)
 
 
 class CellTimeout(BaseException):
@@ -60,8 +61,9 @@ def run_cell(index, source, namespace, out):
 
 def invoke(namespace, name, args, kwargs, options, usage, out):
     """Call a student function; ``out`` gets ("missing",), ("not-callable", value),
-    ("raised", error info) or ("returned", result, in-process counts). ``options`` are the
-    request's: ``default_device``, ``trap_generators`` and ``count_nodes`` (see call_context
+    ("raised", error info) or ("returned", result, in-process counts and ``grad_off``: 1
+    when it left gradient recording off). ``options`` are the
+    request's: ``default_device``, ``dry_run`` and ``count_nodes`` (see call_context
     and Usage)."""
     signal.signal(signal.SIGALRM, _on_alarm)
     function = namespace.get(name)
@@ -74,12 +76,13 @@ def invoke(namespace, name, args, kwargs, options, usage, out):
     nodes = options.get("count_nodes")
     before = usage.snapshot(nodes)
     try:
-        with call_context(options.get("default_device"), options.get("trap_generators")):
+        with call_context(options.get("default_device"), options.get("dry_run")):
             result = function(*args, **kwargs)
+            grad_off = int(not torch.is_grad_enabled())  # left for the notebook's next cells
     except BaseException as error:  # student code may raise anything
         out.append(("raised", error_info(error)))
         return
-    out.append(("returned", result, usage.since(before, nodes)))
+    out.append(("returned", result, {**usage.since(before, nodes), "grad_off": grad_off}))
 
 
 class Usage:
@@ -124,44 +127,24 @@ def _next_node():
     return node._sequence_nr() if node is not None else 0
 
 
-class _GeneratorTrap(torch.overrides.TorchFunctionMode):
-    """Makes a generator on another device than an operation's result fail on the meta
-    device as it does on CUDA. Every torch call passes through it, so it is on only for
-    calls that involve the meta device."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        result = func(*args, **kwargs)
-        generator = kwargs.get("generator")
-        if _isinstance(generator, torch.Generator):
-            items = result if _type(result) in (tuple, list) else (result,)
-            made = next((item.device.type for item in items
-                         if _isinstance(item, torch.Tensor)), None)
-            drew = generator.device.type
-            if made == "meta" and drew != "meta":  # what CUDA says for a CPU generator
-                raise RuntimeError(f"Expected a '{made}' device type for generator but found "
-                                   f"'{drew}'")
-        return result
-
-
 class call_context:
     """Grad mode on, optionally a default device that traps missing device=, and optionally
-    the meta device's generator trap."""
+    the rules of a dry run on the meta device (dryrun.py)."""
 
-    def __init__(self, default_device, trap_generators):
+    def __init__(self, default_device, dry_run):
         self.default_device = default_device
-        self.mode = _GeneratorTrap() if trap_generators else None
+        self.dry_run = DryRun() if dry_run else None
 
     def __enter__(self):
         torch.set_grad_enabled(True)
         if self.default_device:
             torch.set_default_device(self.default_device)
-        if self.mode is not None:
-            self.mode.__enter__()
+        if self.dry_run is not None:
+            self.dry_run.__enter__()
 
     def __exit__(self, *exc):
-        if self.mode is not None:
-            self.mode.__exit__(*exc)
+        if self.dry_run is not None:
+            self.dry_run.__exit__(*exc)
         torch.set_default_device(None)
         torch.set_grad_enabled(True)
 
@@ -203,11 +186,21 @@ def own_modules():
     return [name for name in sys.modules if name.split(".")[0] == "autograder"]
 
 
+# Jupyter's display(), which notebooks call without importing it. Defined in the notebook's
+# own namespace, so nothing of torchgrade is reachable through it.
+_DISPLAY = '''def display(*objects, **options):
+    from IPython.display import display
+    return display(*objects, **options)
+'''
+
+
 def main_namespace(own):
-    """The notebook gets a ``__main__`` module of its own, and torchgrade's modules leave
-    ``sys.modules`` (a notebook that rewrites every module it can import finds none)."""
+    """The notebook gets a ``__main__`` module of its own, with Jupyter's ``display``, and
+    torchgrade's modules leave ``sys.modules`` (a notebook that rewrites every module it
+    can import finds none)."""
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
+    exec(compile(_DISPLAY, "<jupyter>", "exec"), main.__dict__)
     sys.modules["__main__"] = main
     for name in own:
         sys.modules.pop(name, None)

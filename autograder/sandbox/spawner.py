@@ -7,6 +7,7 @@ grading command can start its zygote before its own imports (__main__.py).
 """
 import atexit
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,6 +22,21 @@ _KEPT_PREFIXES = ("CUDA_", "NVIDIA_", "OMP_", "PYTORCH_", "TORCH_")
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
 
 
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import|import[ \t]+([\w., \t]+))",
+                     re.MULTILINE)
+
+
+def imported(cells):
+    """The top-level packages the cells' import statements name (a hint for the zygote's
+    preloads, so a miss costs only time)."""
+    names = set()
+    for _, source in cells:
+        for origin, listed in _IMPORT.findall(source):
+            for name in (origin or listed).split(","):
+                names.add(name.split()[0].split(".")[0] if name.split() else "")
+    return sorted(names - {""})
+
+
 class Zygote:
     """Starts the zygote all sandboxes of a run are forked from, each in a directory of its
     own under a new temporary one; warms torch up there, when asked, once for all of them."""
@@ -32,6 +48,9 @@ class Zygote:
         ours, theirs = socket.socketpair()
         environment = {key: value for key, value in os.environ.items()
                        if key in _KEPT or key.startswith(_KEPT_PREFIXES)}
+        # One thread for numpy's and scipy's BLAS (a pool started in the zygote would not
+        # survive a fork); plots on matplotlib's Agg backend, drawn and shown nowhere.
+        environment.update(OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", MPLBACKEND="agg")
         environment["PYTHONPATH"] = os.pathsep.join(
             path for path in (_PACKAGE_ROOT, os.environ.get("PYTHONPATH")) if path)
         self._process = subprocess.Popen(
@@ -98,7 +117,8 @@ class Spawner:
         """Start a sandbox running the given cells; returns (pid, call socket fd, the pid
         student code runs in or 0 when that is the only child of ``pid``)."""
         from . import channel
-        channel.send(self._control.fileno(), {"op": "spawn", "limits": limits})
+        channel.send(self._control.fileno(), {"op": "spawn", "limits": limits,
+                                              "preload": imported(cells)})
         message, fds, _, _ = socket.recv_fds(self._control, 64, 1)
         pid, worker = map(int, message.split())
         try:  # the sandbox reads them once confined; if it died, the next read says so

@@ -5,6 +5,7 @@ neither pays for imports and first calls again in each submission.
 """
 import functools
 import gc
+import importlib
 import os
 
 import torch
@@ -56,3 +57,26 @@ def _run_a_little_of_everything(devices):
                   torch.tensor([0.5, 1e-4], dtype=torch.float64, requires_grad=True) * 2,
                   torch.ones(2, 3, 4)):
         str(value), repr(value.grad_fn), value.tolist(), value.shape, value.dtype
+
+
+# The libraries notebooks import beside torch (config.PROVIDED), as the modules a notebook
+# usually imports from them: imported in the zygote once a notebook of the run asks for one,
+# so that every later sandbox has them for free (matplotlib alone takes half a second).
+PRELOADS = {"matplotlib": ("matplotlib.pyplot",), "pandas": ("pandas",),
+            "seaborn": ("seaborn",), "scipy": ("scipy",), "sklearn": ("sklearn",),
+            "tqdm": ("tqdm.auto",), "IPython": ("IPython.display",)}
+_preloaded = set()
+
+
+def preload(names):
+    """Import the PRELOADS of ``names`` not imported yet; whether anything was. Plots go to
+    matplotlib's Agg backend (MPLBACKEND, set by the zygote): drawn nowhere, shown nowhere."""
+    new = [name for name in names if name in PRELOADS and name not in _preloaded]
+    for name in new:
+        _preloaded.add(name)
+        for module in PRELOADS[name]:
+            try:
+                importlib.import_module(module)
+            except Exception:  # a sandbox that imports it meets the error itself
+                pass
+    return bool(new)

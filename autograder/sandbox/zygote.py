@@ -31,7 +31,7 @@ import tempfile
 import torch
 
 from . import cgroup, channel, confine, counters, kernel, primitives, runner, seccomp
-from .warm import has_gpu, warm_up
+from .warm import has_gpu, preload, warm_up
 
 
 def main(fd, workdir):
@@ -42,6 +42,7 @@ def main(fd, workdir):
     # One thread, before any torch work: sandboxes use one, and an OpenMP pool inherited
     # across fork from a process that already used one deadlocks.
     torch.set_num_threads(1)
+    os.environ["MPLCONFIGDIR"] = os.path.join(workdir, "matplotlib")  # its font cache
     try:
         channel.send(fd, counters.locate(backward=not has_gpu()))
         _Server(socket.socket(fileno=fd), workdir).loop()
@@ -110,6 +111,8 @@ class _Server:
             return
         if request["op"] == "spawn":
             limits = request["limits"]
+            if preload(request.get("preload", ())):
+                self._drop_spare()  # forked before those imports
             if self.spare is None or self.spare[0] != limits:
                 self._drop_spare()
                 self.spare = limits, *self._fork_sandbox(limits)

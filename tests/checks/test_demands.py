@@ -60,7 +60,8 @@ ASKED = {
             ["the result must not require grad and must have no grad_fn",
              "detaching the result afterwards is too late, the graph was already built"],
         "test_predict_leaves_w_b_and_x_alone":
-            ["Do not change w, b or x: after the call w and b must still require grad"],
+            ["Do not change w, b or x: after the call w and b must still require grad",
+             "Leave autograd as you found it: after predict returns, gradient recording must be on"],
     },
     "manual_backward": {
         "test_manual_grad_matches_autograd": ["Return dL/dW for every element"],
@@ -94,7 +95,8 @@ ASKED = {
         "test_fit_linear_finds_the_line":
             ["Fit a line y ≈ w·x + b by gradient descent on the mean squared error"],
         "test_fit_linear_records_decreasing_float_losses":
-            ["record each step's loss as a Python float (loss.item())"],
+            ["record each step's loss as a Python float (loss.item())",
+             "Start from w = 0 and b = 0, and record each step's loss before that step's update"],
         "test_fit_linear_returns_leaf_parameters":
             ["create w and b as leaf tensors with requires_grad=True on device",
              "Return (w, b, losses): the two leaf tensors"],
@@ -116,6 +118,10 @@ ASKED = {
              "steps of gradient descent on F.cross_entropy(W[xs], ys)"],
         "test_train_bigram_losses_are_honest_floats":
             ["the steps losses as Python floats"],
+        "test_train_bigram_follows_gradient_descent_step_by_step":
+            ["The loss is exactly F.cross_entropy(W[xs], ys), with nothing added",
+             "losses[i] is the loss computed in step i, before that step's update",
+             "steps=0 returns it"],
         "test_train_bigram_keeps_w_a_leaf_on_the_device":
             ["(float32)", "as a leaf on device with requires_grad=True",
              "A generator makes random numbers on its own device"],

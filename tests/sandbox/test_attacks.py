@@ -183,7 +183,9 @@ CHEATS_TOO = {"patched_comparisons", "patched_probe_and_pytest", "fake_results_a
 # student: (score, status, question that must lose points or None). A status given as a tuple
 # lists the outcomes that depend on the machine's memory pressure, each of them acceptable.
 EXPECTED = {
-    "patched_comparisons": (9, "graded", "make_tensor"),  # what it broke, it broke for itself
+    # what it broke, it broke for itself (to_nchw too: its dry run on the meta device goes
+    # through torch's Python dispatch, which the rebound isinstance breaks)
+    "patched_comparisons": (8, "graded", "make_tensor"),
     "always_equal_object": (11, "graded", "make_tensor"),
     "lying_subclass": (11, "graded", "make_tensor"),
     "patched_probe_and_pytest": (11, "graded", "make_tensor"),  # finds no torchgrade module

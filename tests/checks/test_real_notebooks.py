@@ -1,0 +1,69 @@
+"""Notebooks as students write them: the libraries their course uses, plots, display(),
+magics; an import the grader lacks is named as the cause, first."""
+import importlib.util
+import json
+import tomllib
+
+from autograder.config import LANGUAGES, PROVIDED, ROOT
+from autograder.reports.feedback import gradescope_results
+from autograder.reports.render import render
+from autograder.release import release_path
+
+from conftest import solution_cells
+
+HABITS = """%matplotlib inline
+%load_ext autoreload
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import seaborn as sns
+from tqdm.auto import tqdm
+from IPython.display import display, Markdown
+"""
+
+
+def plotted(cells, losses):
+    """The reference notebook as a student's: the usual imports first, then after every
+    cell a plot of ``losses``, a table shown with display(), and a progress bar."""
+    extra = (f"plt.figure(figsize=(4, 3))\nplt.plot({losses})\nplt.yscale('log')\n"
+             "plt.title('loss')\nplt.show()\n"
+             f"display(pd.DataFrame({{'loss': {losses}}}).describe())\n"
+             "display(Markdown('**done**'))\nfor _ in tqdm(range(3)):\n    pass\n")
+    return [HABITS + cells[0], *cells[1:], extra]
+
+
+def test_a_notebook_with_the_usual_imports_plots_and_display_gets_full_marks(grade_many):
+    records = {**grade_many("char_model", {"plots": plotted(
+                   solution_cells("char_model"), "losses")}),
+               **grade_many("no_grad_update", {"plots": plotted(
+                   solution_cells("no_grad_update"), "np.array(losses)")})}
+    for record in records.values():
+        assert record.score == record.max_score, record.questions
+        assert record.detail is None and not record.notes, [render(n) for n in record.notes]
+
+
+def test_an_import_the_grader_lacks_is_said_first_as_the_cause(grade_many):
+    cells = solution_cells("char_model")
+    record = grade_many("char_model", {"vision": ["import torchvision\n" + cells[0],
+                                                  *cells[1:]]})["vision"]
+    assert record.score == 0
+    cause = render(record.detail)
+    assert cause.startswith("code cell 1 (import torchvision) stopped at an import "
+                            "(No module named 'torchvision')"), cause
+    assert "remove the import" in cause and "sklearn" in cause
+    assert gradescope_results(record)["output"].startswith(f"- {render(record.detail, 'markdown')}")
+
+
+def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():
+    dependencies = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())
+                            ["project"]["dependencies"])
+    for module, package in PROVIDED.items():
+        assert importlib.util.find_spec(module), module
+        assert f'{package}>' in dependencies or f"{package}=" in dependencies, package
+    for assignment in ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",
+                       "char_model"):
+        for lang in LANGUAGES:
+            intro = "".join(json.loads(release_path(assignment, lang).read_text())
+                            ["cells"][0]["source"])
+            missing = [p for p in PROVIDED.values() if p.lower() not in intro.lower()]
+            assert not missing, (assignment, lang, missing)
