@@ -145,7 +145,7 @@ def main(argv=None):
         print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
               sep="\n  ")
     except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,
-            nbgrader.NbgraderError, OSError, RuntimeError) as error:
+            nbgrader.NbgraderError, lms.LayoutError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

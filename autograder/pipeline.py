@@ -44,11 +44,11 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         questions = assignments.questions(assignment)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
+        if found is None:  # first: a download that cannot be read stops before any work
+            found = lms.read(paths, assignment, out / "downloads", log)
         if limits is None:
             limits = derive_limits(backend, assignment, out, log)
         store = Store(out / "grades.sqlite")
-        if found is None:
-            found = lms.read(paths, assignment, out / "downloads", log)
         submissions = discover(found, assignment, assignments.grading_key(assignment, limits),
                                log)
         layers = backend.isolation(limits)

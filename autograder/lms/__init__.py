@@ -16,18 +16,60 @@ READERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard,
 DEPTH = 3  # a zip inside a zip inside a zip at most
 
 
+class LayoutError(Exception):
+    """What was given is not a class in a layout this reads; the message says what was
+    found and what is expected."""
+
+
+EXPECTED = ("expected an LMS's download (the zip as downloaded, or its folder), a folder of "
+            "notebooks (one per student), or a folder per student (nbgrader's "
+            "submitted/<student>/)")
+NOISE = ("Thumbs.db", "desktop.ini")  # what Windows adds; macOS's start with "." or "__MACOSX"
+
+
 def read(paths, assignment, workdir, log=print):
     """Submissions (without keys) under ``paths``: LMS bulk downloads (folders, or zips left
-    as downloaded, unpacked into ``workdir``), nbgrader folders and plain folders."""
+    as downloaded, unpacked into ``workdir``; also unpacked into a folder of their own, or
+    zipped again on a Mac), nbgrader folders and plain folders. Raises LayoutError when a
+    path holds a whole class as one student's folder."""
     found = []
     for path in map(Path, paths):
         if _is_download(path):
-            found += _unpacked(path, assignment, workdir, log, DEPTH)
+            read_here = _unpacked(path, assignment, workdir, log, DEPTH)
         elif path.is_dir() and not path.is_symlink():
-            found += _folder(path, assignment, workdir, log, DEPTH)
+            read_here = _folder(path, assignment, workdir, log, DEPTH)
         else:
-            found += find([path], assignment, log)
+            read_here = find([path], assignment, log)
+        lost = [s for s in read_here if s.path.is_dir() and _notebooks(s.path) > 1]
+        if read_here and len(lost) == len(read_here):
+            raise LayoutError(f"{printable(str(path))}: the layout is not recognised: found "
+                              f"{', '.join(printable(s.path.name) for s in lost[:3])} holding "
+                              f"{sum(_notebooks(s.path) for s in lost)} notebooks where one "
+                              f"student's folder was expected; {EXPECTED}")
+        found += read_here
     return found
+
+
+def _notebooks(folder):
+    return sum(1 for p in folder.rglob("*.ipynb") if "__MACOSX" not in p.parts
+               and not p.name.startswith("."))
+
+
+def _entries(folder):
+    """What a folder holds, less what operating systems add (.DS_Store, __MACOSX/, ...)."""
+    return [p for p in sorted(folder.iterdir())
+            if not p.name.startswith((".", "__MACOSX")) and p.name not in NOISE]
+
+
+def _holds_class(folder, depth):
+    """Whether ``folder`` is a download unpacked into a folder of its own (or nested in
+    single folders, ``depth`` deep at most): an LMS's layout, or downloads, inside."""
+    if depth == 0 or folder.is_symlink() or not folder.is_dir():
+        return False
+    entries = _entries(folder)
+    return (any(reader.detect(folder) for reader in READERS.values())
+            or any(_is_download(p) for p in entries)
+            or (len(entries) == 1 and _holds_class(entries[0], depth - 1)))
 
 
 def lms_of(submissions):
@@ -111,13 +153,18 @@ def _folder(folder, assignment, workdir, log, depth):
     for reader in READERS.values():
         if reader.detect(folder):
             return reader.read(folder, assignment, log)
-    downloads = [p for p in sorted(folder.iterdir()) if _is_download(p)]
+    entries = _entries(folder)
+    downloads = [p for p in entries if _is_download(p)]
+    wrapped = [p for p in entries if p.is_dir() and _holds_class(p, depth - 1)]
     found = []
     for download in downloads:
         found += _unpacked(download, assignment, workdir, log, depth)
-    if not downloads or any(p.suffix.lower() in (".ipynb", ".zip") or p.is_dir()
-                            for p in folder.iterdir() if p not in downloads):
-        found += find([folder], assignment, log, skip=downloads)
+    for inner in wrapped:
+        found += _folder(inner, assignment, workdir, log, depth - 1)
+    taken = downloads + wrapped
+    if not taken or any(p.suffix.lower() in (".ipynb", ".zip") or p.is_dir()
+                        for p in entries if p not in taken):
+        found += find([folder], assignment, log, skip=taken)
     return found
 
 
@@ -130,7 +177,7 @@ def _unpacked(download, assignment, workdir, log, depth):
     except UnpackError as error:
         log(f"warning: {download.name}: {error}; nothing in it was graded")
         return []
-    inner = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    inner = _entries(folder)
     if len(inner) == 1 and inner[0].is_dir():  # the download's files sit in one folder
         folder = inner[0]
     return _folder(folder, assignment, workdir, log, depth - 1)
@@ -149,8 +196,9 @@ def _is_download(path):
 
 
 def _layout(name):
-    """Whether an entry's name (at the top, or one folder down) is in an LMS's layout."""
-    parts = name.rstrip("/").split("/")
+    """Whether an entry's name (at the top, or up to two folders down: a download unpacked
+    into a folder, or that folder in another, and zipped again) is in an LMS's layout."""
+    parts = [part for part in name.rstrip("/").split("/") if part != "__MACOSX"]
     return any(canvas.NAME.fullmatch(part) or moodle.NAME.fullmatch(part)
                or blackboard.NAME.fullmatch(part) or part == gradescope.METADATA
-               for part in parts[:2])
+               for part in parts[:3])

@@ -118,3 +118,16 @@ def test_bad_course_files_are_one_line_naming_the_key(tmp_path, capsys, text, wo
 
 def test_the_shipped_course_file_is_the_defaults():
     assert Course.load() == Course.from_dict({}, Course.load().submissions.parent)
+
+
+def test_a_folder_that_is_not_a_class_stops_the_command_with_one_line(tmp_path, capsys):
+    folder = tmp_path / "drop" / "week3"
+    folder.mkdir(parents=True)
+    for name in ("ann.ipynb", "bob.ipynb"):
+        (folder / name).write_text(downloads.good())
+    assert cli.main(["grade", "tensor_shapes", str(tmp_path / "drop"), "--out",
+                     str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "the layout is not recognised: found week3 holding 2 " \
+        "notebooks" in error and "expected an LMS's download" in error
+    assert not (tmp_path / "out" / "grades.csv").exists()

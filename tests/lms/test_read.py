@@ -1,7 +1,10 @@
 """Each LMS's bulk download is recognised from its layout and read into students with
 their LMS identity, the attempt graded and lateness."""
+import io
 import os
 import zipfile
+
+import pytest
 
 from autograder import lms
 
@@ -94,3 +97,46 @@ def test_a_broken_download_is_one_warning(tmp_path):
     logs = []
     found = lms.read([path], A, tmp_path / "unpacked", logs.append)
     assert [s.student for s in found] == ["cut"]  # an unreadable zip: a row, not a crash
+
+
+def _unpacked_as(tmp_path, layout):
+    """The Canvas download as Windows' "Extract All" leaves it (a folder named after the zip),
+    as a Mac zips that folder again (__MACOSX/, .DS_Store), or one folder deeper."""
+    with zipfile.ZipFile(io.BytesIO(downloads.canvas())) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if layout == "extracted":
+        root = tmp_path / "drop" / "submissions"
+        for name, data in members.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        (tmp_path / "drop" / "Thumbs.db").write_bytes(b"\0")
+        return tmp_path / "drop"
+    if layout == "nested":
+        entries = {f"Downloads/submissions/{name}": data for name, data in members.items()}
+    else:  # "mac"
+        entries = {f"submissions/{name}": data for name, data in members.items()}
+        entries.update({"__MACOSX/submissions/._x": b"\0", "submissions/.DS_Store": b"\0",
+                        "__MACOSX/._submissions": b"\0"})
+    path = tmp_path / "class.zip"
+    path.write_bytes(downloads.zipped(entries))
+    return path
+
+
+@pytest.mark.parametrize("layout", ["extracted", "mac", "nested"])
+def test_an_unpacked_or_rezipped_download_is_read_like_the_zip(tmp_path, layout):
+    as_downloaded, _ = read(tmp_path, "as-downloaded.zip", downloads.canvas())
+    found = lms.read([_unpacked_as(tmp_path, layout)], A, tmp_path / "unpacked", print)
+    assert sorted(as_downloaded) == ["101", "102", "103", "104"]
+    assert {s.student: (s.identity.name, s.path.name, s.identity.lms) for s in found} == {
+        s.student: (s.identity.name, s.path.name, "canvas") for s in as_downloaded.values()}
+
+
+def test_a_class_in_one_unrecognised_folder_is_an_error_not_one_student(tmp_path):
+    folder = tmp_path / "drop" / "All submissions"
+    folder.mkdir(parents=True)
+    for name in ("ann_week3.ipynb", "bob_week3.ipynb", "cy_week3.ipynb"):
+        (folder / name).write_text(downloads.good())
+    with pytest.raises(lms.LayoutError, match="layout is not recognised: found All "
+                       "submissions holding 3 notebooks where one student's folder was "
+                       "expected; expected an LMS's download"):
+        lms.read([tmp_path / "drop"], A, tmp_path / "unpacked", print)
