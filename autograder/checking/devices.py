@@ -64,7 +64,7 @@ def _artifact(params):
 
 def _on_cpu(spec):
     """An argument spec with every mention of the meta device made the CPU."""
-    if spec == "meta":
+    if type(spec) is str and spec == "meta":
         return "cpu"
     if type(spec) is dict:
         return {key: _on_cpu(value) for key, value in spec.items()}
