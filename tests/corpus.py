@@ -235,6 +235,11 @@ WRONG = {
          "def bigram_grad(W, xs, ys):\n    p = torch.softmax(W[xs], 1)\n"
          "    p[torch.arange(len(ys)), ys] -= 1\n    G = torch.zeros_like(W)\n"
          "    G[xs] += p / len(ys)\n    return G"),
+        ("accumulates in a CPU tensor", "bigram_grad", "mixes devices",
+         "def bigram_grad(W, xs, ys):\n    probs = torch.softmax(W[xs], dim=1)\n"
+         "    probs[torch.arange(len(ys), device=W.device), ys] -= 1\n"
+         "    G = torch.zeros(W.shape, dtype=W.dtype)\n"
+         "    return G.index_add_(0, xs, probs) / len(ys)"),
         ("forgets the one-hot", "bigram_grad", "one-hot",
          "def bigram_grad(W, xs, ys):\n"
          "    return torch.zeros_like(W).index_add_(0, xs, torch.softmax(W[xs], 1)) / len(ys)"),

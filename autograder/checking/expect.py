@@ -103,6 +103,13 @@ def matches(info, expected, rtol=None, atol=None):
                     default[1] if atol is None else atol)
 
 
+def departure(losses, reference, rtol=1e-4):
+    """The first step where recorded ``losses`` leave the ``reference`` trajectory (beyond
+    ``rtol`` of the larger of 1 and the reference's loss), or None when they follow it."""
+    return next((step for step, (a, b) in enumerate(zip(losses, reference))
+                 if not abs(a - b) <= rtol * max(1.0, abs(b))), None)
+
+
 def holds(info, values):
     """Whether the returned tensor ``info`` holds ``values`` (in any shape of as many elements)
     within the tolerance of its dtype."""

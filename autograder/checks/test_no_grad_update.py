@@ -4,9 +4,9 @@ import functools
 import pytest
 import torch
 
-from autograder.checking import (LAYERS, N_, OPTIMIZERS, TensorInfo, dry_run, expect,
-                                 expect_by_hand, expect_close, expect_observable, expect_tensor,
-                                 expect_uses, msg, question, result_of, tensor)
+from autograder.checking import (LAYERS, N_, OPTIMIZERS, TensorInfo, departure, dry_run,
+                                 expect, expect_by_hand, expect_close, expect_observable,
+                                 expect_tensor, expect_uses, msg, question, result_of, tensor)
 
 
 def _step(student, device, rng, lr=0.1):
@@ -118,7 +118,7 @@ def test_fit_linear_records_decreasing_float_losses(student, device, curve):
     expect(all(type(loss) is float for loss in losses),
            "losses should hold Python floats (loss.item()), not tensors: a tensor keeps "
            "its step's whole autograd graph alive.")
-    step = _parting(losses, reference_losses(50))
+    step = departure(losses, reference_losses(50))
     expect(step is None, "fit_linear's loss at step {step} is {mine:.6g}, but gradient descent "
            "from w = 0 and b = 0 gives {theirs:.6g}: start from w = 0 and b = 0, use the mean "
            "squared error, subtract lr·grad, reset the gradients every step, and record each "
@@ -126,11 +126,6 @@ def test_fit_linear_records_decreasing_float_losses(student, device, curve):
            mine=losses[step] if step is not None else 0.0,
            theirs=reference_losses(50)[step] if step is not None else 0.0)
 
-
-def _parting(losses, reference):
-    """The first step where ``losses`` leave the reference's (None: they follow it)."""
-    return next((i for i, (a, b) in enumerate(zip(losses, reference))
-                 if not abs(a - b) <= 1e-4 * max(1.0, abs(b))), None)
 
 
 @question("fit_linear", points=1)
@@ -194,7 +189,7 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
     expect(isinstance(losses, list) and len(losses) == 60 and
            all(type(loss) is float for loss in losses),
            "losses should be a list of Python floats (loss.item()), one per step.")
-    expect(_parting(losses, reference) is None,
+    expect(departure(losses, reference) is None,
            "fit_linear_nn's losses do not follow the hand-written loop's (first {mine:.4g}, "
            "expected {theirs:.4g}): start from weight 0 and bias 0, give the model x and y as "
            "(n, 1) columns, use nn.MSELoss (the mean) and SGD with the given lr, and call "

@@ -22,15 +22,19 @@ def feedback(record, lang="en"):
         lines.append(f"## {mark} {quote(qid, 'markdown')}: {entry.score:g} / {entry.max_score:g}")
         if entry.passed:
             lines.append(_("Passed: {checks}.", lang, checks=passed(entry, lang)))
-        for message in entry.failed:
-            lines.append(f"- {render(message, 'markdown', lang)}")
-            code = excerpt(record, message, "markdown")
-            lines += ["", *(f"  {row}" for row in code.splitlines()), ""] if code else []
+        lines += [_item(record, message, lang) for message in entry.failed]
         lines.append("")
     if record.notes:
         lines += ["## " + _("Notes on running your notebook", lang),
                   *[f"- {render(note, 'markdown', lang)}" for note in record.notes], ""]
     return "\n".join(lines)
+
+
+def _item(record, message, lang):
+    """A failure as a Markdown list item, with the student's lines it names below it."""
+    code = excerpt(record, message, "markdown")
+    rows = "".join(f"\n  {row}" for row in code.splitlines())
+    return f"- {render(message, 'markdown', lang)}" + (f"\n{rows}\n" if code else "")
 
 
 def passed(entry, lang="en"):
@@ -56,9 +60,7 @@ def gradescope_results(record, lang="en"):
     for qid, entry in record.questions.items():
         tests.append({"name": qid, "score": entry.score, "max_score": entry.max_score,
                       "status": "passed" if entry.full else "failed",
-                      "output": "\n".join(f"- {render(m, 'markdown', lang)}" + (
-                          f"\n\n{excerpt(record, m, 'markdown')}\n" if excerpt(record, m)
-                          else "") for m in entry.failed)
+                      "output": "\n".join(_item(record, m, lang) for m in entry.failed)
                       or _("All checks passed.", lang), "output_format": "md",
                       "visibility": "visible"})
     output = "\n".join(f"- {render(m, 'markdown', lang)}"

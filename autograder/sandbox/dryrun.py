@@ -54,7 +54,7 @@ class _GeneratorTrap(torch.overrides.TorchFunctionMode):
         if _isinstance(generator, _Generator):
             items = result if _type(result) in (tuple, list) else (result,)
             made = next((item.device.type for item in items
-                         if _isinstance(item, torch.Tensor)), None)
+                         if _isinstance(item, _Tensor)), None)
             drew = generator.device.type
             if made == "meta" and drew != "meta":  # what CUDA says for a CPU generator
                 raise RuntimeError(f"Expected a '{made}' device type for generator but found "
