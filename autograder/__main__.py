@@ -22,7 +22,7 @@ from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
 from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
-from .lms import canvas, moodle
+from .lms import canvas_api, moodle_api
 from .lms.publish import PublishError
 from .lms.publish import publish as send
 from .pipeline import grade, grade_course, make_backend
@@ -115,14 +115,17 @@ def main(argv=None):
         course = Course.load(args.course) if args.command == "grade" else Course()
         course = replace(course, language=language(args, course))
         if args.command == "grade" and args.paths:
+            assignment = (course.assignments.get(args.assignment)
+                          or Assignment(args.assignment, args.assignment))
+            roster = lms.roster(assignment, course, args.paths[0] if len(args.paths) == 1
+                                else None)
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
-                            lang=course.language, scheduler=args.scheduler)
+                            lang=course.language, scheduler=args.scheduler, roster=roster)
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
-            for line in lms.export(records, course.assignments.get(args.assignment) or
-                                   Assignment(args.assignment, args.assignment), course,
+            for line in lms.export(records, assignment, course,
                                    float(sum(assignments.questions(args.assignment).values())),
-                                   Path(args.out)):
+                                   Path(args.out), roster):
                 print(line)
             return 0
         names = [args.assignment] if getattr(args, "assignment", None) else list(course.assignments)
@@ -202,8 +205,8 @@ def publish(args):
     if kind not in ("canvas", "moodle") or missing:
         raise ConfigError(f"publish needs lms: canvas or moodle (--lms), and in course.yaml: "
                           f"{', '.join(missing) or 'lms'}")
-    remote = (canvas.Remote(course.address, token, course.course_id, lms_id)
-              if kind == "canvas" else moodle.Remote(course.address, token, lms_id))
+    remote = (canvas_api.Remote(course.address, token, course.course_id, lms_id)
+              if kind == "canvas" else moodle_api.Remote(course.address, token, lms_id))
     store = Store(results / "grades.sqlite")
     records = store.records(args.assignment)
     store.close()

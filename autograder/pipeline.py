@@ -32,9 +32,10 @@ from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None, lang="en", scheduler=None):
+          found=None, lang="en", scheduler=None, roster=None):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
-    integration); returns the Records in student order. Feedback is written in ``lang``.
+    integration); returns the Records in student order, named as the LMS's ``roster``
+    file names them. Feedback is written in ``lang``.
 
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
@@ -45,7 +46,7 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         if found is None:  # first: a download that cannot be read stops before any work
-            found = lms.read(paths, assignment, out / "downloads", log)
+            found = lms.read(paths, assignment, out / "downloads", log, roster)
         if limits is None:
             limits = derive_limits(backend, assignment, out, log)
         store = Store(out / "grades.sqlite")
@@ -120,13 +121,14 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
                                               if not p.name.startswith(".")):
                 continue
             log(f"== {name}: {folder}")
+            roster = lms.roster(course.assignments[name], course, folder)
             graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
-                                 backend, lang=course.language)
+                                 backend, lang=course.language, roster=roster)
             if graded[name]:
                 log(student_table(graded[name]) if len(graded[name]) <= 30 else
                     f"every student's score: {Path(out) / name / 'grades.csv'}")
             questions = assignments.questions(name)
             for line in lms.export(graded[name], course.assignments[name], course,
-                                   float(sum(questions.values())), Path(out) / name, folder):
+                                   float(sum(questions.values())), Path(out) / name, roster):
                 log(line)
     return graded

@@ -5,12 +5,18 @@ from datetime import datetime
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import SheetError, clean, read_table, write_csv
+from .sheet import Sheet, SheetError, clean, table
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
-# <Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>[_<file> | .txt]
-NAME = re.compile(rf"(?P<prefix>.*)_(?P<user>[^_]+)_attempt_(?P<stamp>{STAMP})(?:_(?P<file>.+)|\.txt)")
-RECEIPT_NAME = re.compile(r"^\s*Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
+# <Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>, then "_<file>" or ".txt" (the
+# receipt). The first "_attempt_<stamp>" ends what Blackboard wrote: after it, the student's
+# file name, which may look like anything.
+NAME = re.compile(rf"(?P<head>(?P<prefix>.*?)_(?P<user>[^_]+)_attempt_(?P<stamp>{STAMP}))"
+                  rf"(?:_(?P<file>.+)|\.txt)")
+# The receipt's first line, in any language: "Name: Ada Lovelace (alovelace)", "Naam: …"
+RECEIPT_NAME = re.compile(r"\A\s*[^:\n]{1,40}:\s*(?P<name>[^\n]*?)\s*\((?P<user>[^()\n]+)\)"
+                          r"\s*$", re.MULTILINE)
+COLUMN = re.compile(r"(?P<title>.+) \[[^\]]*\](?: \|(?P<id>\d+))?")  # "Week 1 [Total Pts: 7 Score] |8812"
 
 
 def detect(folder):
@@ -18,29 +24,42 @@ def detect(folder):
     return bool(files) and sum(bool(NAME.fullmatch(p.name)) for p in files) * 2 > len(files)
 
 
-def read(folder, assignment, log=print):
+def is_roster(sheet):
+    return "Username" in sheet.header
+
+
+def names(roster):
+    """{username: "First Last"} from the Grade Centre download."""
+    sheet = Sheet(roster)
+    return {row.get("Username", "").strip(): " ".join(filter(None, (
+        row.get("First Name", "").strip(), row.get("Last Name", "").strip())))
+        for row in (dict(zip(sheet.header, cells)) for cells in sheet.rows)}
+
+
+def read(folder, assignment, log=print, roster=None):
     """One Submission per username: its latest attempt, with the earlier ones listed. The
-    receipts (``….txt``) name each attempt's user, so a username may hold underscores."""
-    heads = {}  # "<Assignment>_<username>_attempt_<stamp>" -> (username, stamp, full name)
-    for receipt in sorted(folder.glob("*_attempt_*.txt")):
-        head = re.fullmatch(rf"(.*_attempt_({STAMP}))\.txt", receipt.name)
-        if head and receipt.is_file() and not receipt.is_symlink():
-            text = receipt.read_bytes()[:65536].decode("utf-8", "replace")
-            name = RECEIPT_NAME.search(text)
-            if name and head[1].endswith(f"_{name['user']}_attempt_{head[2]}"):
-                heads[head[1]] = (name["user"], head[2], name["name"])
+    username comes from Blackboard's part of each name: the one among the Grade Centre's
+    (``roster``) it ends with, else the receipt's (in any language), else the last word."""
+    known = sorted(names(roster) if roster else (), key=len, reverse=True)
+    receipts = {}  # head -> (username, full name) as the receipt has them
+    for path in sorted(folder.glob("*_attempt_*.txt")):
+        match = NAME.fullmatch(path.name)
+        if match and not match["file"] and path.is_file() and not path.is_symlink():
+            text = path.read_bytes()[:4096].decode("utf-8", "replace")
+            if found := RECEIPT_NAME.search(text):
+                receipts[match["head"]] = (found["user"].strip(), found["name"])
     attempts = {}
     for path in sorted(folder.iterdir()):
-        head = next((h for h in heads if path.name.startswith(h + "_")), None)
-        if head:
-            user, stamp, name = heads[head]
-            file = path.name[len(head) + 1:]
-        elif (match := NAME.fullmatch(path.name)) and match["file"]:
-            user, stamp, name, file = match["user"], match["stamp"], "", match["file"]
-        else:
+        match = NAME.fullmatch(path.name)
+        if not match or not match["file"]:
             continue
+        head, stamp = match["head"], match["stamp"]
+        user, name = receipts.get(head, ("", ""))
+        ending = head[:-len(f"_attempt_{stamp}")]
+        user = (next((k for k in known if ending.endswith(f"_{k}")), None)
+                or (user if ending.endswith(f"_{user}") and user else match["user"]))
         attempt = attempts.setdefault(user, {}).setdefault(stamp, {"name": name, "files": {}})
-        attempt["files"][path.with_name(file)] = path
+        attempt["files"][path.with_name(match["file"])] = path
     found = []
     for user, by_stamp in sorted(attempts.items()):
         stamps = sorted(by_stamp, key=lambda s: datetime.strptime(s, "%Y-%m-%d-%H-%M-%S"))
@@ -53,28 +72,34 @@ def read(folder, assignment, log=print):
     return found
 
 
-def upload(records, assignment, course, max_score, roster=None):
-    """The Grade Centre upload file: ``Username`` and the assignment's column, named with its
-    ``|<id>`` suffix as in the Grade Centre download. Returns (csv text, [roster usernames
-    with no submission], [graded usernames not in the roster])."""
+def upload(records, assignment, course, max_score, roster=None, comment=None):
+    """The Grade Centre upload file ("Work Offline > Upload"): ``Username``, the
+    assignment's column (named with its ``|<id>`` as in the Grade Centre download), and
+    ``comment(record)`` as its Feedback to Learner (HTML); every field quoted. Returns
+    (csv text, [roster usernames with no submission], [graded usernames not in the
+    roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     column = f"{assignment.title} [Total Pts: {max_score:g} Score]"
     users = sorted(graded)
     if roster:
-        header, rows, _ = read_table(roster)
-        if "Username" not in header:
+        sheet = Sheet(roster)
+        if not is_roster(sheet):
             raise SheetError(f"{roster.name}: no Username column; download the Grade Centre "
                              "with the Username column")
-        users = [dict(zip(header, row)).get("Username", "").strip() for row in rows]
-        wanted = f"|{assignment.lms_id}" if assignment.lms_id else None
-        column = next((h for h in header if wanted and h.strip().endswith(wanted)),
-                      next((h for h in header if h.startswith(assignment.title + " [")), column))
+        users = [dict(zip(sheet.header, row)).get("Username", "").strip() for row in sheet.rows]
+        columns = [h for h in sheet.header if COLUMN.fullmatch(h.strip())]
+        column = next((h for h in columns if assignment.lms_id and
+                       COLUMN.fullmatch(h.strip())["id"] == assignment.lms_id),
+                      next((h for h in columns if COLUMN.fullmatch(h.strip())["title"]
+                            == assignment.title), column))
     elif assignment.lms_id:
         column += f" |{assignment.lms_id}"
-    table = [["Username", column]]
+    rows = [["Username", column] + (["Feedback to Learner", "Feedback Format"] if comment
+                                     else [])]
     for user in filter(None, users):
         record = graded.get(user)
         grade = f"{record.score:g}" if record else ("0" if course.missing == "zero" else "")
-        table.append([clean(user), grade])
+        rows.append([clean(user), grade] + ([clean(comment(record)) if record else "",
+                                             "HTML"] if comment else []))
     missing = [user for user in filter(None, users) if user not in graded]
-    return write_csv(table), missing, sorted(set(graded) - set(users))
+    return table(rows, quote_all=True), missing, sorted(set(graded) - set(users))

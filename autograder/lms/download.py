@@ -9,26 +9,36 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download
-MAX_ENTRIES = 50_000
+MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download, zips inside it included
+MAX_ENTRIES = 50_000    # files unpacked from one download, likewise
 
 
 class UnpackError(Exception):
     """The download cannot be unpacked; the message says why in one line."""
 
 
+class Budget:
+    """What is left of one download's caps, shared by the zips inside it."""
+
+    def __init__(self):
+        self.bytes, self.entries = MAX_TOTAL, MAX_ENTRIES
+
+
 def names(path):
     """The entry names of a zip (decoded as the LMS wrote them), or [] if it is not one."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return [_name(info) for info in archive.infolist()]
+            infos = archive.infolist()
+            return [_name(info, _legacy(infos)) for info in infos]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         return []
 
 
-def unpack(path, parent, log=print):
+def unpack(path, parent, log=print, budget=None):
     """Unpack the zip at ``path`` into a folder under ``parent`` named after its content
-    (so a re-run finds the same files); returns that folder."""
+    (so a re-run finds the same files), counting what it writes against ``budget`` (the
+    whole download's); returns that folder."""
+    budget = budget or Budget()
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -40,13 +50,15 @@ def unpack(path, parent, log=print):
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            if len(infos) > MAX_ENTRIES:
-                raise UnpackError(f"it holds {len(infos)} files, more than {MAX_ENTRIES}")
-            budget = [MAX_TOTAL]
+            budget.entries -= len(infos)
+            if budget.entries < 0:
+                raise UnpackError(f"the download holds more than {MAX_ENTRIES} files")
+            legacy = _legacy(infos)
             for info in infos:
-                skipped = _extract(archive, info, target, budget)
+                skipped = _extract(archive, info, _name(info, legacy), target, budget)
                 if skipped:
-                    log(f"warning: {Path(path).name}: {_name(info)!a} not unpacked: {skipped}")
+                    log(f"warning: {Path(path).name}: {_name(info, legacy)!a} not unpacked: "
+                        f"{skipped}")
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as error:
         raise UnpackError(f"not a readable zip ({error})") from None
     except OSError as error:
@@ -76,19 +88,40 @@ def pick(files, assignment):
     return chosen, sorted(f for f in files if f != chosen)
 
 
-def _name(info):
-    """Entry name: zips without the UTF-8 flag are read as cp437, but LMSs write UTF-8."""
+# Letters of the course's languages that the DOS code pages put at different bytes
+LETTERS = set("áéíóöőúüűąćęłńśźżÁÉÍÓÖŐÚÜŰĄĆĘŁŃŚŹŻ")
+LEGACY = ("cp437", "cp852", "cp949")  # zip's default; Central European and Korean Windows
+
+
+def _legacy(infos):
+    """The encoding of the entry names written without the UTF-8 flag: UTF-8 if they all
+    are (as LMSs write them), else the DOS code page (Windows' "compressed folder" uses
+    the system's) under which they read most as words of the course's languages."""
+    raw = b"\n".join(info.filename.encode("cp437") for info in infos
+                     if not info.flag_bits & 0x800)
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+
+    def score(encoding):
+        text = raw.decode(encoding, "replace")
+        return (sum(c in LETTERS or "\uac00" <= c <= "\ud7a3" for c in text)
+                - sum(not (c.isalnum() or c in " ._-()',&+/\n") for c in text))
+    return max(LEGACY, key=score)
+
+
+def _name(info, legacy):
+    """An entry's name: as written with the UTF-8 flag, else in the ``legacy`` encoding."""
     if info.flag_bits & 0x800:
         return info.filename
-    try:
-        return info.filename.encode("cp437").decode("utf-8")
-    except UnicodeError:
-        return info.filename
+    return info.filename.encode("cp437").decode(legacy, "replace")
 
 
-def _extract(archive, info, target, budget):
-    """Write one entry below ``target``; returns why it was skipped, or None."""
-    parts = PurePosixPath(_name(info).replace("\\", "/")).parts
+def _extract(archive, info, name, target, budget):
+    """Write one entry below ``target`` as ``name``; returns why it was skipped, or None."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
     if not parts or parts[0] == "/" or ".." in parts or any("\0" in p for p in parts):
         return "its path leads outside the download"
     if stat.S_ISLNK(info.external_attr >> 16):
@@ -108,8 +141,8 @@ def _extract(archive, info, target, budget):
         return f"the name cannot be used here ({error.strerror})"
     with os.fdopen(fd, "wb") as out, archive.open(info) as source:
         for chunk in iter(lambda: source.read(1 << 20), b""):
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
-                raise UnpackError(f"it unpacks to more than {MAX_TOTAL >> 30} GiB")
+            budget.bytes -= len(chunk)
+            if budget.bytes < 0:
+                raise UnpackError(f"the download unpacks to more than {MAX_TOTAL >> 30} GiB")
             out.write(chunk)
     return None

@@ -13,7 +13,7 @@ def detect(folder):
     return (folder / METADATA).is_file()
 
 
-def read(folder, assignment, log=print):
+def read(folder, assignment, log=print, roster=None):
     """One Submission per submitter (a group submission counts for each of its members);
     the student id is the submitter's SID, else their email."""
     try:

@@ -1,5 +1,7 @@
 """What a student reads: Markdown feedback, LMS comments and Gradescope's results.json,
 in the course's language."""
+from html import escape
+
 from ..i18n import check_title, translate
 from .render import excerpt, quote, render
 
@@ -52,6 +54,18 @@ def comment(record, lang="en"):
         lines.append(f"- {qid}: {entry.score:g} / {entry.max_score:g}")
         lines += [f"    {render(message, 'text', lang)}" for message in entry.failed]
     return "\n".join(lines)
+
+
+def comment_html(record, lang="en"):
+    """The comment as the HTML an LMS's comment editor stores (Moodle): the score in one
+    paragraph, then one list item per question with what to fix."""
+    head = [f"<p>{escape(record.assignment)}: {record.score:g} / {record.max_score:g}</p>"]
+    if record.detail:
+        head.append(f"<p>{render(record.detail, 'html', lang)}</p>")
+    items = [f"<li>{escape(qid)}: {entry.score:g} / {entry.max_score:g}"
+             + "".join(f"<br>{render(message, 'html', lang)}" for message in entry.failed)
+             + "</li>" for qid, entry in record.questions.items()]
+    return "".join(head) + (f"<ul>{''.join(items)}</ul>" if items else "")
 
 
 def gradescope_results(record, lang="en"):

@@ -80,14 +80,20 @@ def test_moodle_worksheet_and_feedback_zip(course):
     root, _ = course
     rows = table(root / "out/requires_grad/moodle-worksheet.csv")
     assert [r[4] for r in rows[1:]] == ["100.00", "0.00", "100.00", ""]
-    assert rows[1][9].startswith("requires_grad: 16 / 16")
+    assert rows[1][9].startswith("<p>requires_grad: 16 / 16</p><ul><li>")
     assert (root / "out/requires_grad/moodle-feedback.zip").stat().st_size > 0
 
 
 def test_blackboard_upload(course):
     root, _ = course
-    assert table(root / "out/manual_backward/blackboard-upload.csv") == [
-        ["Username", "Week 3 [Total Pts: 8 Score] |4242"], ["alovelace", "17"], ["p_nowak", "17"]]
+    path = root / "out/manual_backward/blackboard-upload.csv"
+    rows = table(path)
+    assert [row[:2] for row in rows] == [["Username", "Week 3 [Total Pts: 8 Score] |4242"],
+                                         ["alovelace", "17"], ["p_nowak", "17"]]
+    assert rows[0][2:] == ["Feedback to Learner", "Feedback Format"]
+    assert rows[1][2].startswith("<p>manual_backward: 17 / 17</p>") and rows[1][3] == "HTML"
+    assert all(line.startswith('"') and line.endswith('"')  # every field quoted
+               for line in path.read_text(encoding="utf-8").splitlines())
 
 
 def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course, capsys):

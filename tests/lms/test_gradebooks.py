@@ -9,7 +9,7 @@ from autograder.config import Assignment, Course
 from autograder.lms import blackboard, canvas, moodle
 from autograder.lms.sheet import SheetError
 from autograder.records import Identity, QuestionResult, Record, Status, msg
-from autograder.reports.feedback import comment
+from autograder.reports.feedback import comment_html
 from autograder.reports.pages import feedback
 from autograder.reports.gradebook import gradebook
 
@@ -62,8 +62,9 @@ def test_canvas_import_from_the_gradebook_export(tmp_path):
 def test_canvas_import_without_a_roster_lists_the_graded(tmp_path):
     text, missing, unknown = canvas.gradebook([record("101", 7, "-ada", "canvas")], WEEK,
                                               Course(), 7.0)
-    assert rows(text) == [["Student", "ID", 'Week 1, "tensors" (55)'],
-                          ["    Points Possible", "", "7"], ["'-ada", "101", "7"]]
+    assert rows(text) == [  # Canvas's importer needs the identity columns through Section
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", 'Week 1, "tensors" (55)'],
+        ["    Points Possible", "", "", "", "", "7"], ["'-ada", "101", "", "", "", "7"]]
 
 
 def test_moodle_worksheet_is_filled_in_place_with_scaled_grades(tmp_path):
@@ -73,28 +74,45 @@ def test_moodle_worksheet_is_filled_in_place_with_scaled_grades(tmp_path):
               "Utolsó módosítás (osztályzat)", "Visszajelzés megjegyzései"]
     body = [["Résztvevő 501", "Ada Lovelace", "ada@x", "Beadva", "", "100,00", "Igen", "-", "-",
              ""], ["Résztvevő 502", HOSTILE, "p@x", "Nincs beadva", "", "100,00", "Igen", "-",
-                   "-", ""]]
+                   "-", "-10%: late penalty waived"]]
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows([header] + body)
-    sheet.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    original = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    sheet.write_bytes(original)
     records = [record("501", 3.5, "Ada Lovelace", "moodle")]
-    text, encoding, missing, unknown = moodle.worksheet(records, sheet, comment)
-    table = rows(text)
-    assert encoding == "utf-8-sig" and table[0] == header  # the headers Moodle wrote
-    assert table[1][4] == "50.00" and table[1][0] == "Résztvevő 501"
-    assert "make_tensor: 2 / 2" in table[1][9] and "`device=`" not in table[1][9]
-    assert table[2][1].startswith("'=") and table[2][4] == ""
-    assert table[1][7] == "-"
+    data, warning, given, missing, unknown, note = moodle.worksheet(records, sheet, comment_html)
+    table = rows(data.decode("utf-8-sig"))
+    assert data.startswith(b"\xef\xbb\xbf") and not warning and not note
+    assert table[0] == header  # the headers Moodle wrote
+    assert table[1][4] == "50,00" and table[1][0] == "Résztvevő 501"  # its decimal comma
+    assert table[1][9].startswith("<p>tensor_shapes: 3.5 / 7</p><ul><li>make_tensor: 2 / 2")
+    assert "`device=`" not in table[1][9]
+    # a row not graded goes back byte for byte: the formula-like name and the teacher's
+    # comment starting with "-" (Moodle's importer would rewrite a changed comment)
+    assert original.splitlines()[2] == data.splitlines()[2]
+    assert given == [("501", "Ada Lovelace", records[0])]
     assert missing == ["502"] and unknown == []
 
 
 def test_moodle_worksheet_in_an_unlisted_language_is_read_by_its_shape(tmp_path):
     sheet = tmp_path / "worksheet.csv"
-    sheet.write_text("Kennung,Vollständiger Name,Status,Bewertung,Bestwertung,Zuletzt\n"
-                     "Teilnehmer/in 501,Ada,Abgegeben,,10.00,-\n"
-                     "Teilnehmer/in 502,Pál,Abgegeben,,10.00,-\n")
-    text, _, _, _ = moodle.worksheet([record("501", 7, "Ada", "moodle")], sheet, comment)
-    assert [row[3] for row in rows(text)[1:]] == ["10.00", ""]
+    sheet.write_text("Kennung,Vollständiger Name,Status,Bewertung,Bestwertung,Zuletzt,Notiz\n"
+                     "Teilnehmer/in 501,Ada,Abgegeben,,10.00,\"5. März 2026, 10:00\",\n"
+                     "Teilnehmer/in 502,Pál,Abgegeben,,10.00,-,\n")
+    data, _, _, _, _, note = moodle.worksheet([record("501", 7, "Ada", "moodle")], sheet,
+                                              comment_html)
+    table = rows(data.decode())
+    assert [row[3] for row in table[1:]] == ["10.00", ""] and not note
+    assert table[1][6].startswith("<p>tensor_shapes: 7 / 7</p>")  # found by its place
+
+
+def test_a_worksheet_without_a_feedback_column_says_so(tmp_path):
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text("Kennung,Vollständiger Name,Status,Bewertung,Bestwertung\n"
+                     "Teilnehmer/in 501,Ada,Abgegeben,,10.00\n")
+    data, _, _, _, _, note = moodle.worksheet([record("501", 7, "Ada", "moodle")], sheet,
+                                              comment_html)
+    assert "no feedback comments column" in note and "10.00" in data.decode()
 
 
 @pytest.mark.parametrize("content", [b"name,email\nAda,ada@x\n", b"ID,x\n1,\"" + b"y" * 200_000,
@@ -107,19 +125,20 @@ def test_a_roster_that_is_not_the_lms_export_is_one_line(tmp_path, content):
     with pytest.raises(SheetError):
         blackboard.upload([], WEEK, Course(), 7.0, roster)
     with pytest.raises(SheetError):
-        moodle.worksheet([], roster, comment)
+        moodle.worksheet([], roster, comment_html)
 
 
 def test_moodle_worksheet_without_a_grade_column_is_one_clear_error(tmp_path):
     sheet = tmp_path / "not-a-worksheet.csv"
     sheet.write_text("a,b\n1,2\n")
     with pytest.raises(SheetError, match="no Grade column"):
-        moodle.worksheet([], sheet, comment)
+        moodle.worksheet([], sheet, comment_html)
 
 
 def test_moodle_feedback_zip_names_each_participant():
-    data = moodle.feedback_zip([record("501", 7, "Ada_Lovelace", "moodle"),
-                                record("502", 7, "../..\\evil\x1b/x", "moodle")], feedback)
+    data = moodle.feedback_zip([("501", "Ada_Lovelace", record("501", 7, "A", "moodle")),
+                                ("502", "../..\\evil\x1b/x", record("502", 7, "B", "moodle"))],
+                               feedback)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert names == ["Ada Lovelace_501_assignsubmission_file_feedback.html",
                      ".. .. evil  x_502_assignsubmission_file_feedback.html"]

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from autograder import __main__ as cli
-from autograder.lms import canvas, moodle, publish as publishing
+from autograder.lms import canvas_api, moodle_api, publish as publishing
 from autograder.lms.publish import PublishError, publish
 from autograder.records import Identity, QuestionResult, Record, Status
 from autograder.reports.feedback import comment
@@ -34,7 +34,7 @@ CLASS = [record("101", 7), record("102", 3.5), record("local", 5, lms="")]
 
 
 def canvas_remote(server):
-    return canvas.Remote(server.url, TOKEN, "1", "55")
+    return canvas_api.Remote(server.url, TOKEN, "1", "55")
 
 
 def test_canvas_dry_run_prints_the_changes_and_sends_nothing(server):
@@ -72,7 +72,7 @@ def test_canvas_rate_limits_server_errors_and_lost_replies_are_retried(server):
 
 def test_canvas_run_stopped_half_way_resumes_to_the_same_end_state(server, monkeypatch):
     sent = []
-    original = canvas.Remote.send
+    original = canvas_api.Remote.send
 
     def killed_after_one(self, change):
         if sent:
@@ -80,11 +80,11 @@ def test_canvas_run_stopped_half_way_resumes_to_the_same_end_state(server, monke
         sent.append(change.user)
         original(self, change)
 
-    monkeypatch.setattr(canvas.Remote, "send", killed_after_one)
+    monkeypatch.setattr(canvas_api.Remote, "send", killed_after_one)
     with pytest.raises(KeyboardInterrupt):
         publish(CLASS, canvas_remote(server), comment, apply=True, log=lambda *_: None)
     assert list(server.grades) == ["101"]
-    monkeypatch.setattr(canvas.Remote, "send", original)
+    monkeypatch.setattr(canvas_api.Remote, "send", original)
     publish(CLASS, canvas_remote(server), comment, apply=True, log=lambda *_: None)
     assert server.grades == {"101": 7.0, "102": 3.5}
     assert all(len(texts) == 1 for texts in server.comments.values())
@@ -98,14 +98,14 @@ def test_canvas_gives_up_with_one_line_after_persistent_errors(server):
 
 def test_canvas_bad_token_is_one_clear_line(server):
     with pytest.raises(PublishError, match="token was refused"):
-        publish(CLASS, canvas.Remote(server.url, "wrong", "1", "55"), comment,
+        publish(CLASS, canvas_api.Remote(server.url, "wrong", "1", "55"), comment,
                 log=lambda *_: None)
 
 
 def test_moodle_maps_participants_and_saves_grades_once(server):
     server.participants = {"501": "9001", "502": "9002"}
     people = [record("501", 7, "moodle"), record("502", 2, "moodle")]
-    remote = moodle.Remote(server.url, TOKEN, "77")
+    remote = moodle_api.Remote(server.url, TOKEN, "77")
     publish(people, remote, comment, apply=True, log=lambda *_: None)
     assert server.grades == {"9001": 7.0, "9002": 2.0}
     assert server.comments["9002"] == [comment(people[1])]
@@ -116,17 +116,17 @@ def test_moodle_maps_participants_and_saves_grades_once(server):
 
 def test_moodle_grades_are_scaled_to_the_assignments_maximum(server):
     server.participants, server.maximum = {"501": "9001"}, 100
-    publish([record("501", 3.5, "moodle")], moodle.Remote(server.url, TOKEN, "77"), comment,
+    publish([record("501", 3.5, "moodle")], moodle_api.Remote(server.url, TOKEN, "77"), comment,
             apply=True, log=lambda *_: None)
     assert server.grades == {"9001": 50.0}
     with pytest.raises(PublishError, match="not graded in points"):
-        publish([record("501", 3.5, "moodle")], moodle.Remote(server.url, TOKEN, "78"),
+        publish([record("501", 3.5, "moodle")], moodle_api.Remote(server.url, TOKEN, "78"),
                 comment, log=lambda *_: None)
 
 
 def test_moodle_errors_are_one_line(server):
     with pytest.raises(PublishError, match="invalidtoken"):
-        publish([record("501", 7, "moodle")], moodle.Remote(server.url, "bad", "77"), comment,
+        publish([record("501", 7, "moodle")], moodle_api.Remote(server.url, "bad", "77"), comment,
                 log=lambda *_: None)
 
 

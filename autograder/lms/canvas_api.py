@@ -1,0 +1,68 @@
+"""Canvas's REST API through canvasapi: grades and comments published (publish.py)."""
+import re
+
+import canvasapi
+import canvasapi.exceptions as canvas_errors
+import requests
+
+from .publish import PublishError, Transient
+
+
+class Remote:
+    """One Canvas assignment through canvasapi: each student's score and comments, and
+    ``PUT …/submissions/:user_id`` with ``posted_grade`` and ``text_comment``."""
+    lms = "canvas"
+
+    def __init__(self, url, token, course_id, assignment_id):
+        self._canvas = canvasapi.Canvas(url, token)
+        self._ids = (course_id, assignment_id)
+        self._assignment = None
+        self._submissions = {}
+
+    def state(self, user):
+        if self._assignment is None:
+            self._assignment = _call(lambda: self._canvas.get_course(self._ids[0])
+                                     .get_assignment(self._ids[1]))
+        submission = _call(lambda: self._assignment.get_submission(
+            user, include=["submission_comments"]))
+        self._submissions[user] = submission
+        comments = getattr(submission, "submission_comments", None) or []
+        return getattr(submission, "score", None), [c.get("comment") or "" for c in comments]
+
+    def points(self, record):
+        return record.score
+
+    def send(self, change):
+        changes = {}
+        if change.send_grade:
+            changes["submission"] = {"posted_grade": f"{change.new:g}"}
+        if change.send_comment:
+            changes["comment"] = {"text_comment": change.comment}
+        _call(lambda: self._submissions[change.user].edit(**changes))
+
+
+def _call(work):
+    """canvasapi's exceptions as Transient (retry) or PublishError (stop), without any
+    response body (it may echo what was sent)."""
+    try:
+        return work()
+    except canvas_errors.RateLimitExceeded:
+        raise Transient("Canvas: rate limited (HTTP 429)") from None
+    except canvas_errors.Forbidden as error:
+        if "rate limit" in str(error).lower():
+            raise Transient("Canvas: rate limited (HTTP 403)") from None
+        raise PublishError("Canvas: forbidden (HTTP 403): the token's user cannot grade this "
+                           "course") from None
+    except (canvas_errors.InvalidAccessToken, canvas_errors.Unauthorized):
+        raise PublishError("Canvas: the token was refused (HTTP 401); set "
+                           "TORCHGRADE_LMS_TOKEN to a valid access token") from None
+    except canvas_errors.ResourceDoesNotExist:
+        raise PublishError("Canvas: not found (HTTP 404); check url and course_id in "
+                           "course.yaml, and the assignment's lms_id") from None
+    except canvas_errors.CanvasException as error:
+        code = re.search(r"status code (\d+)", str(error))
+        if code and code[1].startswith("5"):
+            raise Transient(f"Canvas: server error (HTTP {code[1]})") from None
+        raise PublishError(f"Canvas: the request was refused ({type(error).__name__})") from None
+    except requests.RequestException as error:
+        raise Transient(f"Canvas: connection failed ({type(error).__name__})") from None

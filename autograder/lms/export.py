@@ -1,0 +1,96 @@
+"""The gradebook files each LMS imports, written beside the reports, and the lines that
+reconcile them with its roster: who had no submission, who the roster lacks, who was late,
+which files were not graded."""
+from pathlib import Path
+
+from ..discovery import printable
+from ..reports import atomic_write
+from ..reports.feedback import comment_html
+from ..reports.pages import feedback
+from . import blackboard, canvas, moodle
+from .sheet import SheetError
+
+
+def lms_of(submissions):
+    """The LMS most of these submissions came from, or "none"."""
+    kinds = [s.identity.lms for s in submissions if s.identity.lms]
+    return max(set(kinds), key=kinds.count) if kinds else "none"
+
+
+def export(records, assignment, course, max_score, out, roster=None):
+    """Write the gradebook files of the course's LMS (else of the LMS the submissions came
+    from) into ``out``, from ``roster`` (its gradebook file) when there is one; returns
+    lines for the summary: files written, roster students with no submission, graded
+    students the roster lacks, late marks and files not graded."""
+    kind = course.lms if course.lms != "none" else lms_of(records)
+    html = lambda record: comment_html(record, course.language)  # noqa: E731
+    lines, missing, unknown = [], [], []
+    try:
+        if kind == "canvas":
+            text, missing, unknown = canvas.gradebook(records, assignment, course, max_score,
+                                                      roster)
+            lines.append(f"for canvas: {_write(out / 'canvas-import.csv', text)}")
+        elif kind == "blackboard":
+            text, missing, unknown = blackboard.upload(records, assignment, course, max_score,
+                                                       roster, html)
+            lines.append(f"for blackboard: {_write(out / 'blackboard-upload.csv', text)}")
+        elif kind == "moodle":
+            lines, missing, unknown = _moodle(records, roster, course, out)
+    except SheetError as error:
+        lines.append(f"error: {error}")
+    if roster is None and kind in ("canvas", "blackboard"):
+        lines.append(f"no {kind} roster (gradebook export) found: only graded students are "
+                     "listed, so students who did not submit are not marked")
+    if missing:
+        verdict = "given 0" if course.missing == "zero" else "left blank"
+        lines.append(f"{len(missing)} in the roster with no submission ({verdict}): "
+                     + ", ".join(missing))
+    if unknown:
+        lines.append(f"{len(unknown)} graded but not in the roster (not in the {kind} file): "
+                     + ", ".join(unknown))
+    late = [r.student for r in records if r.identity.late]
+    if late:
+        lines.append(f"{len(late)} marked late by {kind} (graded as usual; see grades.csv): "
+                     + ", ".join(late))
+    several = [r for r in records if r.identity.ignored]
+    for record in several[:10]:
+        graded = (f"graded {record.identity.attempt}" if record.identity.attempt
+                  else "no notebook submitted")
+        lines.append(f"{record.student}: {graded}; not graded: "
+                     + "; ".join(record.identity.ignored))
+    if len(several) > 10:
+        lines.append(f"... and {len(several) - 10} more with files not graded (see grades.csv)")
+    return [printable(line) for line in lines]
+
+
+def _moodle(records, roster, course, out):
+    """The grading worksheet (from ``roster``) and the feedback files' zip; a team's grade
+    and feedback go to each of its members."""
+    lines, missing, unknown = [], [], []
+    given = [(r.identity.user_id, r.identity.name or r.student, r) for r in records
+             if r.identity.user_id]
+    if roster:
+        data, warning, given, missing, unknown, note = moodle.worksheet(
+            records, roster, lambda record: comment_html(record, course.language))
+        lines.append(f"for moodle: {_write(out / 'moodle-worksheet.csv', data)}")
+        lines += [line for line in (warning, note) if line]
+        for record in {id(r): r for _, _, r in given}.values():
+            members = [name for _, name, r in given if r is record]
+            if len(members) > 1 or not record.identity.user_id:
+                lines.append(f"team {record.identity.name}: its grade and feedback given to "
+                             f"{len(members)} member(s): {', '.join(members)}")
+    else:
+        lines.append("no Moodle grading worksheet found: download it (Grading action > "
+                     "Download grading worksheet) beside the submissions; team submissions "
+                     "reach their members only through it")
+    atomic_write(out / "moodle-feedback.zip", moodle.feedback_zip(
+        given, lambda record: feedback(record, course.language)))
+    lines.append(f"for moodle: {out / 'moodle-feedback.zip'}")
+    return lines, missing, unknown
+
+
+def _write(path, content):
+    atomic_write(Path(path), content)
+    return path
+
+

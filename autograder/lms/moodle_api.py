@@ -1,0 +1,95 @@
+"""Moodle's REST web services: grades and feedback comments published (publish.py)."""
+import html
+import re
+
+import requests
+
+from .publish import PublishError, Transient
+
+
+class Remote:
+    """One Moodle assignment through its REST web services: its maximum grade
+    (``mod_assign_get_assignments``), the participant list (which maps the download's
+    participant ids to user ids), each student's grade and feedback comment
+    (``mod_assign_get_submission_status``), and ``mod_assign_save_grades``."""
+    lms = "moodle"
+
+    def __init__(self, url, token, assignment_id):
+        self._endpoint = url.rstrip("/") + "/webservice/rest/server.php"
+        self._token, self._assignment = token, assignment_id
+        self._users = self._maximum = None
+
+    def state(self, participant):
+        status = self._call("mod_assign_get_submission_status", assignid=self._assignment,
+                            userid=self._user(participant))
+        feedback = status.get("feedback") or {}
+        grade = (feedback.get("grade") or {}).get("grade")
+        grade = None if grade in (None, "") or float(grade) < 0 else float(grade)
+        texts = [html.unescape(re.sub(r"<[^>]*>", "", field.get("text") or ""))
+                 for plugin in feedback.get("plugins") or [] if plugin.get("type") == "comments"
+                 for field in plugin.get("editorfields") or []]
+        return grade, texts
+
+    def points(self, record):
+        """The score on the assignment's own scale (its maximum grade may be 100)."""
+        if self._maximum is None:
+            courses = self._call("mod_assign_get_assignments").get("courses") or []
+            found = [float(a.get("grade") or 0) for course in courses
+                     for a in course.get("assignments") or []
+                     if str(a.get("id")) == str(self._assignment)]
+            if not found or found[0] <= 0:
+                raise PublishError(f"Moodle: assignment {self._assignment} is not graded in "
+                                   "points (or not visible to this token)")
+            self._maximum = found[0]
+        return round(record.score * self._maximum / record.max_score, 2)
+
+    def send(self, change):
+        self._call("mod_assign_save_grades", assignmentid=self._assignment, applytoall=0,
+                   grades=[{"userid": self._user(change.user), "grade": change.new,
+                            "attemptnumber": -1, "addattempt": 0, "workflowstate": "",
+                            "plugindata": {"assignfeedbackcomments_editor": {
+                                "text": change.comment, "format": 2}}}])  # 2: plain text
+
+    def _user(self, participant):
+        if self._users is None:
+            people = self._call("mod_assign_list_participants", assignid=self._assignment,
+                                groupid=0, filter="")
+            self._users = {str(p.get("recordid") or p["id"]): str(p["id"]) for p in people}
+        if participant not in self._users:
+            raise PublishError(f"Moodle: participant {participant} is not in this assignment")
+        return self._users[participant]
+
+    def _call(self, function, **params):
+        data = {"wstoken": self._token, "wsfunction": function, "moodlewsrestformat": "json",
+                **_flatten(params)}
+        try:  # the token travels in the body, so no error message or log line holds it
+            response = requests.post(self._endpoint, data=data, timeout=60)
+        except requests.RequestException as error:
+            raise Transient(f"Moodle: connection failed ({type(error).__name__})") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            wait = response.headers.get("Retry-After", "")
+            raise Transient(f"Moodle: HTTP {response.status_code}",
+                            float(wait) if wait.isdigit() else None)
+        try:
+            body = response.json()
+        except ValueError:
+            raise PublishError(f"Moodle: the reply to {function} is not JSON (HTTP "
+                               f"{response.status_code}); check url in course.yaml") from None
+        if isinstance(body, dict) and "exception" in body:
+            raise PublishError(f"Moodle refused {function}: {body.get('errorcode', '')} "
+                               f"({str(body.get('message', ''))[:200]})")
+        return body
+
+
+def _flatten(value, prefix=""):
+    """Moodle's form encoding of nested parameters: ``grades[0][plugindata][…]``."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return {prefix: value}
+    flat = {}
+    for key, inner in items:
+        flat.update(_flatten(inner, f"{prefix}[{key}]" if prefix else str(key)))
+    return flat
