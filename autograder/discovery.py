@@ -39,13 +39,18 @@ def find(paths, assignment, log=print, skip=()):
 
 def discover(found, assignment, grading_key, log=print):
     """The submissions to grade, one per student in student order, each with its regrade
-    key and seed; a second submission with the same student id is reported and left out."""
+    key and seed. A second submission with the same student id is not graded: the first's
+    row lists it among what was not graded, and the log says so."""
     chosen = {}
     for submission in found:
         student = printable(submission.student)
         if student in chosen:
+            first = chosen[student]
             log(f"warning: {printable(str(submission.path))} has the same student id as "
-                f"{printable(str(chosen[student].path))}; only the first is graded")
+                f"{printable(str(first.path))}; only the first is graded")
+            other = printable(submission.identity.attempt or submission.path.name)
+            first.identity = replace(first.identity, ignored=[
+                *first.identity.ignored, f"another submission for the same id: {other}"])
             continue
         chosen[student] = replace(submission, student=student,
                                   key=f"{content_digest(submission.path)}:{grading_key}",

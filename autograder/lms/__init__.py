@@ -32,7 +32,7 @@ def read(paths, assignment, workdir, log=print, roster=None):
     as downloaded, unpacked into ``workdir``; also unpacked into a folder of their own, or
     zipped again on a Mac), nbgrader folders and plain folders; named as the ``roster``
     (the LMS's gradebook file) names them. Raises LayoutError when a path holds a whole
-    class as one student's folder."""
+    class as one student's folder, or is (or holds) a download that cannot be unpacked."""
     found = []
     for path in map(Path, paths):
         where = _Where(workdir, log, Budget(), roster if _sheet(roster) else None)
@@ -48,6 +48,11 @@ def read(paths, assignment, workdir, log=print, roster=None):
                               f"{', '.join(printable(s.path.name) for s in lost[:3])} holding "
                               f"{sum(_notebooks(s.path) for s in lost)} notebooks where one "
                               f"student's folder was expected; {EXPECTED}")
+        broken = [s.path for s in read_here if s.path.suffix.lower() == ".zip"
+                  and s.path.is_file() and not names(s.path)]
+        if broken and len(read_here) == 1:
+            raise LayoutError(f"{printable(str(broken[0]))} is not a readable zip (a download "
+                              "cut short?): download it again; nothing was graded")
         found += read_here
     return _named(found, roster)
 
@@ -148,6 +153,8 @@ def _unpacked(download, assignment, where, depth):
     try:
         folder = unpack(download, where.workdir, where.log, where.budget)
     except UnpackError as error:
+        if depth == DEPTH:  # the download itself: the class would be lost
+            raise LayoutError(f"{printable(str(download))}: {error}; nothing was graded")
         where.log(f"warning: {download.name}: {error}; nothing in it was graded")
         return []
     inner = _entries(folder)

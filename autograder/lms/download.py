@@ -143,6 +143,6 @@ def _extract(archive, info, name, target, budget):
         for chunk in iter(lambda: source.read(1 << 20), b""):
             budget.bytes -= len(chunk)
             if budget.bytes < 0:
-                raise UnpackError(f"the download unpacks to more than {MAX_TOTAL >> 30} GiB")
+                raise UnpackError(f"the download unpacks to more than {MAX_TOTAL / 2**30:.3g} GiB")
             out.write(chunk)
     return None

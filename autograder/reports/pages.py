@@ -103,12 +103,22 @@ def report(records, questions, run, stem, lang="en"):
     parts += ["<h2>" + _h("Commonest mistakes", lang) + "</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
             f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td>"
-            f"<td>{_e(_status(r.status, lang))}</td></tr>" for r in records]
+            f"<td>{_e(_status(r.status, lang))}{_not_graded(r, lang)}</td></tr>"
+            for r in records]
     head = "".join(f"<th{' class=n' if word == 'score' else ''}>{_h(word, lang)}</th>"
                    for word in (N_("student"), N_("score"), N_("status")))
     parts += ["<h2>" + _h("Students", lang) + "</h2><div class='wrap'><table><tr>" + head +
               f"</tr>{''.join(rows)}</table></div>"]
     return _page(title, "".join(parts), lang)
+
+
+def _not_graded(record, lang):
+    """What the LMS held for this student that was not graded (earlier attempts, other
+    files, a second submission with the same id), as a muted line; "" when nothing."""
+    if not record.identity.ignored:
+        return ""
+    return ("<br><span class='muted'>" + _h("not graded: {files}", lang, files="; ".join(
+        record.identity.ignored)) + "</span>")
 
 
 def _mistakes(records, size, lang):

@@ -25,16 +25,16 @@ def stub(assignment=A):
     return notebook(stub_cells(assignment))
 
 
-def zipped(entries, utf8_flag=True):
+def zipped(entries, utf8_flag=True, encoding="utf-8"):
     """Zip bytes of {name: text or bytes}; without the UTF-8 flag, names are written as
-    raw UTF-8 bytes, as some LMSs do."""
+    raw bytes in ``encoding`` (UTF-8, as some LMSs do, or a Windows DOS code page)."""
     buffer = io.BytesIO()
     placeholders = {}
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, content in entries.items():
             if not utf8_flag:
-                raw = name.encode("utf-8")
-                placeholders[raw] = ("%0*d" % (len(raw), len(placeholders))).encode()
+                raw = name.encode(encoding)
+                placeholders[raw] = f"@{len(placeholders)}@".ljust(len(raw), "#").encode()
                 name = placeholders[raw].decode()
             archive.writestr(name, content)
     data = buffer.getvalue()

@@ -91,12 +91,16 @@ def test_hostile_zips_write_nothing_outside_and_make_no_links(tmp_path):
     assert not any(os.path.islink(p) for p in (tmp_path / "unpacked").rglob("*"))
 
 
-def test_a_broken_download_is_one_warning(tmp_path):
+def test_a_broken_download_stops_the_run_but_a_broken_student_zip_is_a_row(tmp_path):
     path = tmp_path / "cut.zip"
     path.write_bytes(downloads.canvas()[:200])
-    logs = []
-    found = lms.read([path], A, tmp_path / "unpacked", logs.append)
-    assert [s.student for s in found] == ["cut"]  # an unreadable zip: a row, not a crash
+    with pytest.raises(lms.LayoutError, match="cut.zip is not a readable zip"):
+        lms.read([path], A, tmp_path / "unpacked", print)
+    (tmp_path / "class").mkdir()
+    path.rename(tmp_path / "class" / "ann.zip")
+    (tmp_path / "class" / "bob.ipynb").write_text(downloads.good())
+    found = lms.read([tmp_path / "class"], A, tmp_path / "unpacked", print)
+    assert [s.student for s in found] == ["ann", "bob"]  # one student's broken zip: a row
 
 
 def _unpacked_as(tmp_path, layout):
