@@ -22,14 +22,16 @@ from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
 from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
-from .lms import canvas_api, moodle_api
+from .lms import blackboard_api, canvas_api, moodle_api
 from .lms.publish import PublishError
 from .lms.publish import publish as send
 from .pipeline import grade, grade_course, make_backend
 from .release import notebooks_template, release
-from .reports.feedback import comment
+from .reports.feedback import comment, comment_html
 from .reports.terminal import student_table
 from .store import Store, StoreError
+
+API = ("canvas", "moodle", "blackboard")  # the LMSs publish sends to
 
 
 def main(argv=None):
@@ -65,7 +67,7 @@ def main(argv=None):
     publish_cmd = commands.add_parser(
         "publish", help="send grades and feedback comments to the LMS (dry run without --yes)")
     publish_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
-    publish_cmd.add_argument("--lms", choices=("canvas", "moodle"), default=None,
+    publish_cmd.add_argument("--lms", choices=API, default=None,
                              help="default: lms in course.yaml")
     publish_cmd.add_argument("--yes", action="store_true", help="really send (default: only "
                              "print the table of changes)")
@@ -200,17 +202,22 @@ def publish(args):
     missing = [k for k, v in (("url (or TORCHGRADE_LMS_URL)", course.address),
                               ("token (TORCHGRADE_LMS_TOKEN)", token),
                               (f"assignments: {args.assignment}: lms_id", lms_id)) if not v]
-    if kind == "canvas" and not course.course_id:
+    if kind in ("canvas", "blackboard") and not course.course_id:
         missing.append("course_id")
-    if kind not in ("canvas", "moodle") or missing:
-        raise ConfigError(f"publish needs lms: canvas or moodle (--lms), and in course.yaml: "
+    if kind not in API or missing:
+        raise ConfigError(f"publish needs lms: {' or '.join(API)} (--lms), and in course.yaml: "
                           f"{', '.join(missing) or 'lms'}")
-    remote = (canvas_api.Remote(course.address, token, course.course_id, lms_id)
-              if kind == "canvas" else moodle_api.Remote(course.address, token, lms_id))
+    if kind == "canvas":
+        remote = canvas_api.Remote(course.address, token, course.course_id, lms_id)
+    elif kind == "blackboard":
+        remote = blackboard_api.Remote(course.address, token, course.course_id, lms_id)
+    else:
+        remote = moodle_api.Remote(course.address, token, lms_id)
     store = Store(results / "grades.sqlite")
     records = store.records(args.assignment)
     store.close()
-    send(records, remote, lambda record: comment(record, course.language), apply=args.yes)
+    text = comment_html if kind == "blackboard" else comment  # Blackboard's feedback is HTML
+    send(records, remote, lambda record: text(record, course.language), apply=args.yes)
     return 0
 
 

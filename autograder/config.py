@@ -78,7 +78,7 @@ class Course:
     language: str = "en"
     lms: str = "none"
     url: str = ""          # the LMS's base URL, for ``publish``
-    course_id: str = ""    # the course's id in the LMS (Canvas course id)
+    course_id: str = ""    # the course's id in the LMS (Canvas, Blackboard)
     token: str = field(default="", repr=False)  # better kept in TORCHGRADE_LMS_TOKEN
     submissions: Path = ROOT / "submissions"
     roster: str = ""       # course-wide roster: Canvas or Blackboard gradebook export

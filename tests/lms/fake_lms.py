@@ -1,5 +1,6 @@
-"""A local HTTP server implementing the Canvas and Moodle endpoints that publish uses,
-recording every request; failures can be queued to test retries."""
+"""A local HTTP server implementing the Canvas, Moodle and Blackboard Learn endpoints that
+publish uses, recording every request; failures can be queued to test retries."""
+import base64
 import json
 import re
 import threading
@@ -8,6 +9,9 @@ from urllib.parse import parse_qs, urlparse
 
 TOKEN = "s3cret-T0KEN-never-shown"
 SUBMISSION = re.compile(r"/api/v1/courses/(\d+)/assignments/(\d+)/submissions/(\d+)")
+BB_KEY = "app-key:bb-s3cret-never-shown"  # Blackboard's "<application key>:<secret>"
+BB_COLUMN = re.compile(r"/learn/api/public/v2/courses/courseId:C1/gradebook/columns/_8812_1"
+                       r"(?:/users/userName:(?P<user>[^/]+))?")
 
 
 class FakeLMS:
@@ -17,7 +21,8 @@ class FakeLMS:
         self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
-        self.maximum = 7         # the Moodle assignment's maximum grade
+        self.maximum = 7         # the Moodle assignment's maximum grade (Blackboard's too)
+        self.bearers = []        # Blackboard access tokens handed out; only the last is valid
         self.lock = threading.Lock()
         server = self
 
@@ -34,6 +39,9 @@ class FakeLMS:
             def do_POST(self):
                 server.handle(self, "POST")
 
+            def do_PATCH(self):
+                server.handle(self, "PATCH")
+
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_port}"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
@@ -47,7 +55,8 @@ class FakeLMS:
 
     def handle(self, request, method):
         length = int(request.headers.get("Content-Length") or 0)
-        form = parse_qs(request.rfile.read(length).decode()) if length else {}
+        raw = request.rfile.read(length).decode() if length else ""
+        form = (json.loads(raw) if raw.startswith("{") else parse_qs(raw)) if raw else {}
         url = urlparse(request.path)
         with self.lock:
             self.requests.append((method, request.path, dict(request.headers), form))
@@ -67,7 +76,35 @@ class FakeLMS:
             return self.canvas(method, url, form)
         if url.path == "/webservice/rest/server.php":
             return self.moodle(form)
+        if url.path.startswith("/learn/api/public/"):
+            return self.blackboard(method, url, form, headers)
         return 404, {}
+
+    def blackboard(self, method, url, form, headers):
+        if url.path == "/learn/api/public/v1/oauth2/token":
+            basic = "Basic " + base64.b64encode(BB_KEY.encode()).decode()
+            if headers.get("Authorization") != basic or form.get("grant_type") != [
+                    "client_credentials"]:
+                return 401, {"error": "invalid_client"}
+            self.bearers.append(f"bearer-{len(self.bearers)}")
+            return 200, {"access_token": self.bearers[-1], "token_type": "bearer",
+                         "expires_in": 3599}
+        if not self.bearers or headers.get("Authorization") != f"Bearer {self.bearers[-1]}":
+            return 401, {"status": 401, "message": "Bearer token is invalid"}
+        match = BB_COLUMN.fullmatch(url.path)
+        if not match:
+            return 404, {"status": 404, "message": "not found"}
+        user = match["user"]
+        if user is None:
+            return 200, {"id": "_8812_1", "name": "Week 1", "score": {"possible": self.maximum}}
+        if method == "PATCH":
+            if "score" in form:
+                self.grades[user] = float(form["score"])
+            self.comments[user] = [form["feedback"]]
+        if user not in self.grades and user not in self.comments:
+            return 404, {"status": 404, "message": "no grade"}
+        return 200, {"userId": user, "columnId": "_8812_1", "score": self.grades.get(user),
+                     "feedback": (self.comments.get(user) or [None])[-1]}
 
     def canvas(self, method, url, form):
         parts = url.path.split("/")

@@ -1,17 +1,18 @@
-"""publish against a local server implementing Canvas's and Moodle's documented endpoints:
+"""publish against a local server implementing Canvas's, Moodle's and Blackboard Learn's
+documented endpoints:
 right grades and comments, auth on every request, dry run first, retries, nothing twice."""
 import logging
 
 import pytest
 
 from autograder import __main__ as cli
-from autograder.lms import canvas_api, moodle_api, publish as publishing
+from autograder.lms import blackboard_api, canvas_api, moodle_api, publish as publishing
 from autograder.lms.publish import PublishError, publish
 from autograder.records import Identity, QuestionResult, Record, Status
-from autograder.reports.feedback import comment
+from autograder.reports.feedback import comment, comment_html
 from autograder.store import Store
 
-from fake_lms import TOKEN, FakeLMS
+from fake_lms import BB_KEY, TOKEN, FakeLMS
 
 pytestmark = pytest.mark.filterwarnings("ignore:Canvas may respond")
 
@@ -130,6 +131,47 @@ def test_moodle_errors_are_one_line(server):
                 log=lambda *_: None)
 
 
+def blackboard_remote(server, key=BB_KEY):
+    return blackboard_api.Remote(server.url, key, "C1", "8812")
+
+
+def test_blackboard_sends_scaled_grades_and_html_feedback_once(server):
+    server.maximum = 100
+    people = [record("alovelace", 7, "blackboard"), record("p_nowak", 3.5, "blackboard")]
+    logs = []
+    assert len(publish(people, blackboard_remote(server), comment_html, log=logs.append)) == 2
+    assert not server.sent("PATCH") and "dry run" in logs[-1]
+    publish(people, blackboard_remote(server), comment_html, apply=True, log=lambda *_: None)
+    assert server.grades == {"alovelace": 100.0, "p_nowak": 50.0}
+    assert server.comments["p_nowak"] == [comment_html(people[1])]
+    patches = len(server.sent("PATCH"))
+    assert publish(people, blackboard_remote(server), comment_html, apply=True,
+                   log=lambda *_: None) == []
+    assert len(server.sent("PATCH")) == patches  # nothing twice
+    token_posts = [r for r in server.requests if r[1].endswith("/oauth2/token")]
+    assert all(BB_KEY.split(":")[1] not in r[1] for r in server.requests) and token_posts
+
+
+def test_blackboard_retries_and_renews_an_expired_token(server):
+    people = [record("alovelace", 7, "blackboard")]
+    remote = blackboard_remote(server)
+    publish(people, remote, comment_html, log=lambda *_: None)  # dry: a token is issued
+    server.bearers.append("someone-else")  # the token the remote holds has expired
+    server.fail += [("PATCH", "/users/userName:alovelace", 503, True)]  # lands, reply lost
+    logs = []
+    publish(people, remote, comment_html, apply=True, log=logs.append)
+    assert server.grades == {"alovelace": 7.0} and len(server.comments["alovelace"]) == 1
+    assert any("retrying" in line for line in logs)
+
+
+def test_blackboard_bad_credentials_are_one_line(server):
+    with pytest.raises(PublishError, match="key and secret were refused"):
+        publish([record("alovelace", 7, "blackboard")],
+                blackboard_remote(server, "app-key:wrong"), comment_html, log=lambda *_: None)
+    with pytest.raises(PublishError, match="<key>:<secret>"):
+        blackboard_remote(server, "no-colon")
+
+
 def test_the_command_never_shows_the_token(server, tmp_path, monkeypatch, capsys, caplog):
     caplog.set_level(logging.DEBUG)
     results = tmp_path / "out" / "tensor_shapes"
@@ -152,3 +194,23 @@ def test_the_command_never_shows_the_token(server, tmp_path, monkeypatch, capsys
     shown = output.out + output.err + caplog.text + "".join(
         p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file())
     assert TOKEN not in shown and "wrong" not in caplog.text
+
+
+def test_the_blackboard_command_never_shows_the_secret(server, tmp_path, monkeypatch, capsys):
+    results = tmp_path / "out" / "tensor_shapes"
+    results.mkdir(parents=True)
+    store = Store(results / "grades.sqlite")
+    store.put(record("alovelace", 7, "blackboard"), "k")
+    store.close()
+    course = tmp_path / "course.yaml"
+    course.write_text(f"lms: blackboard\nurl: {server.url}\ncourse_id: C1\n"
+                      "assignments:\n  tensor_shapes: {lms_id: 8812}\n")
+    monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", BB_KEY)
+    argv = ["publish", "tensor_shapes", "--course", str(course), "--results", str(results)]
+    assert cli.main(argv + ["--yes"]) == 0 and server.grades == {"alovelace": 7.0}
+    assert server.comments["alovelace"][0].startswith("<p>tensor_shapes: 7 / 7</p>")
+    monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", "app-key:wrong")
+    assert cli.main(argv) == 2
+    output = capsys.readouterr()
+    assert "refused" in output.err and BB_KEY.split(":")[1] not in output.out + output.err
+    assert "wrong" not in output.out + output.err

@@ -5,7 +5,6 @@ import csv
 import io
 import shutil
 import zipfile
-from pathlib import Path
 
 import pytest
 
