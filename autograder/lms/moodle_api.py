@@ -17,7 +17,7 @@ class Remote:
     def __init__(self, url, token, assignment_id):
         self._endpoint = url.rstrip("/") + "/webservice/rest/server.php"
         self._token, self._assignment = token, assignment_id
-        self._users = self._maximum = None
+        self._users = self._teams = self._maximum = None
 
     def state(self, participant):
         status = self._call("mod_assign_get_submission_status", assignid=self._assignment,
@@ -44,17 +44,27 @@ class Remote:
         return round(record.score * self._maximum / record.max_score, 2)
 
     def send(self, change):
-        self._call("mod_assign_save_grades", assignmentid=self._assignment, applytoall=0,
+        team = self._user(change.user) in self._teams.values()  # the grade goes to all of it
+        self._call("mod_assign_save_grades", assignmentid=self._assignment,
+                   applytoall=int(team),
                    grades=[{"userid": self._user(change.user), "grade": change.new,
                             "attemptnumber": -1, "addattempt": 0, "workflowstate": "",
                             "plugindata": {"assignfeedbackcomments_editor": {
                                 "text": change.comment, "format": 2}}}])  # 2: plain text
 
     def _user(self, participant):
+        """The user id of a download's participant id; in a team assignment, of a group id
+        (the download's team folder): the group's first member."""
         if self._users is None:
             people = self._call("mod_assign_list_participants", assignid=self._assignment,
                                 groupid=0, filter="")
             self._users = {str(p.get("recordid") or p["id"]): str(p["id"]) for p in people}
+            self._teams = {}
+            for person in people:
+                if person.get("groupid"):
+                    self._teams.setdefault(str(person["groupid"]), str(person["id"]))
+        if participant in self._teams:
+            return self._teams[participant]
         if participant not in self._users:
             raise PublishError(f"Moodle: participant {participant} is not in this assignment")
         return self._users[participant]

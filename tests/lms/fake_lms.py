@@ -21,6 +21,7 @@ class FakeLMS:
         self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
+        self.groups = {}         # Moodle user id -> group id (a team assignment)
         self.maximum = 7         # the Moodle assignment's maximum grade (Blackboard's too)
         self.bearers = []        # Blackboard access tokens handed out; only the last is valid
         self.lock = threading.Lock()
@@ -137,7 +138,8 @@ class FakeLMS:
             return 200, {"courses": [{"id": 1, "assignments": [
                 {"id": 77, "grade": self.maximum}, {"id": 78, "grade": -3}]}]}
         if function == "mod_assign_list_participants":
-            return 200, [{"id": int(u), "recordid": int(p), "fullname": f"User {u}"}
+            return 200, [{"id": int(u), "recordid": int(p), "fullname": f"User {u}",
+                          "groupid": self.groups.get(u, 0)}
                          for p, u in self.participants.items()]
         if function == "mod_assign_get_submission_status":
             user = value["userid"]
@@ -149,9 +151,11 @@ class FakeLMS:
                                           for c in self.comments.get(user, [])]}]}}
         if function == "mod_assign_save_grades":
             user = value["grades[0][userid]"]
-            self.grades[user] = float(value["grades[0][grade]"])
-            self.comments[user] = [value[
-                "grades[0][plugindata][assignfeedbackcomments_editor][text]"]]
+            team = [u for u, g in self.groups.items() if g == self.groups.get(user)]
+            for member in team if value.get("applytoall") == "1" and team else [user]:
+                self.grades[member] = float(value["grades[0][grade]"])
+                self.comments[member] = [value[
+                    "grades[0][plugindata][assignfeedbackcomments_editor][text]"]]
             return 200, None
         return 200, {"exception": "invalid_parameter_exception", "errorcode": "invalidparameter",
                      "message": f"unknown function {function}"}

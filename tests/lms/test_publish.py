@@ -115,6 +115,16 @@ def test_moodle_maps_participants_and_saves_grades_once(server):
     assert publish(people, remote, comment, apply=True, log=lambda *_: None) == []
 
 
+def test_moodle_team_grades_go_to_every_member(server):
+    server.participants = {"501": "9001", "502": "9002", "503": "9003"}
+    server.groups = {"9001": 7, "9002": 7, "9003": 8}
+    team = record("7", 5, "moodle")  # the download's "Team Red_7_assignsubmission_file/"
+    publish([team], moodle_api.Remote(server.url, TOKEN, "77"), comment, apply=True,
+            log=lambda *_: None)
+    assert server.grades == {"9001": 5.0, "9002": 5.0}
+    assert server.comments["9002"] == [comment(team)]
+
+
 def test_moodle_grades_are_scaled_to_the_assignments_maximum(server):
     server.participants, server.maximum = {"501": "9001"}, 100
     publish([record("501", 3.5, "moodle")], moodle_api.Remote(server.url, TOKEN, "77"), comment,
