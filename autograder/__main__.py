@@ -122,7 +122,8 @@ def main(argv=None):
             roster = lms.roster(assignment, course, args.paths[0] if len(args.paths) == 1
                                 else None)
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
-                            lang=course.language, scheduler=args.scheduler, roster=roster)
+                            lang=course.language, scheduler=args.scheduler, roster=roster,
+                            title=assignment.title)
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
             for line in lms.export(records, assignment, course,

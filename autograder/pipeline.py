@@ -32,10 +32,11 @@ from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None, lang="en", scheduler=None, roster=None):
+          found=None, lang="en", scheduler=None, roster=None, title=None):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
     integration); returns the Records in student order, named as the LMS's ``roster``
-    file names them. Feedback is written in ``lang``.
+    file names them. Feedback is written in ``lang``; the report is headed with ``title``
+    and lists the roster's students with no submission.
 
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
@@ -70,8 +71,9 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
                    for s in submissions]
         store.close()
     write_reports(out, records, questions, {
-        "assignment": assignment, "seconds": time.monotonic() - started, "jobs": backend.jobs,
-        "timeout": limits.timeout,
+        "assignment": assignment, "title": title or assignment, "graded": len(todo),
+        "absent": lms.absent(records, roster),
+        "seconds": time.monotonic() - started, "jobs": backend.jobs, "timeout": limits.timeout,
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "isolation": [layer["label"] for layer in layers]}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
@@ -123,7 +125,8 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
             log(f"== {name}: {folder}")
             roster = lms.roster(course.assignments[name], course, folder)
             graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
-                                 backend, lang=course.language, roster=roster)
+                                 backend, lang=course.language, roster=roster,
+                                 title=course.assignments[name].title)
             if graded[name]:
                 log(student_table(graded[name]) if len(graded[name]) <= 30 else
                     f"every student's score: {Path(out) / name / 'grades.csv'}")

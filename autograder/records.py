@@ -60,6 +60,18 @@ def msg(text, **params):
     return Message(text, params)
 
 
+# What a check says when a function was not written, not kept or never finished, rather
+# than how it is wrong: checking raises these words, and the class report counts them
+# apart from the mistakes it ranks.
+NOT_IMPLEMENTED = msg("{function} is not implemented yet: replace `raise "
+                      "NotImplementedError` with your code.")
+NOT_DEFINED = msg("{function} is not defined. Keep the cell that defines it, with its name "
+                  "unchanged, and make sure it runs without errors.")
+TOO_SLOW = msg("{call} did not finish within {seconds:g} seconds. Look for a loop that never "
+               "ends.")
+NOT_ATTEMPTED = frozenset(m.text for m in (NOT_IMPLEMENTED, NOT_DEFINED, TOO_SLOW))
+
+
 def place(message):
     """The (code cell number, line) a message points at, as ``key`` of ``Record.code``, or
     None: the first ``cell`` and ``line`` numbers found in it or its nested messages."""

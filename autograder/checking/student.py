@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..config import Limits
-from ..records import Status, msg
+from ..records import NOT_DEFINED, NOT_IMPLEMENTED, TOO_SLOW, Status, msg
 from ..sandbox import channel, counters
 from ..sandbox.spawner import Spawner
 from . import source
@@ -85,9 +85,7 @@ class Student:
         after = self._count()
         status = reply.get("status")
         if status == "missing":
-            raise StudentError("{function} is not defined. Keep the cell that defines it, "
-                               "with its name unchanged, and make sure it runs without errors.",
-                               function=function)
+            raise StudentError(NOT_DEFINED.text, function=function)
         if status == "not-callable":
             raise StudentError("{function} should be a function, but it is something else.",
                                function=function)
@@ -235,8 +233,7 @@ def _mentions_meta(value):
 
 
 def _too_slow(call, seconds):
-    return StudentTimeout("{call} did not finish within {seconds:g} seconds. Look for a "
-                          "loop that never ends.", call=call, seconds=seconds)
+    return StudentTimeout(TOO_SLOW.text, call=call, seconds=seconds)
 
 
 def describe_error(function, call, reply):
@@ -244,8 +241,7 @@ def describe_error(function, call, reply):
     the call that failed, on which input, and what it raised where."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     if kind == "NotImplementedError" and not message:
-        return StudentError("{function} is not implemented yet: replace `raise "
-                            "NotImplementedError` with your code.", function=function)
+        return StudentError(NOT_IMPLEMENTED.text, function=function)
     if type(reply.get("cell")) is int and type(reply.get("line")) is int:
         return StudentError("{call} raised {error} (code cell {cell}, line {line}): "
                             "{message}", call=call, error=kind, cell=reply["cell"],

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..discovery import find, printable
 from . import blackboard, canvas, gradescope, moodle
 from .download import Budget, UnpackError, names, unpack
-from .export import export, lms_of  # noqa: F401  (the pipeline's way out)
+from .export import absent, export, lms_of  # noqa: F401  (the pipeline's way out)
 from .sheet import Sheet, SheetError
 
 READERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard,

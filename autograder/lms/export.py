@@ -17,6 +17,26 @@ def lms_of(submissions):
     return max(set(kinds), key=kinds.count) if kinds else "none"
 
 
+def absent(records, roster):
+    """The students of the roster (the LMS's gradebook file) with no submission, by the
+    roster's names; none without a roster. In Moodle, by the worksheet's rows, so the
+    members of a graded team are not absent."""
+    kind = lms_of(records)
+    if not roster or kind not in ("canvas", "blackboard", "moodle"):
+        return []
+    module = {"canvas": canvas, "blackboard": blackboard, "moodle": moodle}[kind]
+    try:
+        shown = module.names(roster)
+        if kind == "moodle":
+            missing = moodle.worksheet(records, roster, lambda record: "")[3]
+        else:
+            have = {r.identity.user_id or r.student for r in records}
+            missing = [user for user in shown if user and user not in have]
+    except SheetError:
+        return []
+    return [shown.get(user) or user for user in missing]
+
+
 def export(records, assignment, course, max_score, out, roster=None):
     """Write the gradebook files of the course's LMS (else of the LMS the submissions came
     from) into ``out``, from ``roster`` (its gradebook file) when there is one; returns

@@ -3,11 +3,11 @@ Self-contained (styles inline, charts as SVG, no script, nothing fetched); every
 a submission is escaped, messages through render(…, "html")."""
 import html
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
 from urllib.parse import quote as url_quote
 
 from ..i18n import N_, check_title, translate
-from ..records import Status
+from ..records import NOT_ATTEMPTED, Status
 from . import charts
 from .feedback import _
 from .render import excerpt, render
@@ -17,6 +17,9 @@ STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
           Status.INVALID_NOTEBOOK: N_("invalid notebook"),
           Status.EMPTY_NOTEBOOK: N_("empty notebook"), Status.WRONG_KERNEL: N_("wrong kernel"),
           Status.UNREADABLE: N_("unreadable"), Status.INTERNAL_ERROR: N_("internal error")}
+
+RAN = (Status.GRADED, Status.SYNTAX_ERROR, Status.TIMEOUT, Status.CRASHED)  # a notebook ran
+MISTAKES = 10  # how many the report ranks
 
 STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;margin:0 auto;
@@ -65,12 +68,16 @@ def report(records, questions, run, stem, lang="en"):
     every student linked to their page (``stem(student)`` names the file), the run."""
     total = float(sum(questions.values()))
     size = len(records)
-    title = _("{assignment}: class report", lang, assignment=run.get("assignment", ""))
+    title = _("{assignment}: class report", lang,
+              assignment=run.get("title") or run.get("assignment", ""))
+    graded = run.get("graded", size)
     parts = [f"<h1>{_e(title)}</h1>", '<p class="muted">' + _h(
-        "{count} submission(s); graded {when} in {seconds} s on {jobs} job(s). "
-        "Isolation: {isolation}.", lang, count=size, when=run.get("when", ""),
-        seconds=f"{run.get('seconds', 0):.1f}", jobs=run.get("jobs", 1),
-        isolation=", ".join(run.get("isolation", [])) or "none") + " " +
+        "{count} submission(s): {graded} graded {when} in {seconds} s on {jobs} job(s), "
+        "{kept} kept from an earlier run.", lang, count=size, graded=graded,
+        when=run.get("when", ""), seconds=f"{run.get('seconds', 0):.1f}",
+        jobs=run.get("jobs", 1), kept=size - graded) + " " +
+        _h("Isolation: {isolation}.", lang,
+           isolation=", ".join(run.get("isolation", [])) or "none") + " " +
         _h("Time limit per cell and call: {seconds} s.", lang,
            seconds=f"{run.get('timeout', 0):g}") + "</p>"]
     if records:
@@ -89,16 +96,34 @@ def report(records, questions, run, stem, lang="en"):
                     f"<td class='n'>{full / size if size else 0:.0%}</td></tr>")
     head = "".join(f"<th{' class=n' if index else ''}>{_h(word, lang)}</th>"
                    for index, word in enumerate((N_("question"), N_("points"), N_("mean"),
-                                                 N_("full marks"))))
+                                                 N_("share with full marks"))))
     heading = _h("Questions", lang)
     parts += [f"<h2>{heading}</h2><div class='wrap'><table><tr>{head}</tr>"
               f"{''.join(rows)}</table></div>"]
     statuses = Counter(r.status for r in records)
     items = []
     for status, count in statuses.most_common():
-        who = [_e(r.student) for r in records if r.status == status]
-        listed = "" if status == Status.GRADED else ": " + ", ".join(who)
+        group = [r for r in records if r.status == status]
+        listed = "" if status == Status.GRADED else ": " + _people(group, lang, count)
         items.append(f"<li><strong>{_e(_status(status, lang))}</strong> {count}{listed}</li>")
+    for words, people in ((N_("marked late by the LMS"), [r for r in records
+                                                         if r.identity.late]),
+                          (N_("other attempts or files not graded"),
+                           [r for r in records if r.identity.ignored])):
+        if people:
+            items.append(f"<li><strong>{_h(words, lang)}</strong> {len(people)}: "
+                         + _people(people, lang, len(people)) + "</li>")
+    absent = run.get("absent") or []
+    if absent:
+        items.append("<li><strong>" + _h("in the roster, no submission", lang) +
+                     f"</strong> {len(absent)}: " + ", ".join(_e(name) for name in absent)
+                     + "</li>")
+    unfinished = [r for r in records if any(m.text in NOT_ATTEMPTED for e in r.questions.values()
+                                            for m in e.failed)]
+    if unfinished:
+        items.append("<li><strong>" + _h("a function not written, not kept or never finished",
+                                         lang) + f"</strong> {len(unfinished)}: "
+                     + _people(unfinished, lang, len(unfinished)) + "</li>")
     parts += ["<h2>" + _h("Statuses", lang) + "</h2><ul>" + "".join(items) + "</ul>"]
     parts += ["<h2>" + _h("Commonest mistakes", lang) + "</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
@@ -122,23 +147,36 @@ def _not_graded(record, lang):
 
 
 def _mistakes(records, size, lang):
-    """Failure messages ranked by how many students got them."""
-    counts, shown = Counter(), {}
+    """The mistakes the class made, commonest first: one item per question and kind of
+    failure (the message's template, whatever numbers fill it), with who made it. Failures
+    that only say a function was not written or never finished are not mistakes: the
+    Statuses section counts them."""
+    who, shown = defaultdict(list), {}
     for record in records:
-        seen = set()
+        if record.status not in RAN:
+            continue
         for qid, entry in record.questions.items():
             for message in entry.failed:
-                key = (qid, render(message))
-                if key not in seen:
-                    seen.add(key)
-                    counts[key] += 1
+                key = (qid, message.text)
+                if message.text not in NOT_ATTEMPTED and record not in who[key]:
+                    who[key].append(record)
                     shown.setdefault(key, render(message, "html", lang))
-    if not counts:
+    ranked = sorted(((key, people) for key, people in who.items() if people),
+                    key=lambda item: (-len(item[1]), item[0]))[:MISTAKES]
+    if not ranked:
         return "<p>" + _h("No check failed.", lang) + "</p>"
-    items = ["<li><strong>" + _h("{share} of the class", lang, share=f"{count / size:.0%}") +
-             f"</strong> ({count}): <code>{_e(qid)}</code>: {shown[(qid, text)]}</li>"
-             for (qid, text), count in counts.most_common(10)]
+    items = ["<li><strong>" + _h("{share} of the class", lang, share=f"{len(people) / size:.0%}")
+             + f"</strong> ({len(people)}): <code>{_e(qid)}</code>: {shown[(qid, text)]}"
+             + f"<br><span class='muted'>{_people(people, lang)}</span></li>"
+             for (qid, text), people in ranked]
     return "<ol class='mistakes'>" + "".join(items) + "</ol>"
+
+
+def _people(records, lang, shown=12):
+    """Who: the first ``shown`` names, then how many more."""
+    names = ", ".join(_e(_name(r)) for r in records[:shown])
+    more = len(records) - shown
+    return names + (" " + _h("and {count} more", lang, count=more) if more > 0 else "")
 
 
 def feedback(record, lang="en"):

@@ -74,6 +74,11 @@ def test_canvas_import_matches_grades_csv_and_marks_non_submitters(course):
     rows = table(root / "out/tensor_shapes/canvas-import.csv")
     assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "13"
     assert {r[1]: r[-1] for r in rows[2:]} == {"101": "13", "102": "0", "103": "13", "105": ""}
+    report = (root / "out/tensor_shapes/report.html").read_text()
+    assert "<h1>Week 1: class report</h1>" in report  # course.yaml's title
+    assert "Lovelace, Ada (101)" in report  # the roster's name, not the file name's slug
+    assert "in the roster, no submission</strong> 1: Absent, Al" in report
+    assert "marked late by the LMS</strong> 1: Erdős, Pál (102)" in report
 
 
 def test_moodle_worksheet_and_feedback_zip(course):
