@@ -136,20 +136,20 @@ def main(argv=None):
             assignments.check_file(name)
         graded = {} if args.command == "demo" else grade_course(
             course, names, args.out, args.jobs, limits, live=True, scheduler=args.scheduler)
+        out = Path(args.out)
         if not graded:
+            out = out / "demo"
             if args.command == "grade":
                 print(f"nothing in {course.submissions}/<assignment>/ to grade: grading the "
                       "bundled demo class instead")
             with make_backend(args.jobs, args.scheduler) as backend:
-                for name in names:
+                for name in names:  # in out/demo/, never among the course's results
                     print(f"== {name}")
-                    out = Path(args.out) / name
-                    graded[name] = grade(name, [demo_submissions(name, out / "demo-submissions")],
-                                         out, args.jobs, limits, live=True, backend=backend,
-                                         lang=course.language)
-                    show(graded[name], out)
-        print("reports:", *(Path(args.out) / name / "report.html" for name in graded),
-              sep="\n  ")
+                    graded[name] = grade(name, [demo_submissions(name, out / name / "submissions")],
+                                         out / name, args.jobs, limits, live=True,
+                                         backend=backend, lang=course.language)
+                    show(graded[name], out / name)
+        print("reports:", *(out / name / "report.html" for name in graded), sep="\n  ")
     except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,
             nbgrader.NbgraderError, lms.LayoutError, OSError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -250,3 +250,13 @@ def test_time_limits_come_from_the_reference_unless_given(tmp_path):
     pipeline.grade("tensor_shapes", [folder], tmp_path / "out", 1, log=again.append)
     assert any("already graded" in line for line in again)
     assert "Time limit per cell and call: 5 s." in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_the_demo_is_graded_apart_from_the_courses_results(tmp_path, capsys):
+    from autograder import __main__ as cli
+    (tmp_path / "course.yaml").write_text("assignments:\n  tensor_shapes: {}\n")
+    assert cli.main(["grade", "--course", str(tmp_path / "course.yaml"), "--out",
+                     str(tmp_path / "out"), "--jobs", "2"]) == 0
+    assert "grading the bundled demo class instead" in capsys.readouterr().out
+    assert (tmp_path / "out/demo/tensor_shapes/report.html").is_file()
+    assert not (tmp_path / "out/tensor_shapes").exists()
