@@ -22,16 +22,12 @@ from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
 from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
-from .lms import blackboard_api, canvas_api, moodle_api
 from .lms.publish import PublishError
-from .lms.publish import publish as send
+from .lms.send import API, send
 from .pipeline import grade, grade_course, make_backend
 from .release import notebooks_template, release
-from .reports.feedback import comment, comment_html
 from .reports.terminal import student_table
-from .store import Store, StoreError
-
-API = ("canvas", "moodle", "blackboard")  # the LMSs publish sends to
+from .store import StoreError
 
 
 def main(argv=None):
@@ -192,33 +188,11 @@ def publish(args):
     course = Course.load(args.course)
     course = replace(course, language=language(args, course))
     assignments.check_file(args.assignment)
-    kind = args.lms or course.lms
     results = Path(args.results or Path("out") / args.assignment)
     if not (results / "grades.sqlite").exists():
         raise ConfigError(f"nothing graded in {results}: run `make grade A={args.assignment}` "
                           "first, or pass --results")
-    assignment = course.assignments.get(args.assignment)
-    lms_id = assignment.lms_id if assignment else ""
-    token = course.secret
-    missing = [k for k, v in (("url (or TORCHGRADE_LMS_URL)", course.address),
-                              ("token (TORCHGRADE_LMS_TOKEN)", token),
-                              (f"assignments: {args.assignment}: lms_id", lms_id)) if not v]
-    if kind in ("canvas", "blackboard") and not course.course_id:
-        missing.append("course_id")
-    if kind not in API or missing:
-        raise ConfigError(f"publish needs lms: {' or '.join(API)} (--lms), and in course.yaml: "
-                          f"{', '.join(missing) or 'lms'}")
-    if kind == "canvas":
-        remote = canvas_api.Remote(course.address, token, course.course_id, lms_id)
-    elif kind == "blackboard":
-        remote = blackboard_api.Remote(course.address, token, course.course_id, lms_id)
-    else:
-        remote = moodle_api.Remote(course.address, token, lms_id)
-    store = Store(results / "grades.sqlite")
-    records = store.records(args.assignment)
-    store.close()
-    text = comment_html if kind == "blackboard" else comment  # Blackboard's feedback is HTML
-    send(records, remote, lambda record: text(record, course.language), apply=args.yes)
+    send(course, args.assignment, results, args.lms or course.lms, apply=args.yes)
     return 0
 
 

@@ -94,6 +94,11 @@ class Course:
             return cls()
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "cannot be read"
+            raise ConfigError(f"{path.name}, {where}: {error.problem or error.context}") \
+                from None
         except (OSError, UnicodeError, yaml.YAMLError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise ConfigError(f"{path.name} cannot be read: {reason}") from None

@@ -3,7 +3,7 @@ Grade Centre column, authorised by OAuth2 client credentials (the REST applicati
 and secret)."""
 import requests
 
-from .publish import PublishError, Transient
+from .publish import PublishError, Transient, unreachable
 
 API = "/learn/api/public"
 
@@ -94,7 +94,7 @@ class Remote:
         try:
             response = requests.request(method, url, timeout=60, **options)
         except requests.RequestException as error:
-            raise Transient(f"Blackboard: connection failed ({type(error).__name__})") from None
+            raise unreachable("Blackboard", error) from None
         if response.status_code == 429 or response.status_code >= 500:
             wait = response.headers.get("Retry-After", "")
             raise Transient(f"Blackboard: HTTP {response.status_code}",

@@ -5,7 +5,7 @@ import canvasapi
 import canvasapi.exceptions as canvas_errors
 import requests
 
-from .publish import PublishError, Transient
+from .publish import PublishError, Transient, unreachable
 
 
 class Remote:
@@ -65,4 +65,4 @@ def _call(work):
             raise Transient(f"Canvas: server error (HTTP {code[1]})") from None
         raise PublishError(f"Canvas: the request was refused ({type(error).__name__})") from None
     except requests.RequestException as error:
-        raise Transient(f"Canvas: connection failed ({type(error).__name__})") from None
+        raise unreachable("Canvas", error) from None

@@ -4,7 +4,7 @@ import re
 
 import requests
 
-from .publish import PublishError, Transient
+from .publish import PublishError, Transient, unreachable
 
 
 class Remote:
@@ -75,7 +75,7 @@ class Remote:
         try:  # the token travels in the body, so no error message or log line holds it
             response = requests.post(self._endpoint, data=data, timeout=60)
         except requests.RequestException as error:
-            raise Transient(f"Moodle: connection failed ({type(error).__name__})") from None
+            raise unreachable("Moodle", error) from None
         if response.status_code == 429 or response.status_code >= 500:
             wait = response.headers.get("Retry-After", "")
             raise Transient(f"Moodle: HTTP {response.status_code}",

@@ -9,6 +9,8 @@ stopped half-way and started again never sends a grade or a comment twice. Rate 
 import time
 from dataclasses import dataclass
 
+import requests
+
 from ..discovery import printable
 
 BACKOFF = 1.0  # seconds before the first retry; doubles each time
@@ -25,6 +27,23 @@ class Transient(Exception):
     def __init__(self, text, wait=None):
         super().__init__(text)
         self.wait = wait  # what the LMS asked for (Retry-After), if it said
+
+
+# What a failed connection says when the address itself is wrong, which no retry mends
+UNRESOLVED = ("Name or service not known", "NameResolutionError", "getaddrinfo failed",
+              "nodename nor servname", "No address associated")
+
+
+def unreachable(lms, error):
+    """A failed connection as Transient (retried), or as PublishError when the url's host
+    does not exist or the url is malformed. The error's own text, which may hold the
+    address, is never shown."""
+    if (isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                           requests.exceptions.InvalidSchema))
+            or any(words in str(error) for words in UNRESOLVED)):
+        return PublishError(f"{lms}: the host in url cannot be found; check url in "
+                            "course.yaml (or TORCHGRADE_LMS_URL)")
+    return Transient(f"{lms}: connection failed ({type(error).__name__})")
 
 
 @dataclass

@@ -116,7 +116,9 @@ def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course
     ("lms: blackbord\n", "lms is 'blackbord'"),
     ("assignments: {tensor_shape: {}}\n", "unknown assignment 'tensor_shape'"),
     ("title: [1, 2]\n", "title must be a single value"),
-    ("title: x\n  bad: indent\n", "course.yaml cannot be read"),
+    ("title: x\n  bad: indent\n", "course.yaml, line 2, column 6: mapping values are not "
+                                   "allowed here"),
+    ("title: x\nassignments: {a: [1, 2}\n", "course.yaml, line 2, column 23: expected ','"),
 ])
 def test_bad_course_files_are_one_line_naming_the_key(tmp_path, capsys, text, words):
     (tmp_path / "course.yaml").write_text(text)

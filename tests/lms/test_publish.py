@@ -1,9 +1,10 @@
 """publish against a local server implementing Canvas's, Moodle's and Blackboard Learn's
-documented endpoints:
-right grades and comments, auth on every request, dry run first, retries, nothing twice."""
+documented endpoints: right grades and comments, auth on every request, dry run first,
+retries, nothing twice, and one line saying what is missing."""
 import logging
 
 import pytest
+import requests
 
 from autograder import __main__ as cli
 from autograder.lms import blackboard_api, canvas_api, moodle_api, publish as publishing
@@ -224,3 +225,69 @@ def test_the_blackboard_command_never_shows_the_secret(server, tmp_path, monkeyp
     output = capsys.readouterr()
     assert "refused" in output.err and BB_KEY.split(":")[1] not in output.out + output.err
     assert "wrong" not in output.out + output.err
+
+
+def _graded(tmp_path, course_text):
+    results = tmp_path / "out" / "tensor_shapes"
+    results.mkdir(parents=True)
+    store = Store(results / "grades.sqlite")
+    for entry in CLASS[:2]:
+        store.put(entry, "k")
+    store.close()
+    (tmp_path / "course.yaml").write_text(course_text)
+    return ["publish", "tensor_shapes", "--course", str(tmp_path / "course.yaml"),
+            "--results", str(results)]
+
+
+def test_without_a_token_the_dry_run_previews_from_the_store(server, tmp_path, monkeypatch,
+                                                             capsys):
+    monkeypatch.delenv("TORCHGRADE_LMS_TOKEN", raising=False)
+    argv = _graded(tmp_path, f"lms: canvas\nurl: {server.url}\ncourse_id: 1\n"
+                             "assignments:\n  tensor_shapes: {lms_id: 55}\n")
+    assert cli.main(argv) == 0 and not server.requests
+    out = capsys.readouterr().out
+    assert "102" in out and "3.5" in out and "preview: no token is set" in out
+    assert cli.main(argv + ["--yes"]) == 2  # sending needs the token, and says only that
+    assert capsys.readouterr().err == ("error: publish to canvas needs the token in "
+                                       "TORCHGRADE_LMS_TOKEN\n")
+
+
+@pytest.mark.parametrize("course_text, words", [
+    ("url: https://x\n", "publish needs to know the LMS: set lms"),
+    ("lms: moodle\n", "publish to moodle needs url in course.yaml (or TORCHGRADE_LMS_URL) and "
+                      "lms_id of tensor_shapes"),
+    ("lms: moodle\nurl: moodle.example.edu\nassignments:\n  tensor_shapes: {lms_id: 7}\n",
+     "url 'moodle.example.edu' is not a web address"),
+])
+def test_publish_says_exactly_what_is_missing(tmp_path, monkeypatch, capsys, course_text,
+                                              words):
+    monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", TOKEN)
+    monkeypatch.delenv("TORCHGRADE_LMS_URL", raising=False)
+    assert cli.main(_graded(tmp_path, course_text)) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and words in error and TOKEN not in error
+
+
+def test_a_host_that_does_not_exist_is_not_retried(monkeypatch):
+    calls = []
+
+    def unresolved(*args, **kwargs):
+        calls.append(1)
+        raise requests.ConnectionError("Failed to resolve 'moodle.exmaple.edu' "
+                                       "([Errno -2] Name or service not known)")
+
+    monkeypatch.setattr(requests, "post", unresolved)
+    with pytest.raises(PublishError, match="host in url cannot be found"):
+        publish([record("501", 7, "moodle")],
+                moodle_api.Remote("https://moodle.exmaple.edu", TOKEN, "77"), comment,
+                log=lambda *_: None)
+    assert len(calls) == 1
+
+
+def test_a_token_in_course_yaml_is_warned_about(server, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TORCHGRADE_LMS_TOKEN", raising=False)
+    argv = _graded(tmp_path, f"lms: canvas\nurl: {server.url}\ncourse_id: 1\ntoken: {TOKEN}\n"
+                             "assignments:\n  tensor_shapes: {lms_id: 55}\n")
+    assert cli.main(argv) == 0
+    output = capsys.readouterr()
+    assert "TORCHGRADE_LMS_TOKEN instead" in output.err and TOKEN not in output.out + output.err
