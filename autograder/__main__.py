@@ -24,25 +24,23 @@ from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
 from .lms.publish import PublishError
 from .lms.send import API, send
-from .pipeline import grade, grade_course, make_backend
+from .pipeline import grade, grade_course, make_backend, strays
 from .release import notebooks_template, release
 from .reports.terminal import student_table
 from .store import StoreError
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder",
+    parser = argparse.ArgumentParser(prog=".venv/bin/python -m autograder",
                                      description="Grade PyTorch notebook assignments safely.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade_cmd = commands.add_parser(
         "grade", help="grade the course's submissions/<assignment>/ (the demo when there are "
         "none), or the notebooks, folders and LMS downloads named")
-    grade_cmd.add_argument("assignment", nargs="?",
+    grade_cmd.add_argument("assignment", nargs="?", metavar="ASSIGNMENT",
                            help=f"one of: {', '.join(assignments.NAMES)} (default: all)")
-    grade_cmd.add_argument("paths", nargs="*", help="notebooks, folders or LMS download zips "
+    grade_cmd.add_argument("paths", nargs="*", metavar="PATH", help="notebooks, folders or LMS download zips "
                            "(default: the course's submissions/<assignment>/)")
-    grade_cmd.add_argument("--course", default=str(ROOT / "course.yaml"),
-                           help="the course file (default: course.yaml; optional)")
     grade_cmd.add_argument("--nbgrader", metavar="COURSE_DIR", default=None,
                            help="grade the nbgrader course's submitted/<student>/<assignment>/ "
                            "into its gradebook.db and autograded/")
@@ -51,40 +49,47 @@ def main(argv=None):
     demo_cmd = commands.add_parser("demo", help="grade the bundled demo submissions")
     release_cmd = commands.add_parser("release", help="write assignments/ (English) and "
                                       "assignments/<lang>/ from solutions/")
-    release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
+    release_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES),
+                             metavar="ASSIGNMENT", help="default: all")
     commands.add_parser("catalogs", help="re-extract the message catalogs of autograder/locale/ "
                         "and list what is left to translate")
     dist_cmd = commands.add_parser("dist", help="build the student release and the Gradescope "
                                    "autograder.zip with otter, into dist/<assignment>/, and "
                                    "the nbgrader course, dist/nbgrader/")
-    dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES))
-    dist_cmd.add_argument("--out", default=str(ROOT / "dist"))
-    dist_cmd.add_argument("--course", default=str(ROOT / "course.yaml"))
+    dist_cmd.add_argument("names", nargs="*", default=list(assignments.NAMES),
+                          metavar="ASSIGNMENT", help="default: all")
+    dist_cmd.add_argument("--out", default=str(ROOT / "dist"), metavar="DIR",
+                          help="output folder (default: dist/)")
     publish_cmd = commands.add_parser(
         "publish", help="send grades and feedback comments to the LMS (dry run without --yes)")
-    publish_cmd.add_argument("assignment", help=f"one of: {', '.join(assignments.NAMES)}")
-    publish_cmd.add_argument("--lms", choices=API, default=None,
-                             help="default: lms in course.yaml")
+    publish_cmd.add_argument("assignment", metavar="ASSIGNMENT", help=f"one of: {', '.join(assignments.NAMES)}")
+    publish_cmd.add_argument("--lms", choices=API, default=None, metavar="LMS",
+                             help=f"{', '.join(API)} (default: lms in course.yaml)")
     publish_cmd.add_argument("--yes", action="store_true", help="really send (default: only "
                              "print the table of changes)")
-    publish_cmd.add_argument("--results", default=None,
-                             help="the folder graded into (default: out/<assignment>)")
-    publish_cmd.add_argument("--course", default=str(ROOT / "course.yaml"))
+    publish_cmd.add_argument("--results", default=None, metavar="DIR",
+                             help="the folder graded into (default: out/<assignment> beside "
+                             "the course file)")
     for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd):
+        command.add_argument("--course", default=str(ROOT / "course.yaml"), metavar="FILE",
+                             help="the course file (default: course.yaml here; optional)")
         many = " (several, comma-separated: one release each)" if command is dist_cmd else ""
-        command.add_argument("--lang", default=None, help=f"the students' language, one of "
+        command.add_argument("--lang", default=None, metavar="LANG", help=f"the students' language, one of "
                              f"{', '.join(LANGUAGES)}{many} (default: language in course.yaml)")
     for command in (grade_cmd, demo_cmd):
-        command.add_argument("--out", default="out", help="output folder (default: out)")
-        command.add_argument("--jobs", type=int, default=None,
+        command.add_argument("--out", default=None, metavar="DIR", help="output folder "
+                             "(default: out/ beside the course file)")
+        command.add_argument("--jobs", type=int, default=None, metavar="N",
                              help="submissions graded at once (default: all cores)")
-        command.add_argument("--timeout", type=float, default=None,
+        command.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                              help="seconds each cell or call into student code may take "
                              "(default: derived from the reference solution's timing)")
         command.add_argument("--scheduler", default=None, metavar="ADDRESS",
                              help="grade on the Dask cluster whose scheduler is at ADDRESS "
                              "(tcp://HOST:8786) instead of on this machine")
     args = parser.parse_args(argv)
+    if getattr(args, "out", "") is None:  # out/ beside the course file, wherever this runs
+        args.out = str(Path(args.course).resolve().parent / "out")
     if args.command == "release":
         for name in args.names:
             for path in release(name):
@@ -133,6 +138,8 @@ def main(argv=None):
         graded = {} if args.command == "demo" else grade_course(
             course, names, args.out, args.jobs, limits, live=True, scheduler=args.scheduler)
         out = Path(args.out)
+        if not graded and args.command == "grade" and strays(course):
+            raise ConfigError(strays(course)[0])
         if not graded:
             out = out / "demo"
             if args.command == "grade":
@@ -188,7 +195,7 @@ def publish(args):
     course = Course.load(args.course)
     course = replace(course, language=language(args, course))
     assignments.check_file(args.assignment)
-    results = Path(args.results or Path("out") / args.assignment)
+    results = Path(args.results or Path(args.course).resolve().parent / "out" / args.assignment)
     if not (results / "grades.sqlite").exists():
         raise ConfigError(f"nothing graded in {results}: run `make grade A={args.assignment}` "
                           "first, or pass --results")

@@ -3,7 +3,8 @@
 Plain layouts are read here (the LMSs' downloads in lms/):
 
 - a notebook (or otter export zip) named on the command line: the student id is its stem;
-- a folder of notebooks: likewise, one per file;
+- a folder of notebooks: likewise, one per file (a student's folder beside them, an upload
+  unzipped, is that student's);
 - a folder of folders, one per student, as nbgrader's ``submitted/<student>/<assignment>/``
   and LMS bulk downloads lay them out: the student id is the folder's name.
 """
@@ -25,9 +26,16 @@ def find(paths, assignment, log=print, skip=()):
         if path.is_dir():
             entries = [p for p in sorted(path.iterdir()) if p not in skip]
             candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
-            if not candidates:
-                candidates = [(p.name, notebook_in(p, assignment)) for p in entries
-                              if p.is_dir() and not p.name.startswith((".", "__"))]
+            loose = bool(candidates)
+            for folder in (p for p in entries
+                           if p.is_dir() and not p.name.startswith((".", "__"))):
+                # beside the others' notebooks, a folder with one in it is a student's upload
+                # unzipped; one with none is named, not graded
+                if loose and not any(any(folder.glob(depth)) for depth in (
+                        "*.ipynb", "*/*.ipynb", "*/*/*.ipynb")):
+                    log(f"warning: {printable(str(folder))} holds no notebook; not graded")
+                    continue
+                candidates.append((folder.name, notebook_in(folder, assignment)))
         elif path.exists() or path.is_symlink():
             candidates = [(path.stem, path)]
         else:

@@ -13,6 +13,7 @@
 
 ``grade_course`` runs these for every assignment with submissions in the course folder.
 """
+import difflib
 import json
 import time
 from dataclasses import replace
@@ -110,11 +111,30 @@ def derive_limits(backend, assignment, out, log=print):
     return limits
 
 
+def strays(course):
+    """A line for each folder in the course's submissions/ that is not one of its
+    assignments (a misspelt name is never skipped in silence), with the name meant."""
+    folder = Path(course.submissions)
+    if not folder.is_dir():
+        return []
+    lines = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not entry.name.startswith(".") and \
+                entry.name not in course.assignments:
+            close = difflib.get_close_matches(entry.name, list(course.assignments), 1, 0.6)
+            lines.append(f"{entry} is not an assignment of this course, so nothing in it is "
+                         "graded: " + (f"did you mean {close[0]}?" if close else
+                                       f"its assignments are {', '.join(course.assignments)}"))
+    return lines
+
+
 def grade_course(course, names, out, jobs=None, limits=None, log=print, live=False,
                  scheduler=None):
     """Grade ``submissions/<assignment>/`` for each of ``names`` that has anything in it,
     into ``out/<assignment>/`` in the course's language, and write the LMS's files;
     returns {assignment: Records}."""
+    for line in strays(course):
+        log(f"warning: {line}")
     graded = {}
     with make_backend(jobs, scheduler) as backend:  # one for every assignment
         for name in names:

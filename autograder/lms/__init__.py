@@ -3,6 +3,7 @@ grades published through their APIs. One module per LMS; ``read`` recognises whi
 out a download and hands it to that module's reader."""
 from dataclasses import dataclass, replace
 from pathlib import Path
+from zipfile import is_zipfile
 
 from ..discovery import find, printable
 from . import blackboard, canvas, gradescope, moodle
@@ -51,8 +52,10 @@ def read(paths, assignment, workdir, log=print, roster=None):
         broken = [s.path for s in read_here if s.path.suffix.lower() == ".zip"
                   and s.path.is_file() and not names(s.path)]
         if broken and len(read_here) == 1:
-            raise LayoutError(f"{printable(str(broken[0]))} is not a readable zip (a download "
-                              "cut short?): download it again; nothing was graded")
+            raise LayoutError(f"{printable(str(broken[0]))} " + (
+                "is an empty zip: the download held no submissions" if is_zipfile(broken[0])
+                else "is not a readable zip (a download cut short?): download it again")
+                + "; nothing was graded")
         found += read_here
     return _named(found, roster)
 

@@ -144,3 +144,14 @@ def test_a_folder_that_is_not_a_class_stops_the_command_with_one_line(tmp_path, 
     assert error.count("\n") == 1 and "the layout is not recognised: found week3 holding 2 " \
         "notebooks" in error and "expected an LMS's download" in error
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_a_misspelt_assignment_folder_is_named_with_the_one_meant(tmp_path, capsys):
+    (tmp_path / "submissions" / "tensor_shape").mkdir(parents=True)
+    (tmp_path / "submissions" / "tensor_shape" / "ann.ipynb").write_text(downloads.good())
+    (tmp_path / "course.yaml").write_text("assignments:\n  tensor_shapes: {}\n")
+    assert cli.main(["grade", "--course", str(tmp_path / "course.yaml")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "tensor_shape is not an assignment of this course" in \
+        error and "did you mean tensor_shapes?" in error
+    assert not (tmp_path / "out").exists()  # not the demo instead

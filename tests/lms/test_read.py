@@ -144,3 +144,23 @@ def test_a_class_in_one_unrecognised_folder_is_an_error_not_one_student(tmp_path
                        "submissions holding 3 notebooks where one student's folder was "
                        "expected; expected an LMS's download"):
         lms.read([tmp_path / "drop"], A, tmp_path / "unpacked", print)
+
+
+def test_an_empty_download_is_said_to_be_empty(tmp_path):
+    path = tmp_path / "submissions.zip"
+    path.write_bytes(downloads.zipped({}))
+    with pytest.raises(lms.LayoutError, match="submissions.zip is an empty zip"):
+        lms.read([path], A, tmp_path / "unpacked", print)
+
+
+def test_a_students_unzipped_folder_beside_notebooks_is_graded_as_theirs(tmp_path):
+    (tmp_path / "class" / "cy" / "work").mkdir(parents=True)
+    (tmp_path / "class" / "cy" / "work" / f"{A}.ipynb").write_text(downloads.good())
+    (tmp_path / "class" / "empty").mkdir()
+    for name in ("ann", "bob"):
+        (tmp_path / "class" / f"{name}.ipynb").write_text(downloads.good())
+    logs = []
+    found = lms.read([tmp_path / "class"], A, tmp_path / "unpacked", logs.append)
+    assert {s.student: s.path.name for s in found} == {
+        "ann": "ann.ipynb", "bob": "bob.ipynb", "cy": f"{A}.ipynb"}
+    assert any("empty holds no notebook" in line for line in logs)

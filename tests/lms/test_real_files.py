@@ -149,7 +149,7 @@ GRADE_CENTRE = ('"Last Name","First Name","Username","Student ID","Last Access",
 def _blackboard(receipt_label="Naam"):
     stamp = "2026-03-01-10-00-00"
     head = f"Week 1 - Tensors_p_devries_attempt_{stamp}"
-    later = f"Week 1 - Tensors_alovelace_attempt_2026-03-02-10-00-00"
+    later = "Week 1 - Tensors_alovelace_attempt_2026-03-02-10-00-00"
     return {f"{head}.txt": f"{receipt_label}: Piet de Vries (p_devries)\nOpdracht: Week 1\n",
             f"{head}_{A}.ipynb": good(),
             f"{later}_{A}.ipynb": stub(),
