@@ -108,3 +108,23 @@ def test_the_browser_check_sees_a_payload_that_runs(tmp_path):
     page.write_text(f"<!DOCTYPE html><html><body><p>{PAYLOAD}</p></body></html>")
     page_dom = dom(page, tmp_path)
     assert re.search(r"<html[^>]*data-pwned", page_dom) and executed(page_dom)
+
+
+def test_a_diverging_loss_is_drawn_on_a_log_axis_that_still_shows_the_reference(tmp_path):
+    from autograder.records import Identity, QuestionResult, Record, Status
+    from autograder.reports import pages
+    diverging = [1.4 * 1.35 ** step for step in range(23)]  # 1.4 up to about 1000
+    reference = [1.4 * 0.9 ** step for step in range(23)]
+    record = Record("dan", A, "dan.ipynb", Status.GRADED, None, 3, 8,
+                    {"train_bigram": QuestionResult(3, 8)}, identity=Identity("Dan", "", ""),
+                    curves={"train_bigram": {"student": diverging, "reference": reference}})
+    page = tmp_path / "dan.html"
+    page.write_text(pages.feedback(record))
+    shown = dom(page, tmp_path)
+    assert 'data-scale="log"' in shown and "loss (log scale)" in shown
+    ticks = re.findall(r'text-anchor="end" fill="#7b8794">([\d.e+]+)</text>', shown)
+    assert {"1", "10", "100"} <= set(ticks)  # powers of ten marked
+    reference_y = [float(y) for y in re.findall(
+        r"[ML][\d.]+,([\d.]+)", re.search(r'class="reference" d="([^"]*)"', shown)[1])]
+    assert max(reference_y) - min(reference_y) > 40  # not flattened against the axis
+    screenshots(page, tmp_path, "diverging-loss")
