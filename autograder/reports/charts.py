@@ -79,6 +79,7 @@ def curve(values, reference, lang="en"):
     label = html.escape(_("Your recorded loss per step, beside the reference", lang))
     axis = html.escape(_("loss (log scale)", lang) if log else _("loss", lang))
     yours, reference_word = html.escape(_("yours", lang)), html.escape(_("reference", lang))
+    step_word = html.escape(_("step", lang))
     return (f'<svg class="chart curve" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{label}" data-scale="{"log" if log else "linear"}" '
             f'xmlns="http://www.w3.org/2000/svg" font-size="17">{"".join(marks)}'
@@ -87,7 +88,7 @@ def curve(values, reference, lang="en"):
             f'stroke="{MUTED}"/>'
             f'<text x="{left}" y="{pad - 12}" fill="{MUTED}">{axis}</text>'
             f'<text x="{width - pad}" y="{height - 3}" text-anchor="end" fill="{MUTED}">'
-            f'{html.escape(_("step", lang))}</text>'
+            f'{step_word}</text>'
             f'<path class="reference" d="{path(reference)}" fill="none" stroke="{REFERENCE}" '
             f'stroke-width="2.5" stroke-dasharray="7 5"/>'
             f'<path class="student" d="{path(values)}" fill="none" stroke="{ACCENT}" '
