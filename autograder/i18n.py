@@ -99,17 +99,32 @@ def feedback_template():
         if isinstance(text, str) and text:
             catalog.add(text, locations=[(f"autograder/{filename}", lineno)],
                         auto_comments=comments)
-    for path in sorted((PACKAGE / "checks").glob("test_*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                catalog.add(check_title(node.name), auto_comments=["the name of a check"],
-                            locations=[(f"autograder/checks/{path.name}", node.lineno)])
+    for name, (title, path, line) in _checks().items():
+        catalog.add(title, auto_comments=["what a check verified, in a list of passed checks"],
+                    locations=[(f"autograder/checks/{path}", line)])
     return catalog
 
 
 def check_title(name):
-    """A check function's name as the words a student reads ("passed: ...")."""
-    return name.removeprefix("test_").replace("_", " ")
+    """What a check verifies, as a student reads it in "Passed: …": the first line of its
+    docstring (code in backticks), else its name in words."""
+    found = _checks().get(name)
+    return found[0] if found else name.removeprefix("test_").replace("_", " ")
+
+
+@functools.lru_cache(maxsize=1)
+def _checks():
+    """{check name: (title, file name, line)} of the hidden checks, read from their source
+    (never imported here)."""
+    found = {}
+    for path in sorted((PACKAGE / "checks").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = (ast.get_docstring(node) or "").split("\n\n", 1)[0]
+                title = " ".join(doc.split()).rstrip(".") or \
+                    node.name.removeprefix("test_").replace("_", " ")
+                found[node.name] = (title, path.name, node.lineno)
+    return found
 
 
 def update_catalogs(templates, log=print):

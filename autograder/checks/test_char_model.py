@@ -11,6 +11,7 @@ from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, departure, dr
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
         "petra.rosa.sara.tom.vera.zoe.")
 STEPS, LR = 300, 20.0
+W_OF = msg("{function}'s {name}", function="train_bigram", name="W")
 
 
 def encode(text):
@@ -23,8 +24,7 @@ def encode(text):
 def count_floor(text):
     """The count-based NLL: no bigram model can score lower on its own training text."""
     xs, ys, V = encode(text)
-    counts = torch.zeros(V, V, dtype=torch.float64).index_put_((xs, ys), torch.tensor(1.0,
-                         dtype=torch.float64), accumulate=True)
+    counts = torch.bincount(xs * V + ys, minlength=V * V).double().view(V, V)
     probs = counts / counts.sum(1, keepdim=True).clamp_min(1)
     return -probs[xs, ys].log().mean().item()
 
@@ -42,10 +42,7 @@ def descend(W, text, steps=STEPS, lr=LR):
     losses = []
     for _ in range(steps):
         loss = F.cross_entropy(W[xs], ys)
-        W.grad = None
-        loss.backward()
-        with torch.no_grad():
-            W -= lr * W.grad
+        W = (W - lr * torch.autograd.grad(loss, W)[0]).detach().requires_grad_(True)
         losses.append(loss.item())
     return nll(W.detach(), text), losses
 
@@ -82,8 +79,9 @@ def _trained(student, device):
 
 @question("train_bigram", points=1)
 def test_train_bigram_reaches_the_count_based_floor(student, device):
+    """`train_bigram` brings the loss down to what counting the bigrams gives."""
     W, losses = _trained(student, device).value
-    W = expect_tensor(W, msg("{function}'s {name}", function="train_bigram", name="W"))
+    W = expect_tensor(W, W_OF)
     V = len(set(TEXT))
     expect(W.shape == (V, V), "W should be V×V = {V}×{V} for this text (V = number of "
            "distinct characters), but it is {shape}.", V=V, shape=W.shape)
@@ -106,6 +104,7 @@ def test_train_bigram_reaches_the_count_based_floor(student, device):
 
 @question("train_bigram", points=1)
 def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
+    """`train_bigram` records each step's loss as a Python float."""
     W, losses = _trained(student, device).value
     curve(losses, reference_training(TEXT)[1])
     expect(isinstance(losses, list) and len(losses) == STEPS,
@@ -122,7 +121,9 @@ def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
 
 @question("train_bigram", points=1)
 def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
-    """The losses must be those of plain gradient descent from the student's own starting W
+    """`train_bigram` takes exactly the gradient-descent steps asked for.
+
+    The losses must be those of plain gradient descent from the student's own starting W
     (what train_bigram returns after 0 steps), so a loss with a term added, an update
     written wrong or a curve not made by training cannot match."""
     losses = _trained(student, device).value[1]
@@ -130,8 +131,7 @@ def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
            all(type(loss) is float for loss in losses),
            "losses should be a list with one entry per step ({steps}).", steps=STEPS)
     start = student.call("train_bigram", TEXT, 0, LR, 0, device=device)
-    W0 = expect_tensor(start[0] if isinstance(start, (tuple, list)) else start,
-                       msg("{function}'s {name}", function="train_bigram", name="W"))
+    W0 = expect_tensor(start[0] if isinstance(start, (tuple, list)) else start, W_OF)
     expect(W0.data is not None and W0.shape == (len(set(TEXT)),) * 2,
            "train_bigram with 0 steps should return the starting W.")
     key = (reference_training(TEXT)[1] if torch.equal(W0.data, reference_start(TEXT))
@@ -147,8 +147,8 @@ def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
 
 @question("train_bigram", points=1)
 def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device):
-    W = expect_tensor(_trained(student, device).value[0],
-                      msg("{function}'s {name}", function="train_bigram", name="W"))
+    """`W` stays a leaf tensor on `device` while training."""
+    W = expect_tensor(_trained(student, device).value[0], W_OF)
     expect(W.is_leaf and W.requires_grad and W.grad_fn is None, "W is not a leaf that "
            "requires grad after training: update it in place under torch.no_grad().")
     expect(W.device == device and W.dtype == "torch.float32",
@@ -157,8 +157,7 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device):
     reply = dry_run(student, "train_bigram", [TEXT, 0, LR, 0], {"device": "meta"})
     if reply is not None:
         meta = reply.value
-        W = (expect_tensor(meta[0], msg("{function}'s {name}", function="train_bigram",
-                                        name="W")) if isinstance(meta, (tuple, list)) else None)
+        W = expect_tensor(meta[0], W_OF) if isinstance(meta, (tuple, list)) else None
         expect(W is not None and W.device == "meta" and W.is_leaf, "train_bigram's W is not a "
                "leaf on the given device: move it with .to(device) before requires_grad_(True), "
                "or create it with device=device.")
@@ -167,6 +166,7 @@ def test_train_bigram_keeps_w_a_leaf_on_the_device(student, device):
 
 @question("train_bigram", points=1)
 def test_train_bigram_is_hand_written_and_reproducible(student, device):
+    """`train_bigram` is written by hand and gives the same losses for the same `seed`."""
     reply = _trained(student, device)
     expect_by_hand(student, "train_bigram", OPTIMIZERS + LAYERS, N_(
         "train_bigram uses a layer with weights (nn.Linear, nn.Embedding, nn.Parameter) or "
@@ -198,6 +198,7 @@ def _sample(student, W, start, n, seed, device="cpu"):
 
 @question("sample", points=1)
 def test_sample_follows_the_model(student, device):
+    """`sample` picks each next character from the row of `W` for the current one."""
     V = len(ALPHABET)
     W = torch.zeros(V, V)
     W[torch.arange(V), (torch.arange(V) + 1) % V] = 50.0  # a → b → c ... almost surely
@@ -209,6 +210,7 @@ def test_sample_follows_the_model(student, device):
 
 @question("sample", points=1)
 def test_sample_draws_at_random_with_the_right_probabilities(student, device):
+    """`sample` draws at random, with the model's probabilities."""
     V = len(ALPHABET)
     W = torch.zeros(V, V)
     W[:, 0] = torch.log(torch.tensor(4.0 * (V - 1)))  # p(next = 'a') = 0.8 from any state
@@ -223,6 +225,7 @@ def test_sample_draws_at_random_with_the_right_probabilities(student, device):
 
 @question("sample", points=1)
 def test_sample_tracks_no_gradients(student, device, rng):
+    """`sample` builds no computational graph."""
     W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     reply = student.run("sample", [tensor(W, requires_grad=True, device=device), ITOS, "b", 5, 3])
     expect(type(reply.value) is str and len(reply.value) == 5, "sample(..., n=5) should return "
@@ -237,6 +240,7 @@ def test_sample_tracks_no_gradients(student, device, rng):
 
 @question("sample", points=1)
 def test_sample_works_on_the_device_of_w(student, rng):
+    """`sample` works on the device `W` is on."""
     W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     _sample(student, W, "a", 3, 0)  # it works at all
     dry_run(student, "sample", [tensor(W, device="meta"), ITOS, "a", 3, 0])
@@ -244,11 +248,11 @@ def test_sample_works_on_the_device_of_w(student, rng):
 
 @question("sample", points=1)
 def test_sample_is_reproducible_for_a_seed(student, rng):
+    """`sample` gives the same text for the same `seed`."""
     W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     expect(_sample(student, W, "c", 1, 7) in ALPHABET, "sample(..., n=1) should return one "
            "character.")
-    first, again = _sample(student, W, "a", 40, 7), _sample(student, W, "a", 40, 7)
-    other = _sample(student, W, "a", 40, 8)
+    first, again, other = (_sample(student, W, "a", 40, seed) for seed in (7, 7, 8))
     expect(first == again, "sample gives different text for the same seed: use a "
            "torch.Generator seeded with `seed` and pass it to torch.multinomial.")
     expect(first != other, "sample ignores its seed: different seeds should give different "

@@ -9,10 +9,11 @@ from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, CheckFailed, di
                                  tensor)
 
 
-def autograd_grad(W, x, target):
-    W = W.double().requires_grad_(True)
-    ((W * x.double() - target.double()) ** 2).sum().backward()
-    return W.grad
+def autograd(loss, *tensors):
+    """torch as the answer key: the gradients of ``loss`` at ``tensors``, in float64."""
+    leaves = [t.double().requires_grad_(True) for t in tensors]
+    loss(*leaves).backward()
+    return [leaf.grad for leaf in leaves]
 
 
 def case(name, rng):
@@ -30,10 +31,11 @@ CASES = ["worked example", "vector", "matrix"]
 @question("manual_grad", points=2)
 @pytest.mark.parametrize("name", CASES)
 def test_manual_grad_matches_autograd(student, device, rng, name):
+    """`manual_grad` gives the gradient autograd gives."""
     W, x, target = case(name, rng)
     reply = student.run("manual_grad", [tensor(t, device=device) for t in (W, x, target)])
     result = expect_tensor(reply.value, result_of("manual_grad"))
-    expected = autograd_grad(W, x, target)
+    expected = autograd(lambda W: ((W * x.double() - target.double()) ** 2).sum(), W)[0]
     expect(result.shape == tuple(W.shape), "manual_grad should return a tensor shaped like W "
            "{expected}, not {actual}.", expected=tuple(W.shape), actual=result.shape)
     expect(matches(result, expected),
@@ -43,6 +45,7 @@ def test_manual_grad_matches_autograd(student, device, rng, name):
 
 @question("manual_grad", points=1)
 def test_manual_grad_does_not_use_autograd(student, rng):
+    """`manual_grad` computes the gradient without autograd."""
     W, x, target = case("vector", rng)
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     text = N_("manual_grad called autograd (backward(), torch.autograd.grad, torch.func or "
@@ -57,6 +60,7 @@ def test_manual_grad_does_not_use_autograd(student, rng):
 
 @question("manual_grad", points=1)
 def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
+    """`manual_grad` leaves its inputs and their dtypes unchanged."""
     W, x, target = (t.double() for t in case("matrix", rng))
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
@@ -68,12 +72,6 @@ def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
     meta = dry_run(student, "manual_grad", [tensor(t, device="meta") for t in (W, x, target)])
     expect(meta is None or expect_tensor(meta.value, result_of("manual_grad")).device == "meta",
            "manual_grad moved the result to another device; keep the inputs' device.")
-
-
-def linear_reference(w, b, x, y):
-    w, b = w.double().requires_grad_(True), b.double().requires_grad_(True)
-    ((w * x.double() + b - y.double()) ** 2).mean().backward()
-    return w.grad, b.grad
 
 
 def line(index, rng):
@@ -90,12 +88,13 @@ def line(index, rng):
 @question("linear_grads", points=2)
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_linear_grads_match_autograd(student, device, rng, index):
+    """`linear_grads` gives the gradients autograd gives."""
     w, b, x, y = line(index, rng)
     reply = student.run("linear_grads", [tensor(t, device=device) for t in (w, b, x, y)])
     expect(isinstance(reply.value, (tuple, list)) and len(reply.value) == 2,
            "linear_grads should return a tuple (dL/dw, dL/db).")
     dw, db = (expect_tensor(v, name) for v, name in zip(reply.value, ("dL/dw", "dL/db")))
-    ref_w, ref_b = linear_reference(w, b, x, y)
+    ref_w, ref_b = autograd(lambda w, b: ((w * x.double() + b - y.double()) ** 2).mean(), w, b)
     expect(not (holds(dw, ref_b) and holds(db, ref_w)) or holds(dw, ref_w), "linear_grads "
            "returns the two gradients swapped: return (dL/dw, dL/db), in that order.")
     slips = ((lambda right: right * len(x) if len(x) > 1 else None, N_(
@@ -118,6 +117,7 @@ def test_linear_grads_match_autograd(student, device, rng, index):
 
 @question("linear_grads", points=1)
 def test_linear_grads_do_not_use_autograd(student, rng):
+    """`linear_grads` computes the gradients without autograd."""
     w, b, x, y = line(0, rng)
     no_autograd(student, student.run("linear_grads", [tensor(t) for t in (w, b, x, y)]),
                 "linear_grads")
@@ -125,6 +125,7 @@ def test_linear_grads_do_not_use_autograd(student, rng):
 
 @question("linear_grads", points=1)
 def test_linear_grads_leaves_its_inputs_alone(student, rng):
+    """`linear_grads` leaves its inputs unchanged."""
     w, b, x, y = line(1, rng)
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
     for name, before, after in zip(("w", "b", "x", "y"), (w, b, x, y), reply.args):
@@ -147,12 +148,6 @@ def no_autograd(student, reply, name):
            "your formula alone, without requires_grad.", name=name)
 
 
-def mean_reference(x):
-    x = x.double().requires_grad_(True)
-    (2 * (3 * x + 2) ** 2).mean().backward()
-    return x.grad
-
-
 MEAN_CASES = {N_("the course's example"): lambda rng: torch.tensor([[1.0, 2.0, 3.0],
                                                                      [3.0, 2.0, 1.0]]),
               N_("a single number"): lambda rng: torch.randn((), generator=rng),
@@ -162,12 +157,13 @@ MEAN_CASES = {N_("the course's example"): lambda rng: torch.tensor([[1.0, 2.0, 3
 @question("mean_grad", points=2)
 @pytest.mark.parametrize("name", MEAN_CASES)
 def test_mean_grad_matches_autograd(student, device, rng, name):
+    """`mean_grad` gives the gradient autograd gives."""
     x = MEAN_CASES[name](rng)
     reply = student.run("mean_grad", [tensor(x, device=device)])
     result = expect_tensor(reply.value, result_of("mean_grad"))
     expect(result.shape == tuple(x.shape), "mean_grad should return a tensor shaped like x "
            "{expected}, not {actual}.", expected=tuple(x.shape), actual=result.shape)
-    expected = mean_reference(x)
+    expected = autograd(lambda x: (2 * (3 * x + 2) ** 2).mean(), x)[0]
     expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
            "mean_grad is wrong for {case}: chain the three steps one at a time (dz/dy comes from "
            "z = 2y², dy/dx = 3) and do not forget the 1/n of the mean over all n elements.",
@@ -176,12 +172,14 @@ def test_mean_grad_matches_autograd(student, device, rng, name):
 
 @question("mean_grad", points=1)
 def test_mean_grad_does_not_use_autograd(student, rng):
+    """`mean_grad` computes the gradient without autograd."""
     no_autograd(student, student.run("mean_grad", [tensor(torch.randn(4, generator=rng))]),
                 "mean_grad")
 
 
 @question("mean_grad", points=1)
 def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
+    """`mean_grad` leaves `x` and its dtype unchanged."""
     x = torch.randn(3, 2, generator=rng, dtype=torch.float64)
     reply = student.run("mean_grad", [tensor(x)])
     expect_close(reply.args[0], x, msg("x after mean_grad (do not change the input)"),
@@ -191,12 +189,6 @@ def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
     meta = dry_run(student, "mean_grad", [tensor(x, device="meta")])
     expect(meta is None or expect_tensor(meta.value, result_of("mean_grad")).device == "meta",
            "mean_grad moved the result to another device; keep x's device.")
-
-
-def bigram_reference(W, xs, ys):
-    W = W.double().requires_grad_(True)
-    F.cross_entropy(W[xs], ys).backward()
-    return W.grad
 
 
 def bigram_case(name, rng):
@@ -213,13 +205,15 @@ def bigram_case(name, rng):
 @pytest.mark.parametrize("name", [N_("repeated characters"), N_("one pair"),
                                   N_("27 characters")])
 def test_bigram_grad_matches_autograd(student, device, rng, name):
+    """`bigram_grad` gives the gradient autograd gives."""
     W, xs, ys = bigram_case(name, rng)
     reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
     result = expect_tensor(reply.value, result_of("bigram_grad"))
     expect(result.shape == tuple(W.shape) and result.data is not None, "bigram_grad should "
            "return a tensor shaped like W {expected}, not {actual}.",
            expected=tuple(W.shape), actual=result.shape)
-    expected, mine = bigram_reference(W, xs, ys), result.data.double()
+    expected = autograd(lambda W: F.cross_entropy(W[xs], ys), W)[0]
+    mine = result.data.double()
     if relative_error(mine, expected) < 1e-6:
         return
     probs = torch.softmax(W[xs], dim=1)
@@ -238,6 +232,7 @@ def test_bigram_grad_matches_autograd(student, device, rng, name):
 
 @question("bigram_grad", points=1)
 def test_bigram_grad_does_not_use_autograd(student, rng):
+    """`bigram_grad` computes the gradient without autograd."""
     W, xs, ys = bigram_case("repeated characters", rng)
     no_autograd(student, student.run("bigram_grad", [tensor(t) for t in (W, xs, ys)]),
                 "bigram_grad")
@@ -245,6 +240,7 @@ def test_bigram_grad_does_not_use_autograd(student, rng):
 
 @question("bigram_grad", points=1)
 def test_bigram_grad_leaves_inputs_and_types_alone(student, device, rng):
+    """`bigram_grad` leaves its inputs and their dtypes unchanged."""
     W, xs, ys = bigram_case("repeated characters", rng)
     reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
     for name, before, after in zip(("W", "xs", "ys"), (W, xs, ys), reply.args):

@@ -20,6 +20,7 @@ def _step(student, device, rng, lr=0.1):
 @question("sgd_step", points=2)
 @pytest.mark.parametrize("lr", [0.1, 0.5, 1])
 def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
+    """`sgd_step` updates the caller's `W` in place."""
     reply, W, W0, grad = _step(student, device, rng, lr)
     expect_close(W, W0 - lr * grad, msg("W after sgd_step (it must become W − lr·W.grad, "
                  "changed in place so the caller sees it: use W -= ... inside "
@@ -28,6 +29,7 @@ def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
 
 @question("sgd_step", points=1)
 def test_sgd_step_returns_the_same_leaf(student, device, rng):
+    """`sgd_step` returns the same leaf tensor it was given."""
     reply, W, _, _ = _step(student, device, rng)
     result = expect_tensor(reply.value, result_of("sgd_step"))
     expect(result.same_as == 0, "sgd_step should return W itself, the tensor it updated, not "
@@ -41,6 +43,7 @@ def test_sgd_step_returns_the_same_leaf(student, device, rng):
 
 @question("sgd_step", points=1)
 def test_sgd_step_is_written_by_hand(student, rng):
+    """`sgd_step` is written by hand, without `torch.optim`."""
     _step(student, "cpu", rng)
     expect_by_hand(student, "sgd_step", OPTIMIZERS, N_(
         "sgd_step uses torch.optim; write the update yourself: W -= lr * W.grad inside "
@@ -49,6 +52,7 @@ def test_sgd_step_is_written_by_hand(student, rng):
 
 @question("sgd_step", points=1)
 def test_sgd_step_resets_the_gradient(student, device, rng):
+    """`sgd_step` resets `W.grad` after the step."""
     reply, W, _, _ = _step(student, device, rng)
     expect(W.grad is None or (W.grad.data is not None and bool((W.grad.data == 0).all())),
            "sgd_step left the old gradient in W.grad; reset it with W.grad.zero_() or "
@@ -78,6 +82,7 @@ def _number(value):
 
 @question("fit_linear", points=2)
 def test_fit_linear_finds_the_line(student, device):
+    """`fit_linear` finds the line."""
     w, b, losses = _fit(student, device)
     w_value, b_value = _number(w), _number(b)
     expect(abs(w_value - 2) < 0.1 and abs(b_value - 3) < 0.1,
@@ -111,6 +116,7 @@ for _steps in (50, 60):
 
 @question("fit_linear", points=1)
 def test_fit_linear_records_decreasing_float_losses(student, device, curve):
+    """`fit_linear` records falling losses as Python floats."""
     w, b, losses = _fit(student, device, steps=50)
     curve(losses, reference_losses(50))
     expect(isinstance(losses, list) and len(losses) == 50,
@@ -130,6 +136,7 @@ def test_fit_linear_records_decreasing_float_losses(student, device, curve):
 
 @question("fit_linear", points=1)
 def test_fit_linear_returns_leaf_parameters(student, device):
+    """`fit_linear` returns leaf tensors as parameters."""
     w, b, _ = _fit(student, device, steps=20)
     for name, value in (("w", w), ("b", b)):
         info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear", name=name))
@@ -142,6 +149,7 @@ def test_fit_linear_returns_leaf_parameters(student, device):
 
 @question("fit_linear", points=1)
 def test_fit_linear_is_written_by_hand(student):
+    """`fit_linear` is written by hand, without `torch.optim`."""
     x, y = line_data()
     reply = student.run("fit_linear", [tensor(x), tensor(y), 5, 0.1], {"device": "cpu"})
     expect_by_hand(student, "fit_linear", OPTIMIZERS + LAYERS, N_(
@@ -154,6 +162,7 @@ def test_fit_linear_is_written_by_hand(student):
 
 @question("fit_linear", points=1)
 def test_fit_linear_creates_tensors_on_the_given_device(student):
+    """`fit_linear` creates its tensors on `device`."""
     x, y = line_data()
     reply = dry_run(student, "fit_linear", [tensor(x, device="meta"), tensor(y, device="meta"),
                                             0, 0.1], {"device": "meta"})
@@ -183,6 +192,7 @@ def _fit_nn(student, device, steps=60, lr=0.1, **options):
 
 @question("fit_linear_nn", points=2)
 def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curve):
+    """`fit_linear_nn` takes the same steps as the loop written by hand."""
     weight, bias, losses = _fit_nn(student, device).value
     reference = reference_losses(60)
     curve(losses, reference)
@@ -199,6 +209,7 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
 
 @question("fit_linear_nn", points=1)
 def test_fit_linear_nn_uses_nn_and_optim(student):
+    """`fit_linear_nn` builds an `nn.Linear` and steps a `torch.optim` optimizer."""
     _fit_nn(student, "cpu", steps=5)
     text = N_("fit_linear_nn should build an nn.Linear and step a torch.optim.SGD: this "
               "question is about seeing them do what your loop did.")
@@ -208,6 +219,7 @@ def test_fit_linear_nn_uses_nn_and_optim(student):
 
 @question("fit_linear_nn", points=1)
 def test_fit_linear_nn_trains_on_the_device(student, device):
+    """`fit_linear_nn` trains on `device`."""
     weight, bias, _ = _fit_nn(student, device, steps=300).value
     for name, value, shape, target in (("weight", weight, (1, 1), 2.0), ("bias", bias, (1,), 3.0)):
         info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear_nn", name=name))

@@ -34,6 +34,7 @@ def _graph(student, rng, device="cpu", shape=(3,)):
 
 @question("loss_graph", points=2)
 def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
+    """`loss_graph` names the graph's nodes from the loss back to `W`."""
     reply, _ = _graph(student, rng, device)
     loss, names = reply.value
     expect(isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names),
@@ -53,6 +54,7 @@ def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
 
 @question("loss_graph", points=1)
 def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
+    """`loss_graph` keeps the graph and does not call `backward()`."""
     reply, (W, x, target) = _graph(student, rng, shape=(2, 2))
     info = expect_tensor(reply.value[0],
                          msg("{function}'s {name}", function="loss_graph", name="loss"))
@@ -71,6 +73,7 @@ def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
 @question("grad_of_poly", points=2)
 @pytest.mark.parametrize("x", [2.0, -1.5, 0.0, 0.3, 3.0, 2, -1])
 def test_grad_of_poly_values(student, x):
+    """`grad_of_poly` gives the right gradient."""
     value = expect_number(student.call("grad_of_poly", x), f"grad_of_poly({x})")
     expected = poly_grad(x)
     expect(abs(value - expected) <= 1e-5 * max(1.0, abs(expected)),
@@ -81,6 +84,7 @@ def test_grad_of_poly_values(student, x):
 
 @question("grad_of_poly", points=1)
 def test_grad_of_poly_uses_autograd(student):
+    """`grad_of_poly` gets the gradient from autograd."""
     reply = student.run("grad_of_poly", [2.0])
     text = N_("grad_of_poly must compute the derivative with autograd (.backward() or "
               "torch.autograd.grad), not with a formula typed in.")
@@ -90,6 +94,7 @@ def test_grad_of_poly_uses_autograd(student):
 
 @question("grad_of_poly", points=1)
 def test_grad_of_poly_gives_the_same_answer_every_call(student):
+    """`grad_of_poly` gives the same answer on every call."""
     answers = [student.call("grad_of_poly", 2.0) for _ in range(3)]
     expect(all(type(a) in (int, float) and abs(a - 93.0) < 1e-4 for a in answers),
            "Calling grad_of_poly(2.0) three times gave {answers}: gradients are accumulating "
@@ -109,6 +114,7 @@ EXAMPLE = torch.tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
 @question("multistep_grad", points=2)
 @pytest.mark.parametrize("case", ["example", "vector", "3d", "scalar", "one element"])
 def test_multistep_grad_values(student, device, rng, case):
+    """`multistep_grad` gives the right gradients."""
     x = {"example": EXAMPLE, "vector": torch.linspace(-2, 2, 5),
          "3d": torch.randn(2, 3, 4, generator=rng), "scalar": torch.tensor(1.5),
          "one element": torch.tensor([[-0.5]])}[case]
@@ -121,6 +127,7 @@ def test_multistep_grad_values(student, device, rng, case):
 
 @question("multistep_grad", points=1)
 def test_multistep_grad_leaves_the_callers_tensor_alone(student, device):
+    """`multistep_grad` leaves the caller's tensor unchanged."""
     plain = student.run("multistep_grad", [tensor(EXAMPLE, device=device)])
     expect(not plain.args[0].requires_grad, "multistep_grad turned on requires_grad on the "
            "caller's tensor; work on x.detach().clone() instead.")
@@ -132,6 +139,7 @@ def test_multistep_grad_leaves_the_callers_tensor_alone(student, device):
 
 @question("multistep_grad", points=1)
 def test_multistep_grad_does_not_accumulate(student, device, rng):
+    """`multistep_grad` does not let gradients pile up from step to step."""
     x = torch.randn(3, 2, generator=rng)
     first = student.run("multistep_grad", [tensor(x, requires_grad=True, name="x",
                                                   device=device)])
@@ -145,6 +153,7 @@ def test_multistep_grad_does_not_accumulate(student, device, rng):
 
 @question("multistep_grad", points=1)
 def test_multistep_grad_uses_autograd_and_keeps_dtype(student):
+    """`multistep_grad` uses autograd and keeps the dtype."""
     reply = student.run("multistep_grad", [tensor(EXAMPLE.double())])
     text = N_("multistep_grad must use autograd (.backward() or torch.autograd.grad), not a "
               "hand-written formula.")
@@ -162,6 +171,7 @@ def _leaf(value):
 @question("predict", points=1)
 @pytest.mark.parametrize("shape", [(5,), (), (2, 3)])
 def test_predict_values(student, device, rng, shape):
+    """`predict` gives the right values."""
     x = torch.randn(shape, generator=rng)
     w, b = torch.randn((), generator=rng), torch.randn((), generator=rng)
     reply = student.run("predict", [tensor(w, requires_grad=True, device=device),
@@ -177,6 +187,7 @@ def test_predict_values(student, device, rng, shape):
 
 @question("predict", points=2)
 def test_predict_records_no_graph(student, rng):
+    """`predict` builds no computational graph."""
     x = torch.randn(4, generator=rng)
     reply = student.run("predict", [_leaf(1.5), _leaf(-0.5), tensor(x)])
     result = expect_tensor(reply.value, result_of("predict"))
@@ -191,6 +202,7 @@ def test_predict_records_no_graph(student, rng):
 
 @question("predict", points=1)
 def test_predict_leaves_w_b_and_x_alone(student, rng):
+    """`predict` leaves `w`, `b` and `x` unchanged."""
     x = torch.randn(4, generator=rng)
     reply = student.run("predict", [_leaf(1.5), _leaf(-0.5), tensor(x)])
     for name, after, value in zip(("w", "b"), reply.args, (1.5, -0.5)):

@@ -23,6 +23,7 @@ def _expect_connected(reply, grad, function):
 @question("make_tensor", points=1)
 @pytest.mark.parametrize("shape", [(2, 3), (4,), (1, 2, 3, 4), (1, 1), ()])
 def test_make_tensor_gives_float32_zeros_of_that_shape(student, device, shape):
+    """`make_tensor` gives float32 zeros of the shape asked for."""
     call = f"make_tensor({shape})"
     result = expect_tensor(student.call("make_tensor", shape, device=device), call)
     expect(result.shape == shape, "{call} should have shape {expected}, but it has shape "
@@ -36,6 +37,7 @@ def test_make_tensor_gives_float32_zeros_of_that_shape(student, device, shape):
 
 @question("make_tensor", points=1)
 def test_make_tensor_creates_on_the_given_device(student):
+    """`make_tensor` creates its tensor on `device`."""
     ignores = msg("make_tensor ignores its `device` argument: create the tensor with "
                   "device=device, or your code will fail on a GPU.")
     reply = dry_run(student, "make_tensor", [(2, 3)], {"device": "meta"})
@@ -49,6 +51,7 @@ SHAPES = [(2, 4, 5, 3), (3, 4, 4, 4), (1, 3, 2, 1)]  # H≠W, square, N=1 and C=
 @question("to_nchw", points=1)
 @pytest.mark.parametrize("shape", SHAPES)
 def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
+    """`to_nchw` moves every value to its place."""
     batch = torch.randn(shape, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, device=device)])
     result = expect_tensor(reply.value, result_of("to_nchw"))
@@ -64,6 +67,7 @@ def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
 @question("to_nchw", points=1)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.int64])
 def test_to_nchw_keeps_dtype_and_device(student, dtype):
+    """`to_nchw` keeps the dtype and the device."""
     reply = dry_run(student, "to_nchw", [tensor(torch.zeros(2, 4, 5, 3, dtype=dtype),
                                                 device="meta")])
     if reply is None:
@@ -78,6 +82,7 @@ def test_to_nchw_keeps_dtype_and_device(student, dtype):
 
 @question("to_nchw", points=1)
 def test_to_nchw_keeps_autograd_working(student, device, rng):
+    """gradients still flow back through `to_nchw`."""
     batch, weights = torch.randn(2, 4, 5, 3, generator=rng), torch.randn(2, 3, 4, 5, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, requires_grad=True, device=device)],
                         backward=tensor(weights, device=device))
@@ -87,6 +92,7 @@ def test_to_nchw_keeps_autograd_working(student, device, rng):
 @question("flatten_images", points=1)
 @pytest.mark.parametrize("shape", [(8, 3, 4, 5), (1, 2, 3, 3), (4, 1, 1, 1)])
 def test_flatten_images_gives_one_row_per_image(student, device, rng, shape):
+    """`flatten_images` gives one row per image."""
     batch = torch.randn(shape, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, device=device)])
     result = expect_tensor(reply.value, result_of("flatten_images"))
@@ -100,6 +106,7 @@ def test_flatten_images_gives_one_row_per_image(student, device, rng, shape):
 
 @question("flatten_images", points=1)
 def test_flatten_images_keeps_dtype_device_and_autograd(student, device, rng):
+    """`flatten_images` keeps the dtype and the device, and gradients flow through it."""
     batch = torch.randn(2, 3, 4, 5, dtype=torch.float64, generator=rng)
     weights = torch.randn(2, 60, dtype=torch.float64, generator=rng)
     reply = student.run("flatten_images", [tensor(batch, requires_grad=True, device=device)],
@@ -120,6 +127,7 @@ def _image(shape, rng):
 @question("image_to_batch", points=2)
 @pytest.mark.parametrize("shape", IMAGES)
 def test_image_to_batch_gives_a_float_batch_of_one(student, device, rng, shape):
+    """`image_to_batch` gives a float batch holding one image."""
     image = _image(shape, rng)
     reply = student.run("image_to_batch", [tensor(image, device=device)])
     result = expect_tensor(reply.value, result_of("image_to_batch"))
@@ -147,6 +155,7 @@ def _keeps_input_and_device(student, function, value, changed, moved):
 
 @question("image_to_batch", points=1)
 def test_image_to_batch_keeps_device_and_input(student, rng):
+    """`image_to_batch` keeps the device and leaves its input unchanged."""
     _keeps_input_and_device(
         student, "image_to_batch", _image((3, 2, 3), rng),
         msg("The image after image_to_batch (do not change it)"),
@@ -156,6 +165,7 @@ def test_image_to_batch_keeps_device_and_input(student, rng):
 @question("batch_to_image", points=2)
 @pytest.mark.parametrize("shape", [(1, 3, 4, 5), (1, 1, 2, 2), (1, 3, 1, 1)])
 def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
+    """`batch_to_image` gives rounded uint8 pixels."""
     batch = torch.rand(shape, generator=rng)
     try:
         reply = student.run("batch_to_image", [tensor(batch, device=device)])
@@ -185,6 +195,7 @@ def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
 
 @question("batch_to_image", points=1)
 def test_batch_to_image_keeps_device_and_input(student, rng):
+    """`batch_to_image` keeps the device and leaves its input unchanged."""
     _keeps_input_and_device(
         student, "batch_to_image", torch.rand(1, 3, 2, 4, generator=rng),
         msg("The batch after batch_to_image (do not change it)"),

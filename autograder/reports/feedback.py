@@ -3,6 +3,7 @@ in the course's language."""
 from html import escape
 
 from ..i18n import check_title, translate
+from ..records import msg
 from .render import excerpt, quote, render
 
 
@@ -39,9 +40,9 @@ def _item(record, message, lang):
     return f"- {render(message, 'markdown', lang)}" + (f"\n{rows}\n" if code else "")
 
 
-def passed(entry, lang="en"):
-    """The checks of a question that passed, as words."""
-    return ", ".join(translate(check_title(name), lang) for name in entry.passed)
+def passed(entry, lang="en", fmt="markdown"):
+    """What the checks of a question that passed verified, in ``fmt``."""
+    return ", ".join(render(msg(check_title(name)), fmt, lang) for name in entry.passed)
 
 
 def comment(record, lang="en"):

@@ -6,10 +6,10 @@ import statistics
 from collections import Counter, defaultdict
 from urllib.parse import quote as url_quote
 
-from ..i18n import N_, check_title, translate
+from ..i18n import N_, translate
 from ..records import NOT_ATTEMPTED, Status
 from . import charts
-from .feedback import _
+from .feedback import _, passed
 from .render import excerpt, render
 
 STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
@@ -189,11 +189,10 @@ def feedback(record, lang="en"):
     for qid, entry in record.questions.items():
         mark = ("<span class='ok'>✔ " + _h("full marks", lang) + "</span>" if entry.full else
                 "<span class='bad'>✘ " + _h("to fix", lang) + "</span>")
-        passed = ", ".join(translate(check_title(name), lang) for name in entry.passed)
         body = [f"<h2><code>{_e(qid)}</code>: {entry.score:g} / {entry.max_score:g} {mark}</h2>"]
-        if passed:
-            body.append("<p class='muted'>" + _h("Passed: {checks}.", lang, checks=passed) +
-                        "</p>")
+        if entry.passed:  # the sentence escaped, then the checks' words (with <code>) put in
+            body.append("<p class='muted'>" + _h("Passed: {checks}.", lang, checks="\0")
+                        .replace("\0", passed(entry, lang, "html")) + "</p>")
         if entry.failed:
             body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}"
                                          f"{excerpt(record, m, 'html')}</li>"
