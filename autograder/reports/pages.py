@@ -27,7 +27,7 @@ max-width:60rem;padding:1rem}h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2
 margin-top:2rem;border-bottom:1px solid #e4e7eb}table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e4e7eb;vertical-align:top}
 td.n,th.n{text-align:right}code{background:#f0f4f8;padding:0 .2rem;border-radius:3px;
-overflow-wrap:anywhere}.chart{width:100%;max-width:36rem;height:auto}.muted{color:#616e7c}
+overflow-wrap:anywhere}td code,th code{white-space:nowrap;overflow-wrap:normal}.chart{width:100%;max-width:36rem;height:auto}.muted{color:#616e7c}
 .ok{color:#1b7a3d}.bad{color:#b42318}.question{border:1px solid #e4e7eb;border-radius:6px;
 padding:.5rem 1rem;margin:1rem 0}.wrap{overflow-x:auto}figure{margin:1rem 0}
 pre.code{background:#f5f7fa;border:1px solid #e4e7eb;border-radius:4px;padding:.4rem .6rem;
