@@ -14,6 +14,7 @@ if __name__ == "__main__" and _grades_here(sys.argv[1:]):
 
 import argparse  # noqa: E402 (and below)
 import shutil
+import signal
 from dataclasses import replace
 from pathlib import Path
 
@@ -220,5 +221,10 @@ def demo_submissions(assignment, folder):
     return folder
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops a run as Ctrl-C does: sandboxes ended, work kept
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupted)
     sys.exit(main())

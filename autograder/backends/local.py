@@ -31,12 +31,22 @@ class LocalBackend(Backend):
     def __init__(self, jobs=None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._zygote = None
+        self._graders = set()  # pids of the graders running now
 
     def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
         self._zygote = Zygote.take()
 
     def stop(self):
+        """End the run: graders still running (a run interrupted) are killed first, since
+        each holds the zygote's connection open; then the zygote ends every sandbox."""
+        for pid in self._graders:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reaped(pid, 0)
+        self._graders.clear()
         self._zygote.close()
 
     def isolation(self, limits):
@@ -67,6 +77,7 @@ class LocalBackend(Backend):
                 submission = queue.pop(0)
                 fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
                 running[fd] = [submission, pid, time.monotonic(), b""]
+                self._graders.add(pid)
 
         fill()
         while running:
@@ -84,11 +95,14 @@ class LocalBackend(Backend):
                     running.pop(fd)
                     done.append((submission, _finish(fd, pid, b"", start, timed_out=True)))
                     exited.append(pid)
-            exited = [pid for pid in exited if not _reaped(pid, os.WNOHANG)]
+            still = [pid for pid in exited if not _reaped(pid, os.WNOHANG)]
+            self._graders -= set(exited) - set(still)
+            exited = still
             fill()  # the next graders work while these are stored
             yield from done
         for pid in exited:
             _reaped(pid, 0)
+        self._graders -= set(exited)
 
 
 def _fork_grader(assignment, submission, limits, spawner):

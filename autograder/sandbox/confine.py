@@ -75,6 +75,7 @@ def enter(fd, workdir, limits, readable, pid_one):
     active += layer("rlimits", primitives.apply_limits(limits["memory"], limits["budget"],
                                                        limits["file_size"], limits["tasks"]))
     active += layer("separate uid", primitives.drop_privileges(uid))
+    primitives.die_with_parent()  # a change of uid cleared it
     active += layer("seccomp", seccomp.filter_syscalls())
     return active
 
