@@ -85,6 +85,8 @@ def main(argv=None):
         command.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                              help="seconds each cell or call into student code may take "
                              "(default: derived from the reference solution's timing)")
+        command.add_argument("--strict", action="store_true", help="grade nothing where a "
+                             "sandbox layer cannot be set up (isolation: strict in course.yaml)")
         command.add_argument("--scheduler", default=None, metavar="ADDRESS",
                              help="grade on the Dask cluster whose scheduler is at ADDRESS "
                              "(tcp://HOST:8786) instead of on this machine")
@@ -118,6 +120,8 @@ def main(argv=None):
             return 0
         course = Course.load(args.course) if args.command == "grade" else Course()
         course = replace(course, language=language(args, course))
+        if getattr(args, "strict", False):
+            course = replace(course, isolation="strict")
         if args.command == "grade" and args.paths:
             assignment = (course.assignments.get(args.assignment)
                           or Assignment(args.assignment, args.assignment))
@@ -125,7 +129,7 @@ def main(argv=None):
                                 else None)
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
                             lang=course.language, scheduler=args.scheduler, roster=roster,
-                            title=assignment.title)
+                            title=assignment.title, strict=course.isolation == "strict")
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
             for line in lms.export(records, assignment, course,
@@ -151,7 +155,8 @@ def main(argv=None):
                     print(f"== {name}")
                     graded[name] = grade(name, [demo_submissions(name, out / name / "submissions")],
                                          out / name, args.jobs, limits, live=True,
-                                         backend=backend, lang=course.language)
+                                         backend=backend, lang=course.language,
+                                         strict=course.isolation == "strict")
                     show(graded[name], out / name)
         print("reports:", *(out / name / "report.html" for name in graded), sep="\n  ")
     except (assignments.UnknownAssignment, StoreError, ConfigError, PublishError,

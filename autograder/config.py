@@ -83,6 +83,7 @@ class Course:
     submissions: Path = ROOT / "submissions"
     roster: str = ""       # course-wide roster: Canvas or Blackboard gradebook export
     missing: str = "blank"  # what the LMS files give a student with no submission: blank | zero
+    isolation: str = "default"  # strict: grade nothing where a sandbox layer cannot be set up
     assignments: dict = field(default_factory=lambda: {
         name: Assignment(name, name.replace("_", " ").capitalize()) for name in ASSIGNMENTS})
 
@@ -116,7 +117,8 @@ class Course:
                                   f"{', '.join(sorted(known))}")
         values = {k: _text(k, v) for k, v in data.items() if k != "assignments"}
         for key, allowed in (("language", LANGUAGES), ("lms", LMS),
-                             ("missing", ("blank", "zero"))):
+                             ("missing", ("blank", "zero")),
+                             ("isolation", ("default", "strict"))):
             if key in values and values[key] not in allowed:
                 raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
                                   f"{', '.join(allowed)}")

@@ -28,16 +28,18 @@ from .discovery import discover
 from .reports import write_reports
 from .reports.terminal import Progress, class_summary, isolation_summary, student_table
 from .records import Status, Submission
+from .sandbox.confine import missing
 from .scoring import record
 from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None, lang="en", scheduler=None, roster=None, title=None):
+          found=None, lang="en", scheduler=None, roster=None, title=None, strict=False):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
     integration); returns the Records in student order, named as the LMS's ``roster``
     file names them. Feedback is written in ``lang``; the report is headed with ``title``
-    and lists the roster's students with no submission.
+    and lists the roster's students with no submission. With ``strict``, nothing is graded
+    where a layer of the sandbox cannot be set up (IsolationError names them).
 
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
@@ -55,6 +57,10 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         submissions = discover(found, assignment, assignments.grading_key(assignment, limits),
                                log)
         layers = backend.isolation(limits)
+        if strict and missing(layers):
+            raise IsolationError("isolation: strict, and a sandbox on this machine would have "
+                                 f"{'; '.join(missing(layers))}: nothing was graded (run as "
+                                 "root on Linux, or drop isolation: strict)")
         log(isolation_summary(layers))
         todo = [s for s in submissions if store.get(assignment, s.student, s.key) is None]
         if len(todo) < len(submissions):
@@ -79,6 +85,10 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         "isolation": [layer["label"] for layer in layers]}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
+
+
+class IsolationError(RuntimeError):
+    """Strict isolation was asked for and a sandbox layer cannot be set up here."""
 
 
 def make_backend(jobs=None, scheduler=None):
@@ -146,7 +156,8 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
             roster = lms.roster(course.assignments[name], course, folder)
             graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
                                  backend, lang=course.language, roster=roster,
-                                 title=course.assignments[name].title)
+                                 title=course.assignments[name].title,
+                                 strict=course.isolation == "strict")
             if graded[name]:
                 log(student_table(graded[name]) if len(graded[name]) <= 30 else
                     f"every student's score: {Path(out) / name / 'grades.csv'}")

@@ -260,3 +260,23 @@ def test_the_demo_is_graded_apart_from_the_courses_results(tmp_path, capsys):
     assert "grading the bundled demo class instead" in capsys.readouterr().out
     assert (tmp_path / "out/demo/tensor_shapes/report.html").is_file()
     assert not (tmp_path / "out/tensor_shapes").exists()
+
+
+def test_strict_isolation_grades_nothing_where_a_layer_is_missing(tmp_path, monkeypatch,
+                                                                  capsys):
+    from autograder import __main__ as cli
+    from autograder.backends.local import LocalBackend
+    real = LocalBackend.isolation
+    monkeypatch.setattr(LocalBackend, "isolation", lambda self, limits: [
+        layer for layer in real(self, limits) if layer["key"] != "seccomp"])
+    write_notebook(tmp_path / "ann.ipynb", SOLUTION)
+    (tmp_path / "course.yaml").write_text("isolation: strict\n")
+    argv = ["grade", ASSIGNMENT, str(tmp_path / "ann.ipynb"), "--out", str(tmp_path / "out"),
+            "--timeout", "5"]
+    assert cli.main(argv + ["--course", str(tmp_path / "course.yaml")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "isolation: strict" in error and "no seccomp" in error
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert cli.main(argv + ["--strict"]) == 2  # the flag, without a course file
+    assert cli.main(argv) == 0  # the default: graded, with the warning
+    assert "warning: weaker isolation here: no seccomp" in capsys.readouterr().out
