@@ -59,7 +59,7 @@ class Zygote:
             stdin=subprocess.DEVNULL)
         theirs.close()
         self.pid = self._process.pid
-        self._control, self._addresses, self._warm = ours, None, False
+        self._control, self._addresses, self._warm = ours, (), False  # (): not told yet
 
     @classmethod
     def start_early(cls):
@@ -88,7 +88,7 @@ class Zygote:
         """A new connection, handed to the zygote without waiting for it; and where its
         sandboxes keep autograd's counters (the zygote says so once, when it has started)."""
         from . import channel
-        if self._addresses is None:
+        if self._addresses == ():  # None: the counters cannot be read from outside here
             self._addresses = channel.receive(self._control.fileno(), trusted=True)
         ours, theirs = socket.socketpair()
         socket.send_fds(self._control, [b"c"], [theirs.fileno()])
