@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test bench release dist catalogs clean
+.PHONY: setup grade test bench gpu-check release dist catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,11 @@ test: setup
 # memory; and 5 x 1000 submissions (about 20 minutes). README's table: bench/speed.py --readme.
 bench: setup
 	$(PY) bench/speed.py
+
+# On a machine with an NVIDIA GPU: the demo, the wrong-solution corpus and the sandbox tests
+# with CUDA present, and what ran where (bench/gpu_check.py; refuses to run without a GPU).
+gpu-check: setup
+	$(PY) bench/gpu_check.py
 
 # assignments/<id>.ipynb and assignments/<lang>/<id>.ipynb from solutions/ (all languages).
 release: setup
