@@ -82,7 +82,7 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         "absent": lms.absent(records, roster),
         "seconds": time.monotonic() - started, "jobs": backend.jobs, "timeout": limits.timeout,
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "isolation": [layer["label"] for layer in layers]}, log, lang)
+        "isolation": list(dict.fromkeys(layer["key"] for layer in layers))}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
 

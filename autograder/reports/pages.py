@@ -18,6 +18,15 @@ STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
           Status.EMPTY_NOTEBOOK: N_("empty notebook"), Status.WRONG_KERNEL: N_("wrong kernel"),
           Status.UNREADABLE: N_("unreadable"), Status.INTERNAL_ERROR: N_("internal error")}
 
+# The sandbox's layers (confine.LAYERS' keys) as the report names them, in its language; the
+# terminal's isolation line has their details.
+ISOLATION = {"cgroup": N_("control group (processes, memory)"),
+             "namespaces": N_("namespaces (no network, no other processes)"),
+             "private disk": N_("private disk"), "private /proc": N_("private /proc"),
+             "landlock": N_("Landlock (what it may read)"), "rlimits": N_("resource limits"),
+             "separate uid": N_("a user of its own"), "seccomp": N_("seccomp (system calls)"),
+             "runner thread": N_("replies made out of the notebook's reach"),
+             "autograd counters": N_("autograd counted from outside"), "": N_("none")}
 RAN = (Status.GRADED, Status.SYNTAX_ERROR, Status.TIMEOUT, Status.CRASHED)  # a notebook ran
 MISTAKES = 10  # how many the report ranks
 
@@ -76,8 +85,10 @@ def report(records, questions, run, stem, lang="en"):
         "{kept} kept from an earlier run.", lang, count=size, graded=graded,
         when=run.get("when", ""), seconds=f"{run.get('seconds', 0):.1f}",
         jobs=run.get("jobs", 1), kept=size - graded) + " " +
-        _h("Isolation: {isolation}.", lang,
-           isolation=", ".join(run.get("isolation", [])) or "none") + " " +
+        _h("Isolation: {isolation}.", lang, isolation=", ".join(
+            translate(ISOLATION[key], lang) if key in ISOLATION else key
+            for key in run.get("isolation", []))
+            or translate(ISOLATION[""], lang)) + " " +
         _h("Time limit per cell and call: {seconds} s.", lang,
            seconds=f"{run.get('timeout', 0):g}") + "</p>"]
     if records:

@@ -54,3 +54,11 @@ def test_statuses_late_absent_and_not_graded_are_on_the_page():
     assert "<h1>Week 1: tensors: class report</h1>" in shown
     assert "7 submission(s): 2 graded" in shown and "5 kept from an earlier run" in shown
     assert "not graded: attempt 2026-03-01-10-00-00" in shown  # on the student's row
+
+
+def test_the_isolation_line_is_in_the_reports_language():
+    shown = pages.report(CLASS, {"to_nchw": 2.0}, {"isolation": ["cgroup", "seccomp"]},
+                         lambda s: s, "hu")
+    assert "Elszigetelés: vezérlőcsoport (folyamatok, memória), seccomp (rendszerhívások)." \
+        in shown
+    assert "Isolation: none." in pages.report(CLASS, {"to_nchw": 2.0}, {}, lambda s: s)
