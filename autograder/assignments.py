@@ -41,17 +41,25 @@ def public_checks():
     return yaml.safe_load((ROOT / "assignments" / "public_checks.yaml").read_text("utf-8"))
 
 
-def questions(assignment):
-    """{question id: points} in the order the questions appear in the checks."""
-    tree = ast.parse(check_file(assignment).read_text())
-    points = {}
-    for node in tree.body:
+def checks(assignment):
+    """{check function's name: (question id, points)}, in the checks' order: what each
+    ``@question(id, points=…)`` decorator says, the one place a check's worth is written
+    (read from the source, so that nothing is imported; checking.suite grades by it)."""
+    found = {}
+    for node in ast.parse(check_file(assignment).read_text()).body:
         for decorator in getattr(node, "decorator_list", []):
             if (isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == "question"):
-                qid = ast.literal_eval(decorator.args[0])
-                value = next((ast.literal_eval(k.value) for k in decorator.keywords
-                              if k.arg == "points"), 1)
-                points[qid] = points.get(qid, 0) + value
+                found[node.name] = (ast.literal_eval(decorator.args[0]), next(
+                    (ast.literal_eval(k.value) for k in decorator.keywords if k.arg == "points"),
+                    1))
+    return found
+
+
+def questions(assignment):
+    """{question id: points} in the order the questions appear in the checks."""
+    points = {}
+    for question, worth in checks(assignment).values():
+        points[question] = points.get(question, 0) + worth
     return points
 
 

@@ -13,6 +13,7 @@ import importlib
 import inspect
 import numbers
 
+from .. import assignments
 from ..records import CheckOutcome
 from .plugin import check_rng, devices, failure_message, points
 
@@ -22,9 +23,9 @@ FIXTURES = ("student", "device", "rng", "curve")
 def run(assignment, student):
     """(outcomes, curves) of the assignment's checks on ``student``: one CheckOutcome per
     check and parameter set, and the loss curves checks kept (``curve``) by question."""
-    outcomes, curves = [], {}
+    outcomes, curves, worth_of = [], {}, assignments.checks(assignment)
     for function, nodeid, params in collect(assignment):
-        question, worth = _question(function)
+        question, worth = worth_of[function.__name__]
         outcome = CheckOutcome(question, function.__name__, worth, passed=True)
         try:
             function(**{name: _fixture(name, student, nodeid, params, question, curves)
@@ -45,9 +46,9 @@ def collect(assignment):
 def _collect(assignment):
     module = importlib.import_module(f"autograder.checks.test_{assignment}")
     path = f"autograder/checks/test_{assignment}.py"
+    scored = assignments.checks(assignment)
     for name, function in vars(module).items():
-        if not (name.startswith("test") and inspect.isfunction(function)
-                and _question(function)[0] is not None):
+        if not (name in scored and inspect.isfunction(function)):
             continue
         calls = [([], {})]  # (ids, parameters); the device comes first, as plugin.py adds it
         if "device" in _arguments(function):
@@ -66,13 +67,6 @@ def _collect(assignment):
 @functools.cache
 def _arguments(function):
     return tuple(inspect.signature(function).parameters)
-
-
-def _question(function):
-    for mark in getattr(function, "pytestmark", []):
-        if mark.name == "question":
-            return mark.args[0], mark.kwargs.get("points", 1)
-    return None, 0
 
 
 def _id(names, value, index):
