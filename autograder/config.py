@@ -84,6 +84,7 @@ class Course:
     roster: str = ""       # course-wide roster: Canvas or Blackboard gradebook export
     missing: str = "blank"  # what the LMS files give a student with no submission: blank | zero
     isolation: str = "default"  # strict: grade nothing where a sandbox layer cannot be set up
+    flagged: str = "score"  # hold: work flagged for review gets 0 in the LMS files until reviewed
     assignments: dict = field(default_factory=lambda: {
         name: Assignment(name, name.replace("_", " ").capitalize()) for name in ASSIGNMENTS})
 
@@ -118,7 +119,8 @@ class Course:
         values = {k: _text(k, v) for k, v in data.items() if k != "assignments"}
         for key, allowed in (("language", LANGUAGES), ("lms", LMS),
                              ("missing", ("blank", "zero")),
-                             ("isolation", ("default", "strict"))):
+                             ("isolation", ("default", "strict")),
+                             ("flagged", ("score", "hold"))):
             if key in values and values[key] not in allowed:
                 raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
                                   f"{', '.join(allowed)}")

@@ -130,6 +130,7 @@ class Outcome:
     curves: dict = field(default_factory=dict)  # {question: {"student", "reference": [float]}}
     slowest: float = 0.0  # seconds of the slowest cell or call of student code
     code: dict = field(default_factory=dict)  # {place: {"first": line, "lines": [str]}}
+    flags: list = field(default_factory=list)  # [Message]: lines flagged for review
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
@@ -140,7 +141,7 @@ class Outcome:
                    [CheckOutcome.from_dict(c) for c in data["checks"]],
                    [Message.from_dict(n) for n in data["notes"]], data.get("isolation", []),
                    data.get("seconds", 0.0), data.get("curves", {}), data.get("slowest", 0.0),
-                   data.get("code", {}))
+                   data.get("code", {}), [Message.from_dict(f) for f in data.get("flags", [])])
 
 
 @dataclass
@@ -178,6 +179,7 @@ class Record:
     identity: Identity = field(default_factory=Identity)
     curves: dict = field(default_factory=dict)  # recorded losses beside the reference's
     code: dict = field(default_factory=dict)  # the student's lines around each place named
+    flags: list = field(default_factory=list)  # [Message]: lines flagged for review (flags.py)
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values
@@ -189,6 +191,7 @@ class Record:
                       "questions": {q: QuestionResult.from_dict(e)
                                     for q, e in data["questions"].items()},
                       "notes": [Message.from_dict(n) for n in data["notes"]],
+                      "flags": [Message.from_dict(f) for f in data.get("flags", [])],
                       "identity": Identity(**data["identity"])})
 
 

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from autograder import pipeline
+from autograder import lms, pipeline
 from autograder.assignments import NAMES
-from autograder.config import ROOT
+from autograder.config import ROOT, Assignment, Course
 from autograder.records import Status
 from autograder.reports.render import render
 
@@ -280,3 +280,23 @@ def test_strict_isolation_grades_nothing_where_a_layer_is_missing(tmp_path, monk
     assert cli.main(argv + ["--strict"]) == 2  # the flag, without a course file
     assert cli.main(argv) == 0  # the default: graded, with the warning
     assert "warning: weaker isolation here: no seccomp" in capsys.readouterr().out
+
+
+def test_flagged_work_is_scored_shown_for_review_and_held_when_asked(tmp_path):
+    flagged = SOLUTION + ["name = 'zeros'\nmaker = getattr(torch, name)\n"]
+    records = grade_folder(ASSIGNMENT, {"ann": flagged, "bob": SOLUTION}, tmp_path)
+    assert records["ann"].score == records["bob"].score == 13  # a signal, not a verdict
+    assert [render(f) for f in records["ann"].flags] == [
+        f"code cell {len(flagged)}, line 2: maker = getattr(torch, name) (reaches code chosen "
+        "only while running)"] and records["bob"].flags == []
+    out = tmp_path / "out"
+    report = (out / "report.html").read_text()
+    assert "Flagged for review" in report and "getattr(torch, name)" in report
+    assert "getattr" in next(row for row in (out / "grades.csv").read_text().splitlines()
+                             if row.startswith("ann,"))
+    assert "getattr" not in (out / "feedback" / "ann.md").read_text()  # neutral to the student
+    held = lms.export(list(records.values()), Assignment(ASSIGNMENT, "Week 1"),
+                      Course(lms="canvas", flagged="hold"), 13.0, tmp_path / "held")
+    rows = (tmp_path / "held" / "canvas-import.csv").read_text().splitlines()
+    assert rows[2].endswith(",0") and rows[3].endswith(",13")  # ann held at 0, bob as is
+    assert any("1 flagged for review" in line and "held at 0" in line for line in held)

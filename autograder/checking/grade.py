@@ -6,7 +6,7 @@ from ..config import PROVIDED
 from ..i18n import N_
 from ..notebook import NotebookError, python_source, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg, place
-from . import suite
+from . import flags, suite
 from .student import Student
 
 DETAILS = {
@@ -33,10 +33,12 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
+    flagged = flags.scan(cells)
     return Outcome(status, detail, outcomes,
                    _notes(student, cells, limits), student.isolation, curves=curves,
                    slowest=student.slowest,
-                   code=excerpts(cells, [o.message for o in outcomes if o.message]))
+                   code=excerpts(cells, [o.message for o in outcomes if o.message] + flagged),
+                   flags=flagged)
 
 
 def excerpts(cells, messages, around=2):

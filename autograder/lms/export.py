@@ -1,6 +1,7 @@
 """The gradebook files each LMS imports, written beside the reports, and the lines that
 reconcile them with its roster: who had no submission, who the roster lacks, who was late,
 which files were not graded."""
+from dataclasses import replace
 from pathlib import Path
 
 from ..discovery import printable
@@ -45,6 +46,9 @@ def export(records, assignment, course, max_score, out, roster=None):
     kind = course.lms if course.lms != "none" else lms_of(records)
     html = lambda record: comment_html(record, course.language)  # noqa: E731
     lines, missing, unknown = [], [], []
+    flagged = [r for r in records if r.flags]
+    if flagged and course.flagged == "hold":
+        records = [replace(r, score=0.0) if r.flags else r for r in records]
     try:
         if kind == "canvas":
             text, missing, unknown = canvas.gradebook(records, assignment, course, max_score,
@@ -68,6 +72,11 @@ def export(records, assignment, course, max_score, out, roster=None):
     if unknown:
         lines.append(f"{len(unknown)} graded but not in the roster (not in the {kind} file): "
                      + ", ".join(unknown))
+    if flagged:
+        lines.append(f"{len(flagged)} flagged for review (see the report): "
+                     + ("held at 0 in these files until reviewed" if course.flagged == "hold"
+                        else "scores written as computed (flagged: hold holds them at 0)")
+                     + ": " + ", ".join(r.student for r in flagged))
     late = [r.student for r in records if r.identity.late]
     if late:
         lines.append(f"{len(late)} marked late by {kind} (graded as usual; see grades.csv): "

@@ -5,6 +5,7 @@ import sys
 from urllib.parse import urlparse
 
 from ..config import ConfigError
+from ..discovery import printable
 from ..reports.feedback import comment, comment_html
 from ..store import Store
 from . import blackboard_api, canvas_api, moodle_api
@@ -42,6 +43,11 @@ def send(course, name, results, kind, apply=False, log=print):
     store = Store(results / "grades.sqlite")
     records = store.records(name)
     store.close()
+    held = [r.student for r in records if r.flags] if course.flagged == "hold" else []
+    if held:
+        log(f"{len(held)} flagged for review and held (flagged: hold), not sent: "
+            + printable(", ".join(held)))
+        records = [r for r in records if not r.flags]
     text = comment_html if kind == "blackboard" else comment  # Blackboard's feedback is HTML
     words = lambda record: text(record, course.language)  # noqa: E731
     if not course.secret:

@@ -136,6 +136,7 @@ def report(records, questions, run, stem, lang="en"):
                                          lang) + f"</strong> {len(unfinished)}: "
                      + _people(unfinished, lang, len(unfinished)) + "</li>")
     parts += ["<h2>" + _h("Statuses", lang) + "</h2><ul>" + "".join(items) + "</ul>"]
+    parts += _flagged(records, lang)
     parts += ["<h2>" + _h("Commonest mistakes", lang) + "</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
             f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td>"
@@ -146,6 +147,21 @@ def report(records, questions, run, stem, lang="en"):
     parts += ["<h2>" + _h("Students", lang) + "</h2><div class='wrap'><table><tr>" + head +
               f"</tr>{''.join(rows)}</table></div>"]
     return _page(title, "".join(parts), lang)
+
+
+def _flagged(records, lang):
+    """The section on work flagged for review (checking/flags.py), with the lines that
+    raised each flag; nothing when none is."""
+    flagged = [r for r in records if r.flags]
+    if not flagged:
+        return []
+    items = [f"<li>{_e(_name(r))}<ul>" + "".join(
+        f"<li>{render(flag, 'html', lang)}</li>" for flag in r.flags) + "</ul></li>"
+        for r in flagged]
+    return ["<h2>" + _h("Flagged for review", lang) + "</h2><p class='muted'>" + _h(
+        "This code reaches for what the checks of how a function works are observed with. "
+        "A flag is a signal, not a verdict: the score above is computed as usual.", lang)
+        + "</p><ul>" + "".join(items) + "</ul>"]
 
 
 def _not_graded(record, lang):

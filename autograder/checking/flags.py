@@ -1,0 +1,129 @@
+"""What is flagged for an instructor's review: code that reaches for the machinery the
+verdicts about *how* a student computed are observed with, read from the submitted text in
+the grader (which the notebook cannot patch).
+
+A flag is a signal, never a verdict: the score is computed as usual, and course.yaml's
+``flagged`` decides whether flagged work is held at 0 until reviewed. Every mention counts,
+whatever binds it (an import, an alias, a walrus, a ``for`` or ``with`` target, a default
+argument, a dict of functions...): the names are found anywhere in a cell, not only where
+they are called, so no way of binding them hides them.
+"""
+import ast
+
+from ..i18n import N_
+from ..notebook import python_source
+from ..records import msg
+
+RAW_MEMORY = N_("the process's raw memory")
+FRAMES = N_("the interpreter's frames or objects")
+PRIVATE = N_("torch's private internals")
+DYNAMIC = N_("code chosen only while running")
+ELSEWHERE = N_("work on another thread or process")
+
+MODULES = {"ctypes": RAW_MEMORY, "cffi": RAW_MEMORY, "mmap": RAW_MEMORY,
+           "numpy.ctypeslib": RAW_MEMORY, "inspect": FRAMES, "importlib": DYNAMIC,
+           "runpy": DYNAMIC, "code": DYNAMIC, "codeop": DYNAMIC, "marshal": DYNAMIC,
+           "threading": ELSEWHERE, "_thread": ELSEWHERE, "multiprocessing": ELSEWHERE,
+           "concurrent": ELSEWHERE, "subprocess": ELSEWHERE, "_posixsubprocess": ELSEWHERE,
+           "torch.multiprocessing": ELSEWHERE,
+           "torch._C": PRIVATE, "torch._dynamo": PRIVATE, "torch._functorch": PRIVATE}
+NAMES = {"sys._getframe": FRAMES, "sys._current_frames": FRAMES, "sys.settrace": FRAMES,
+         "sys.setprofile": FRAMES, "gc.get_objects": FRAMES,
+         "gc.get_referrers": FRAMES, "gc.get_referents": FRAMES, "os.fork": ELSEWHERE,
+         "os.forkpty": ELSEWHERE, "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
+         "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE}
+BUILTINS = {"exec": DYNAMIC, "eval": DYNAMIC, "compile": DYNAMIC, "__import__": DYNAMIC,
+            "globals": DYNAMIC, "vars": DYNAMIC, "locals": DYNAMIC, "setattr": DYNAMIC,
+            "delattr": DYNAMIC, "__builtins__": DYNAMIC}
+ATTRIBUTES = {"__array_interface__": RAW_MEMORY, "__array_struct__": RAW_MEMORY,
+              "f_back": FRAMES, "f_globals": FRAMES, "f_locals": FRAMES, "tb_frame": FRAMES,
+              "gi_frame": FRAMES, "__globals__": FRAMES, "__code__": FRAMES,
+              "__subclasses__": FRAMES, "_execution_engine": PRIVATE}
+PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
+
+
+def scan(cells):
+    """One Message per line of the notebook's code cells ``[(index, source)]`` that reaches
+    for the machinery (cell numbered from 1, as the feedback counts them)."""
+    flags = []
+    for index, source in cells:
+        try:
+            tree = ast.parse(python_source(source)[0])
+        except (SyntaxError, ValueError):
+            continue  # a cell that does not parse never ran
+        lines, seen = source.splitlines(), set()
+        for node, what in sorted(_Reader().reached(tree),
+                                 key=lambda found: getattr(found[0], "lineno", 0)):
+            line = getattr(node, "lineno", 0)
+            if line in seen or not 0 < line <= len(lines):
+                continue
+            seen.add(line)
+            flags.append(msg("code cell {cell}, line {line}: {code} (reaches {what})", cell=index + 1,
+                             line=line, code=lines[line - 1].strip()[:120], what=msg(what)))
+    return flags
+
+
+class _Reader(ast.NodeVisitor):
+    """(node, what) for every mention of the machinery; imports followed through aliases."""
+
+    def __init__(self):
+        self.aliases, self.found = {}, []
+
+    def reached(self, tree):
+        for node in ast.walk(tree):  # aliases first: a use may come before in the walk
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self._alias(node)
+        self.visit(tree)
+        return self.found
+
+    def _alias(self, node):
+        base = node.module if isinstance(node, ast.ImportFrom) else None
+        for alias in node.names:
+            full = f"{base}.{alias.name}" if base else alias.name
+            local = alias.asname or (alias.name if base else alias.name.split(".")[0])
+            self.aliases[local] = full if (base or alias.asname) else alias.name.split(".")[0]
+            self._qualified(node, full)
+
+    def visit_Name(self, node):
+        if node.id in BUILTINS and node.id not in self.aliases:
+            self.found.append((node, BUILTINS[node.id]))
+        elif node.id in self.aliases:
+            self._qualified(node, self.aliases[node.id])
+
+    def visit_Attribute(self, node):
+        if node.attr in ATTRIBUTES:
+            self.found.append((node, ATTRIBUTES[node.attr]))
+        dotted = _dotted(node)
+        if dotted and dotted.split(".")[0] in self.aliases:
+            self._qualified(node, ".".join([self.aliases[dotted.split(".")[0]],
+                                            *dotted.split(".")[1:]]))
+        else:
+            self.generic_visit(node)
+
+    def visit_Call(self, node):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name == "getattr" and len(node.args) > 1 and not isinstance(node.args[1],
+                                                                       ast.Constant):
+            self.found.append((node, DYNAMIC))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and node.value.startswith(PATHS):
+            self.found.append((node, RAW_MEMORY))
+
+    def _qualified(self, node, full):
+        for table in (NAMES, MODULES):
+            hit = next((what for prefix, what in table.items()
+                        if full == prefix or full.startswith(prefix + ".")), None)
+            if hit:
+                self.found.append((node, hit))
+                return
+
+
+def _dotted(node):
+    """``a.b.c`` for an attribute chain on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None

@@ -1,0 +1,71 @@
+"""Work flagged for review: every way of reaching the machinery the verdicts about *how*
+a function works are observed with is flagged with its line, whatever binds the name; the
+references, every valid rewrite of the corpus and everyday notebook code are not."""
+import pytest
+
+from autograder.checking.flags import scan
+from autograder.reports.render import render
+
+from conftest import solution_cells
+from corpus import VALID
+
+REACHES = {
+    "raw memory": [
+        "import ctypes", "from ctypes import CDLL", "import cffi", "import mmap",
+        "import numpy as np\nptr = np.zeros(3).__array_interface__['data'][0]",
+        "import numpy as np\nview = np.ctypeslib.as_array", "m = open('/proc/self/mem', 'rb')",
+        "path = '/proc/self/maps'"],
+    "frames": [
+        "import sys\nframe = sys._getframe(1)", "import inspect", "import gc\nobjs = gc.get_objects()",
+        "def f():\n    return (lambda: 0).__globals__", "tb = e.__traceback__.tb_frame",
+        "g = f.__code__"],
+    "private torch": ["import torch\nn = torch._C._autograd._get_sequence_nr()",
+                      "from torch import _C", "import torch._C as C",
+                      "engine = torch.autograd.Variable._execution_engine"],
+    "dynamic code": [
+        "exec('x = 1')", "if (run := exec):\n    run('x = 1')", "for e in [eval]:\n    pass",
+        "with open('x') as eval_:\n    f = compile('1', 'x', 'eval')",
+        "match 1:\n    case _ if (g := globals()):\n        pass",
+        "def f(run=exec):\n    run('1')", "table = {}\ntable.update(run=exec)",
+        "globals()['optim'] = 1", "globals().update(x=1)", "m = __import__('tor' + 'ch')",
+        "import importlib\nm = importlib.import_module('torch.optim')",
+        "import torch\nopt = getattr(torch, 'op' + 'tim')", "setattr(torch, 'x', 1)"],
+    "elsewhere": ["import threading", "from concurrent.futures import ThreadPoolExecutor",
+                  "import os\npid = os.fork()", "import subprocess",
+                  "import _posixsubprocess", "import multiprocessing as mp",
+                  "import os\nos.system('ls')"],
+}
+EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in sys.modules",
+            "model.eval()", "f = torch.compile(model)", "o = getattr(torch, 'optim')",
+            "import os\np = os.path.join('a', 'b')", "from tqdm import tqdm",
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2])", "display(x)",
+            "import numpy as np\na = np.asarray([1, 2]).mean()", "print('x')"]
+
+
+@pytest.mark.parametrize("code", [code for codes in REACHES.values() for code in codes])
+def test_reaching_for_the_machinery_is_flagged_with_its_line(code):
+    flags = scan([(0, "import torch"), (4, code)])
+    assert flags, code
+    shown = render(flags[0])
+    assert shown.startswith("code cell 5, line ") and "(reaches " in shown
+
+
+@pytest.mark.parametrize("code", EVERYDAY)
+def test_everyday_notebook_code_is_not_flagged(code):
+    assert scan([(0, code)]) == []
+
+
+def test_references_and_valid_rewrites_are_not_flagged():
+    for assignment in VALID:
+        assert scan(list(enumerate(solution_cells(assignment)))) == [], assignment
+        for name, code in VALID[assignment]:
+            cells = list(enumerate(solution_cells(assignment) + [code]))
+            assert scan(cells) == [], (assignment, name)
+
+
+def test_a_flag_names_the_line_that_raised_it():
+    flags = scan([(2, "x = 1\nimport threading\ny = 2\nt = threading.Thread()")])
+    assert [render(flag) for flag in flags] == [
+        "code cell 3, line 2: import threading (reaches work on another thread or process)",
+        "code cell 3, line 4: t = threading.Thread() (reaches work on another thread or "
+        "process)"]
