@@ -22,15 +22,15 @@ ELSEWHERE = N_("work on another thread or process")
 
 MODULES = {"ctypes": RAW_MEMORY, "cffi": RAW_MEMORY, "mmap": RAW_MEMORY,
            "numpy.ctypeslib": RAW_MEMORY, "inspect": FRAMES, "importlib": DYNAMIC,
-           "runpy": DYNAMIC, "code": DYNAMIC, "codeop": DYNAMIC, "marshal": DYNAMIC,
-           "threading": ELSEWHERE, "_thread": ELSEWHERE, "multiprocessing": ELSEWHERE,
-           "concurrent": ELSEWHERE, "subprocess": ELSEWHERE, "_posixsubprocess": ELSEWHERE,
-           "torch.multiprocessing": ELSEWHERE,
+           "builtins": DYNAMIC, "runpy": DYNAMIC, "code": DYNAMIC, "codeop": DYNAMIC,
+           "marshal": DYNAMIC, "threading": ELSEWHERE, "_thread": ELSEWHERE,
+           "multiprocessing": ELSEWHERE, "concurrent": ELSEWHERE, "subprocess": ELSEWHERE,
+           "_posixsubprocess": ELSEWHERE, "torch.multiprocessing": ELSEWHERE,
            "torch._C": PRIVATE, "torch._dynamo": PRIVATE, "torch._functorch": PRIVATE}
 NAMES = {"sys._getframe": FRAMES, "sys._current_frames": FRAMES, "sys.settrace": FRAMES,
-         "sys.setprofile": FRAMES, "gc.get_objects": FRAMES,
-         "gc.get_referrers": FRAMES, "gc.get_referents": FRAMES, "os.fork": ELSEWHERE,
-         "os.forkpty": ELSEWHERE, "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
+         "sys.setprofile": FRAMES, "gc.get_objects": FRAMES, "gc.get_referrers": FRAMES,
+         "gc.get_referents": FRAMES, "os.fork": ELSEWHERE, "os.forkpty": ELSEWHERE,
+         "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
          "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE}
 BUILTINS = {"exec": DYNAMIC, "eval": DYNAMIC, "compile": DYNAMIC, "__import__": DYNAMIC,
             "globals": DYNAMIC, "vars": DYNAMIC, "locals": DYNAMIC, "setattr": DYNAMIC,
@@ -58,8 +58,9 @@ def scan(cells):
             if line in seen or not 0 < line <= len(lines):
                 continue
             seen.add(line)
-            flags.append(msg("code cell {cell}, line {line}: {code} (reaches {what})", cell=index + 1,
-                             line=line, code=lines[line - 1].strip()[:120], what=msg(what)))
+            flags.append(msg("code cell {cell}, line {line}: {code} (reaches {what})",
+                             cell=index + 1, line=line, code=lines[line - 1].strip()[:120],
+                             what=msg(what)))
     return flags
 
 

@@ -392,3 +392,16 @@ def test_without_root_grading_still_works_and_warns(tmp_path):
     # RLIMIT_NPROC counts all of the user's tasks: bounded, though not at exactly 64
     assert _number((out / "feedback" / "forks.md").read_text(), "FORKED") < 1000
     assert rows["net"]["make_tensor"] == "0"
+
+
+# What reaches for the machinery the verdicts on *how* are observed with is flagged for
+# review with its lines (checking/flags.py); the rest gets no more than its plain shortcut.
+FLAGGED = {"patched_comparisons", "patched_probe_and_pytest", "daemon_left_behind",
+           "fork_bomb", "counts_forks", "thread_bomb", "forked_memory_bomb", "privileged_calls",
+           "reads_environment", "scans_memory", "pickle_payload_and_hostile_repr"}
+
+
+def test_attacks_on_the_machinery_are_flagged_for_review(attacked):
+    records = attacked[0]
+    assert not records["honest"].flags and not records["stub"].flags
+    assert {name for name in ATTACKS if records[name].flags} == FLAGGED
