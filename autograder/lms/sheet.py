@@ -1,5 +1,6 @@
 """Spreadsheets the LMSs hand out and take back. A sheet is read in whatever encoding and
-delimiter the instructor's download has (the encoding found by charset-normalizer), and
+delimiter the instructor's download has (UTF-8 or UTF-16, else the Windows code page its
+text reads best in, else what charset-normalizer finds), and
 written back in the same encoding with every row this run did not change byte for byte as
 it came; what the project writes into a cell is made safe to open in a spreadsheet."""
 import csv
@@ -69,8 +70,18 @@ def table(rows, quote_all=False):
     return buffer.getvalue()
 
 
+# The ANSI code pages Excel saves CSV in on Windows: Western, Central European (Hungarian,
+# Polish), Korean; in this order when two read the same.
+ANSI = ("cp1252", "cp1250", "cp949")
+# What names and headers in the course's languages and their neighbours are written with
+EXPECTED = set("áàâäãåçéèêëíìîïñóòôöøúùûüýÿßæœąćęłńśźżőű"
+               "ÁÀÂÄÃÅÇÉÈÊËÍÌÎÏÑÓÒÔÖØÚÙÛÜÝŸÆŒĄĆĘŁŃŚŹŻŐŰ–—„“”‘’…€°±×·«»")
+
+
 def _decode(raw, path):
-    """(encoding, text): a BOM's encoding, else UTF-8, else what charset-normalizer finds."""
+    """(encoding, text): a BOM's encoding, else UTF-8, else the ANSI code page under which
+    the text has the fewest characters its languages do not use (a Hungarian "ő" is "õ" in
+    Windows-1252), else what charset-normalizer finds."""
     for bom, encoding in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"),
                           (b"\xfe\xff", "utf-16")):
         if raw.startswith(bom):
@@ -81,6 +92,16 @@ def _decode(raw, path):
         return encoding, raw.decode(encoding)
     except UnicodeDecodeError:
         pass
+    readings = {}
+    for encoding in ANSI:
+        try:
+            readings[encoding] = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if readings:
+        encoding = min(readings, key=lambda name: (_unexpected(readings[name]),
+                                                   ANSI.index(name)))
+        return encoding, readings[encoding]
     best = charset_normalizer.from_bytes(raw[:1 << 20]).best()
     if best is None or not best.encoding:
         raise SheetError(f"{path} is not text in an encoding that can be recognised")
@@ -88,6 +109,11 @@ def _decode(raw, path):
         return best.encoding, raw.decode(best.encoding)
     except (UnicodeDecodeError, LookupError):
         raise SheetError(f"{path} is not text in an encoding that can be recognised") from None
+
+
+def _unexpected(text):
+    return sum(1 for c in text if ord(c) > 127 and c not in EXPECTED
+               and not "\uac00" <= c <= "\ud7a3")
 
 
 def _records(text, delimiter, path):

@@ -312,3 +312,16 @@ def test_grading_a_download_that_cannot_be_read_exits_non_zero(tmp_path, capsys)
                      str(tmp_path / "out")]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "is not a readable zip" in error
+
+
+@pytest.mark.parametrize("encoding, name", [("cp1250", "Erdős Pál"), ("cp1250", "Łukasz Świątek"),
+                                            ("cp1252", "José Núñez"), ("cp1252", "Zoë Brontë"),
+                                            ("cp949", "김민지")])
+def test_a_short_worksheet_in_a_windows_code_page_is_read_in_it(tmp_path, encoding, name):
+    (tmp_path / "sheet.csv").write_bytes(
+        ("Identifier,Full name,Grade,Maximum grade\n"
+         f"Participant 501,{name},,10.00\n").encode(encoding))
+    assert moodle.names(tmp_path / "sheet.csv") == {"501": name}
+    data, warning, _, _, _, _ = moodle.worksheet([record("501", 7)], tmp_path / "sheet.csv",
+                                                 comment_html)
+    assert not warning and name in data.decode(encoding)
