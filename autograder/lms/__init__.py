@@ -1,6 +1,8 @@
-"""The learning-management systems: their downloads in, their gradebook files out, and
-grades published through their APIs. One module per LMS; ``read`` recognises which LMS laid
-out a download and hands it to that module's reader."""
+"""The learning-management systems: their downloads in, their gradebook files out
+(export.py), and grades published through their APIs (send.py, publish.py). One module per
+LMS for its files and one for its API (``<lms>_api.py``); ``read`` recognises which LMS laid
+out a download and hands it to that module's reader, and ``roster`` finds its gradebook
+file beside the download by content."""
 from dataclasses import dataclass, replace
 from pathlib import Path
 from zipfile import is_zipfile
