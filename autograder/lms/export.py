@@ -23,11 +23,10 @@ def absent(records, roster):
     roster's names; none without a roster. In Moodle, by the worksheet's rows, so the
     members of a graded team are not absent."""
     kind = lms_of(records)
-    if not roster or kind not in ("canvas", "blackboard", "moodle"):
+    shown = _names(kind, roster)
+    if not shown:
         return []
-    module = {"canvas": canvas, "blackboard": blackboard, "moodle": moodle}[kind]
     try:
-        shown = module.names(roster)
         if kind == "moodle":
             missing = moodle.worksheet(records, roster, lambda record: "")[3]
         else:
@@ -36,6 +35,15 @@ def absent(records, roster):
     except SheetError:
         return []
     return [shown.get(user) or user for user in missing]
+
+
+def _names(kind, roster):
+    """{id: name} as the roster of LMS ``kind`` shows them; {} without one."""
+    module = {"canvas": canvas, "blackboard": blackboard, "moodle": moodle}.get(kind)
+    try:
+        return module.names(roster) if module and roster else {}
+    except SheetError:
+        return {}
 
 
 def export(records, assignment, course, max_score, out, roster=None):
@@ -67,8 +75,10 @@ def export(records, assignment, course, max_score, out, roster=None):
                      "listed, so students who did not submit are not marked")
     if missing:
         verdict = "given 0" if course.missing == "zero" else "left blank"
+        shown = _names(kind, roster)
         lines.append(f"{len(missing)} in the roster with no submission ({verdict}): "
-                     + ", ".join(missing))
+                     + ", ".join(f"{shown[user]} ({user})" if shown.get(user) else user
+                                 for user in missing))
     if unknown:
         lines.append(f"{len(unknown)} graded but not in the roster (not in the {kind} file): "
                      + ", ".join(unknown))

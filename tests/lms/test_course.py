@@ -107,7 +107,7 @@ def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course
                      "--out", str(root / "out")]) == 0
     output = capsys.readouterr().out
     assert "4 submission(s) already graded" in output
-    assert "1 in the roster with no submission (left blank): 105" in output
+    assert "1 in the roster with no submission (left blank): Absent, Al (105)" in output
     assert "103: graded tensor_shapes-1.ipynb; not graded: tensor_shapes.ipynb" in output
 
 
