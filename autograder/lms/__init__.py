@@ -36,9 +36,9 @@ def read(paths, assignment, workdir, log=print, roster=None):
     zipped again on a Mac), nbgrader folders and plain folders; named as the ``roster``
     (the LMS's gradebook file) names them. Raises LayoutError when a path holds a whole
     class as one student's folder, or is (or holds) a download that cannot be unpacked."""
-    found = []
+    found, readable = [], roster if _sheet(roster) else None
     for path in map(Path, paths):
-        where = _Where(workdir, log, Budget(), roster if _sheet(roster) else None)
+        where = _Where(workdir, log, Budget(), readable)
         if _is_download(path):
             read_here = _unpacked(path, assignment, where, DEPTH)
         elif path.is_dir() and not path.is_symlink():

@@ -16,7 +16,8 @@ NAME = re.compile(rf"(?P<head>(?P<prefix>.*?)_(?P<user>[^_]+)_attempt_(?P<stamp>
 # The receipt's first line, in any language: "Name: Ada Lovelace (alovelace)", "Naam: …"
 RECEIPT_NAME = re.compile(r"\A\s*[^:\n]{1,40}:\s*(?P<name>[^\n]*?)\s*\((?P<user>[^()\n]+)\)"
                           r"\s*$", re.MULTILINE)
-COLUMN = re.compile(r"(?P<title>.+) \[[^\]]*\](?: \|(?P<id>\d+))?")  # "Week 1 [Total Pts: 7 Score] |8812"
+# A Grade Centre column: "Week 1 [Total Pts: 7 Score] |8812"
+COLUMN = re.compile(r"(?P<title>.+) \[[^\]]*\](?: \|(?P<id>\d+))?")
 
 
 def detect(folder):

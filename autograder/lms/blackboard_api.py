@@ -1,9 +1,7 @@
 """Blackboard Learn's public REST API: grades and feedback published (publish.py) into a
 Grade Centre column, authorised by OAuth2 client credentials (the REST application's key
 and secret)."""
-import requests
-
-from .publish import PublishError, Transient, unreachable
+from .publish import PublishError, request
 
 API = "/learn/api/public"
 
@@ -50,7 +48,7 @@ class Remote:
         url = (f"{self._url}{API}/v2/courses/{self._course}/gradebook/columns/"
                f"{self._column}{path}")
         for fresh in (False, True):
-            response = self._request(method, url, headers={
+            response = request("Blackboard", method, url, headers={
                 "Authorization": f"Bearer {self._bearer(fresh)}"}, **body)
             if response.status_code != 401:
                 break
@@ -73,8 +71,8 @@ class Remote:
     def _bearer(self, fresh):
         """The OAuth2 access token, asked for again when ``fresh`` (the last one expired)."""
         if self._token is None or fresh:
-            response = self._request("POST", f"{self._url}{API}/v1/oauth2/token",
-                                     data={"grant_type": "client_credentials"}, auth=self._auth)
+            response = request("Blackboard", "POST", f"{self._url}{API}/v1/oauth2/token",
+                               data={"grant_type": "client_credentials"}, auth=self._auth)
             if response.status_code in (400, 401):
                 raise PublishError("Blackboard: the application key and secret were refused "
                                    f"(HTTP {response.status_code}); set TORCHGRADE_LMS_TOKEN "
@@ -86,17 +84,3 @@ class Remote:
                                    f"{response.status_code}); check url in course.yaml") \
                     from None
         return self._token
-
-    @staticmethod
-    def _request(method, url, **options):
-        """One HTTP request; rate limits, server errors and lost connections as Transient.
-        Neither the secret nor the token is ever part of an error message."""
-        try:
-            response = requests.request(method, url, timeout=60, **options)
-        except requests.RequestException as error:
-            raise unreachable("Blackboard", error) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            wait = response.headers.get("Retry-After", "")
-            raise Transient(f"Blackboard: HTTP {response.status_code}",
-                            float(wait) if wait.isdigit() else None)
-        return response

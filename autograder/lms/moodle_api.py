@@ -2,9 +2,7 @@
 import html
 import re
 
-import requests
-
-from .publish import PublishError, Transient, unreachable
+from .publish import PublishError, request
 
 
 class Remote:
@@ -72,14 +70,8 @@ class Remote:
     def _call(self, function, **params):
         data = {"wstoken": self._token, "wsfunction": function, "moodlewsrestformat": "json",
                 **_flatten(params)}
-        try:  # the token travels in the body, so no error message or log line holds it
-            response = requests.post(self._endpoint, data=data, timeout=60)
-        except requests.RequestException as error:
-            raise unreachable("Moodle", error) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            wait = response.headers.get("Retry-After", "")
-            raise Transient(f"Moodle: HTTP {response.status_code}",
-                            float(wait) if wait.isdigit() else None)
+        # the token travels in the body, so no error message or log line holds it
+        response = request("Moodle", "POST", self._endpoint, data=data)
         try:
             body = response.json()
         except ValueError:

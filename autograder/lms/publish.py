@@ -34,6 +34,21 @@ UNRESOLVED = ("Name or service not known", "NameResolutionError", "getaddrinfo f
               "nodename nor servname", "No address associated")
 
 
+def request(lms, method, url, **options):
+    """One HTTP request to an LMS: rate limits (429), server errors (5xx) and lost
+    connections as Transient, an address that cannot be right as PublishError; any other
+    reply is returned for its client to read."""
+    try:
+        response = requests.request(method, url, timeout=60, **options)
+    except requests.RequestException as error:
+        raise unreachable(lms, error) from None
+    if response.status_code == 429 or response.status_code >= 500:
+        wait = response.headers.get("Retry-After", "")
+        raise Transient(f"{lms}: HTTP {response.status_code}",
+                        float(wait) if wait.isdigit() else None)
+    return response
+
+
 def unreachable(lms, error):
     """A failed connection as Transient (retried), or as PublishError when the url's host
     does not exist or the url is malformed. The error's own text, which may hold the

@@ -183,19 +183,25 @@ def test_blackboard_bad_credentials_are_one_line(server):
         blackboard_remote(server, "no-colon")
 
 
-def test_the_command_never_shows_the_token(server, tmp_path, monkeypatch, capsys, caplog):
-    caplog.set_level(logging.DEBUG)
+def _graded(tmp_path, course_text, records=CLASS[:2]):
+    """The publish command's arguments for ``records`` stored as graded, under the course
+    file ``course_text``."""
     results = tmp_path / "out" / "tensor_shapes"
     results.mkdir(parents=True)
     store = Store(results / "grades.sqlite")
-    for entry in CLASS:
+    for entry in records:
         store.put(entry, "k")
     store.close()
-    course = tmp_path / "course.yaml"
-    course.write_text(f"lms: canvas\nurl: {server.url}\ncourse_id: 1\n"
-                      "assignments:\n  tensor_shapes: {lms_id: 55}\n")
+    (tmp_path / "course.yaml").write_text(course_text)
+    return ["publish", "tensor_shapes", "--course", str(tmp_path / "course.yaml"),
+            "--results", str(results)]
+
+
+def test_the_command_never_shows_the_token(server, tmp_path, monkeypatch, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    argv = _graded(tmp_path, f"lms: canvas\nurl: {server.url}\ncourse_id: 1\n"
+                             "assignments:\n  tensor_shapes: {lms_id: 55}\n", CLASS)
     monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", TOKEN)
-    argv = ["publish", "tensor_shapes", "--course", str(course), "--results", str(results)]
     assert cli.main(argv) == 0 and not server.sent("PUT")
     assert cli.main(argv + ["--yes"]) == 0 and server.grades == {"101": 7.0, "102": 3.5}
     monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", "wrong")
@@ -208,16 +214,10 @@ def test_the_command_never_shows_the_token(server, tmp_path, monkeypatch, capsys
 
 
 def test_the_blackboard_command_never_shows_the_secret(server, tmp_path, monkeypatch, capsys):
-    results = tmp_path / "out" / "tensor_shapes"
-    results.mkdir(parents=True)
-    store = Store(results / "grades.sqlite")
-    store.put(record("alovelace", 7, "blackboard"), "k")
-    store.close()
-    course = tmp_path / "course.yaml"
-    course.write_text(f"lms: blackboard\nurl: {server.url}\ncourse_id: C1\n"
-                      "assignments:\n  tensor_shapes: {lms_id: 8812}\n")
+    argv = _graded(tmp_path, f"lms: blackboard\nurl: {server.url}\ncourse_id: C1\n"
+                             "assignments:\n  tensor_shapes: {lms_id: 8812}\n",
+                   [record("alovelace", 7, "blackboard")])
     monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", BB_KEY)
-    argv = ["publish", "tensor_shapes", "--course", str(course), "--results", str(results)]
     assert cli.main(argv + ["--yes"]) == 0 and server.grades == {"alovelace": 7.0}
     assert server.comments["alovelace"][0].startswith("<p>tensor_shapes: 7 / 7</p>")
     monkeypatch.setenv("TORCHGRADE_LMS_TOKEN", "app-key:wrong")
@@ -227,16 +227,6 @@ def test_the_blackboard_command_never_shows_the_secret(server, tmp_path, monkeyp
     assert "wrong" not in output.out + output.err
 
 
-def _graded(tmp_path, course_text):
-    results = tmp_path / "out" / "tensor_shapes"
-    results.mkdir(parents=True)
-    store = Store(results / "grades.sqlite")
-    for entry in CLASS[:2]:
-        store.put(entry, "k")
-    store.close()
-    (tmp_path / "course.yaml").write_text(course_text)
-    return ["publish", "tensor_shapes", "--course", str(tmp_path / "course.yaml"),
-            "--results", str(results)]
 
 
 def test_without_a_token_the_dry_run_previews_from_the_store(server, tmp_path, monkeypatch,
@@ -276,7 +266,7 @@ def test_a_host_that_does_not_exist_is_not_retried(monkeypatch):
         raise requests.ConnectionError("Failed to resolve 'moodle.exmaple.edu' "
                                        "([Errno -2] Name or service not known)")
 
-    monkeypatch.setattr(requests, "post", unresolved)
+    monkeypatch.setattr(requests, "request", unresolved)
     with pytest.raises(PublishError, match="host in url cannot be found"):
         publish([record("501", 7, "moodle")],
                 moodle_api.Remote("https://moodle.exmaple.edu", TOKEN, "77"), comment,
