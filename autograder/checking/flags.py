@@ -44,16 +44,19 @@ PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
 
 def scan(cells):
     """One Message per line of the notebook's code cells ``[(index, source)]`` that reaches
-    for the machinery (cell numbered from 1, as the feedback counts them)."""
-    flags = []
+    for the machinery (cell numbered from 1, as the feedback counts them). The cells share
+    one namespace, so an import in one counts in all."""
+    trees = {}
     for index, source in cells:
         try:
-            tree = ast.parse(python_source(source)[0])
+            trees[index] = ast.parse(python_source(source)[0])
         except (SyntaxError, ValueError):
             continue  # a cell that does not parse never ran
+    reader, flags = _Reader(trees.values()), []
+    for index, source in cells:
         lines, seen = source.splitlines(), set()
-        for node, what in sorted(_Reader().reached(tree),
-                                 key=lambda found: getattr(found[0], "lineno", 0)):
+        found = reader.reached(trees[index]) if index in trees else []
+        for node, what in sorted(found, key=lambda hit: getattr(hit[0], "lineno", 0)):
             line = getattr(node, "lineno", 0)
             if line in seen or not 0 < line <= len(lines):
                 continue
@@ -64,26 +67,53 @@ def scan(cells):
     return flags
 
 
-class _Reader(ast.NodeVisitor):
-    """(node, what) for every mention of the machinery; imports followed through aliases."""
+def observed(noted, cells, flagged=()):
+    """One Message per line the sandbox's audit hook saw cause an event it refuses or notes
+    (sandbox/audit.py: ``noted`` holds (event, cell, line)), unless ``flagged`` has it."""
+    sources, seen, found = dict(cells), {_where(flag) for flag in flagged}, []
+    for event, cell, line in sorted(noted, key=lambda note: note[1:]):
+        lines = sources.get(cell - 1, "").splitlines()
+        if (cell, line) not in seen and 0 < line <= len(lines):
+            seen.add((cell, line))
+            found.append(msg("code cell {cell}, line {line}: {code} (ran {event} while "
+                             "running)", cell=cell, line=line,
+                             code=lines[line - 1].strip()[:120], event=event))
+    return found
 
-    def __init__(self):
+
+def _where(flag):
+    return flag.params.get("cell"), flag.params.get("line")
+
+
+class _Reader(ast.NodeVisitor):
+    """(node, what) for every mention of the machinery; imports followed through aliases,
+    those of every cell first (a use may come before its import in the walk)."""
+
+    def __init__(self, trees):
         self.aliases, self.found = {}, []
+        for tree in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    self._alias(node, record=False)
 
     def reached(self, tree):
-        for node in ast.walk(tree):  # aliases first: a use may come before in the walk
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                self._alias(node)
+        self.found = []
         self.visit(tree)
         return self.found
 
-    def _alias(self, node):
+    def visit_Import(self, node):
+        self._alias(node)
+
+    visit_ImportFrom = visit_Import
+
+    def _alias(self, node, record=True):
         base = node.module if isinstance(node, ast.ImportFrom) else None
         for alias in node.names:
             full = f"{base}.{alias.name}" if base else alias.name
             local = alias.asname or (alias.name if base else alias.name.split(".")[0])
             self.aliases[local] = full if (base or alias.asname) else alias.name.split(".")[0]
-            self._qualified(node, full)
+            if record:
+                self._qualified(node, full)
 
     def visit_Name(self, node):
         if node.id in BUILTINS and node.id not in self.aliases:

@@ -34,6 +34,7 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
     flagged = flags.scan(cells)
+    flagged += flags.observed(student.noted, cells, flagged)
     return Outcome(status, detail, outcomes,
                    _notes(student, cells, limits), student.isolation, curves=curves,
                    slowest=student.slowest,

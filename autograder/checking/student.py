@@ -50,6 +50,7 @@ class Student:
     slowest: float = 0.0                             # seconds of the slowest cell or call
     hung: set = field(default_factory=set)           # functions that ran out of time
     memo: dict = field(default_factory=dict)         # what checks share, e.g. one training run
+    noted: set = field(default_factory=set)          # (event, cell, line) the audit hook saw
     _pid: int = None
     _fd: int = None
     _worker: int = None
@@ -78,8 +79,7 @@ class Student:
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
                    "store": store, "count_nodes": self._counters is None,
-                   "dry_run": default_device is not None or _mentions_meta(
-                       [args, kwargs])}
+                   "dry_run": default_device is not None or _mentions_meta([args, kwargs])}
         before = self._count()
         reply = self._exchange(request, self.limits.timeout + GRACE, function, call)
         after = self._count()
@@ -204,11 +204,21 @@ class Student:
         start = time.monotonic()
         left = self.limits.budget - self.spent
         try:
-            return channel.receive(self._fd, deadline=start + min(seconds, left))
+            message = channel.receive(self._fd, deadline=start + min(seconds, left))
+            self._note(message)
+            return message
         finally:
             took = time.monotonic() - start
             self.spent += took
             self.slowest = max(self.slowest, took)
+
+    def _note(self, message):
+        """Keep the (event, cell, line) notes a message carries (audit.py)."""
+        noted = message.get("noted") if isinstance(message, dict) else None
+        for note in noted if isinstance(noted, list) else ():
+            if (isinstance(note, (tuple, list)) and [type(n) for n in note] == [str, int, int]
+                    and len(self.noted) < 32):
+                self.noted.add((note[0][:60], *note[1:]))
 
     def _check_budget(self, doing):
         if self.spent >= self.limits.budget:

@@ -93,9 +93,11 @@ def test_fit_linear_finds_the_line(student, device):
 
 
 @functools.cache
-def reference_losses(steps, lr=0.1):
-    """torch as the answer key: the losses plain gradient descent records on line_data."""
+def reference_fit(steps, lr=0.1):
+    """torch as the answer key: plain gradient descent on line_data from w = b = 0, with y
+    requiring grad; returns (the losses it records, the gradient y gathers on the way)."""
     x, y = line_data()
+    y = y.requires_grad_(True)
     w, b = torch.zeros((), requires_grad=True), torch.zeros((), requires_grad=True)
     losses = []
     for _ in range(steps):
@@ -106,12 +108,16 @@ def reference_losses(steps, lr=0.1):
             w -= lr * w.grad
             b -= lr * b.grad
         losses.append(loss.item())
-    return tuple(losses)
+    return tuple(losses), y.grad
+
+
+def reference_losses(steps):
+    return reference_fit(steps)[0]
 
 
 # Trained once, when the checks are loaded (in the main process, before graders are forked).
-for _steps in (50, 60):
-    reference_losses(_steps)
+for _steps in (5, 50, 60):
+    reference_fit(_steps)
 
 
 @question("fit_linear", points=1)
@@ -149,15 +155,23 @@ def test_fit_linear_returns_leaf_parameters(student, device):
 
 @question("fit_linear", points=1)
 def test_fit_linear_is_written_by_hand(student):
-    """`fit_linear` is written by hand, without `torch.optim`."""
+    """`fit_linear` is written by hand, without `torch.optim`, with one `backward()` per
+    step on that step's loss."""
     x, y = line_data()
-    reply = student.run("fit_linear", [tensor(x), tensor(y), 5, 0.1], {"device": "cpu"})
+    reply = student.run("fit_linear", [tensor(x), tensor(y, requires_grad=True), 5, 0.1],
+                        {"device": "cpu"})
     expect_by_hand(student, "fit_linear", OPTIMIZERS + LAYERS, N_(
         "fit_linear uses nn.Linear or torch.optim; here w and b are plain leaf tensors and the "
         "update is written by hand under torch.no_grad()."))
     expect(reply.usage.get("backward", 0) == 5, "fit_linear should call backward() once per "
            "step ({steps} steps here), but called it {count} times.", steps=5,
            count=reply.usage.get("backward", 0))
+    grad = reply.args[1].grad if len(reply.args) > 1 else None
+    expect(grad is not None and grad.data is not None and grad.data.shape == y.shape
+           and torch.allclose(grad.data, reference_fit(5)[1], atol=1e-5),
+           "fit_linear's backward() does not start from each step's loss: given a y that "
+           "requires grad, y got no gradient (or another one) through it. Call "
+           "loss.backward() on the loss of each step, the one you record.")
 
 
 @question("fit_linear", points=1)

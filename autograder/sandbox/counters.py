@@ -7,7 +7,8 @@ operation that records history). ``locate`` finds where they live by watching it
 memory change while it does a little autograd work; every process forked from it keeps
 them at the same addresses, so the grader reads a sandbox's values through
 ``/proc/<pid>/mem`` before and after each call. A notebook can patch any Python in its
-process and still not change what is read here.
+process and still not change what is read here; only raw memory could put them back, and
+reaching for that is flagged for review (checking/flags.py): the counts are a signal.
 """
 import os
 import struct

@@ -102,7 +102,8 @@ ASKED = {
              "Return (w, b, losses): the two leaf tensors"],
         "test_fit_linear_is_written_by_hand":
             ["no nn.Linear (or other nn layers with weights) and no torch.optim",
-             "repeat steps times: loss, backward(), update under no_grad, reset the grads"],
+             "repeat steps times: loss, loss.backward() on that loss (the grader checks that the "
+             "gradients come from it), update under no_grad, reset the grads"],
         "test_fit_linear_creates_tensors_on_the_given_device":
             ["(torch.zeros((), device=device, requires_grad=True)), and move x, y there too"],
         "test_fit_linear_nn_follows_the_hand_written_trajectory":

@@ -3,7 +3,7 @@ a function works are observed with is flagged with its line, whatever binds the 
 references, every valid rewrite of the corpus and everyday notebook code are not."""
 import pytest
 
-from autograder.checking.flags import scan
+from autograder.checking.flags import observed, scan
 from autograder.reports.render import render
 
 from conftest import solution_cells
@@ -69,3 +69,18 @@ def test_a_flag_names_the_line_that_raised_it():
         "code cell 3, line 2: import threading (reaches work on another thread or process)",
         "code cell 3, line 4: t = threading.Thread() (reaches work on another thread or "
         "process)"]
+
+
+def test_an_import_in_one_cell_counts_in_every_other():
+    flags = scan([(0, "import torch as T\nimport ctypes as raw"),
+                  (3, "T._C._set_grad_enabled(True)\nraw.memmove(0, 0, 0)")])
+    assert [flag.params["cell"] for flag in flags] == [1, 4, 4]
+
+
+def test_what_ran_is_flagged_with_the_line_that_ran_it():
+    cells = [(0, "import pickle"), (1, "x = 1\npickle.loads(payload)")]
+    flags = observed({("os.system", 2, 2), ("os.system", 9, 1)}, cells)
+    assert [render(flag) for flag in flags] == [
+        "code cell 2, line 2: pickle.loads(payload) (ran os.system while running)"]
+    assert observed({("ctypes.dlopen", 1, 1)}, [(0, "import ctypes")],
+                    scan([(0, "import ctypes")])) == []

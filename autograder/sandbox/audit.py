@@ -1,0 +1,58 @@
+"""The sandbox's audit hook, installed before the first cell runs: what it refuses every
+thread, and what it notes for the grader to flag for review.
+
+Python code cannot remove an audit hook. C code raises no audit event for what it does
+(``_posixsubprocess``), which is why seccomp refuses the system calls themselves; and code
+with raw memory could change what the hook noted, so a note is a signal.
+"""
+import _thread
+import os
+import sys
+
+# What no graded notebook needs, and what would let it reach this process's own workings:
+# raw memory (ctypes), every object or frame in the interpreter, tracing, new processes,
+# audit hooks of its own.
+REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+           "sys.settrace", "sys.setprofile", "sys._current_frames", "sys.addaudithook",
+           "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
+           "subprocess.Popen")
+FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
+# Also noted, not refused: opening the process's own /proc entries (its memory among them).
+NOTED_PATHS = ("/proc/self", "/proc/thread-self", "/proc/1/", "/dev/mem")
+STDLIB = (os.path.dirname(os.__file__), "<frozen ")
+
+
+def seal(threads, noted):
+    """An audit hook, which Python code cannot remove: REFUSED for every thread, and no
+    frame at all for the runner and writer threads, where no notebook code belongs. What
+    is refused, and NOTED_PATHS opened, go to ``noted`` with the line of the notebook's
+    that caused them (see caused_by); the grader flags them for review."""
+    def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
+               ident=_thread.get_ident, threads=frozenset(threads), frames=FRAME_ATTRIBUTES,
+               paths=NOTED_PATHS, str_type=str, note=noted.append, caused_by=caused_by):
+        denied = starts(event, refused)
+        if (denied or (event == "open" and type(args[0]) is str_type
+                       and starts(args[0], paths))) and ident() not in threads:
+            place = caused_by()
+            if place:
+                note((event if denied else f"open {args[0][:60]}", *place))
+        if denied or (ident() in threads and (
+                event == "sys._getframe" or (event == "object.__getattr__"
+                                             and args[1] in frames))):
+            raise error(f"{event} is not available to a graded notebook")
+
+    sys.addaudithook(refuse)
+
+
+def caused_by(getframe=sys._getframe, starts=str.startswith, stdlib=STDLIB):
+    """(cell, line) of the notebook's code that caused an audit event, through the standard
+    library only: None where a library outside it (numpy, matplotlib...) did."""
+    frame = getframe(2)
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if starts(name, "<code cell "):
+            return int(name[11:-1]), frame.f_lineno
+        if not starts(name, stdlib) or "-packages" in name:
+            return None
+        frame = frame.f_back
+    return None
