@@ -3,6 +3,7 @@ valid variants keep full marks, the reference scores 100% and the stub 0."""
 import pytest
 
 from autograder.assignments import NAMES
+from autograder.reports.render import render
 
 from conftest import failures, solution_cells, stub_cells, untranslated
 from corpus import VALID, WRONG
@@ -37,6 +38,10 @@ def test_corpus(grade_many, assignment):
         if record.score < record.max_score:
             problems.append(f"valid {name} lost points: "
                             f"{ {q: failures(record, q) for q in record.questions} }")
+        if record.flags:  # by its text, or by what it did while running (audit.py)
+            problems.append(f"valid {name} flagged: {[render(f) for f in record.flags]}")
+    if reference.flags:
+        problems.append(f"the reference flagged: {[render(f) for f in reference.flags]}")
     assert not problems, "\n".join(problems)
     missing = untranslated(records.values())
     assert not missing, "feedback without a translation (python -m autograder catalogs):\n" + \

@@ -40,6 +40,7 @@ def test_a_notebook_with_the_usual_imports_plots_and_display_gets_full_marks(gra
     for record in records.values():
         assert record.score == record.max_score, record.questions
         assert record.detail is None and not record.notes, [render(n) for n in record.notes]
+        assert not record.flags, [render(f) for f in record.flags]
 
 
 def test_an_import_the_grader_lacks_is_said_first_as_the_cause(grade_many):
