@@ -28,7 +28,7 @@ from .discovery import discover
 from .reports import write_reports
 from .reports.terminal import Progress, class_summary, isolation_summary, student_table
 from .records import Status, Submission
-from .sandbox.confine import missing
+from .sandbox.inside.confine import missing
 from .scoring import record
 from .store import Store
 

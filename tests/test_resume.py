@@ -9,7 +9,7 @@ import time
 import pytest
 
 from autograder.config import ROOT
-from autograder.sandbox.confine import SANDBOX_UID_BASE
+from autograder.sandbox.inside.confine import SANDBOX_UID_BASE
 
 from conftest import solution_cells, stub_cells, write_notebook
 

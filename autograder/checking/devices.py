@@ -1,7 +1,7 @@
 """Whether code keeps its data on the device it was given, judged on a CPU-only machine.
 
 ``dry_run`` calls a student function with its tensors on the meta device, which stands in
-for a GPU: in the sandbox the call follows CUDA's rules for devices (sandbox/dryrun.py). An
+for a GPU: in the sandbox the call follows CUDA's rules for devices (sandbox/inside/dryrun.py). An
 error that a GPU would raise too fails the check with the line that raised it and the fix;
 after an error the dry run itself may cause (an operation the meta device lacks, a zero
 where a value was) the call is made again on the CPU: an error there is the student's, and

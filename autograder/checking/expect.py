@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ..records import Message, msg
-from ..sandbox.probe import MAX_VALUES
+from ..sandbox.inside.probe import MAX_VALUES
 from .source import ELSEWHERE
 from .values import Opaque, TensorInfo
 

@@ -69,7 +69,7 @@ def scan(cells):
 
 def observed(noted, cells, flagged=()):
     """One Message per line the sandbox's audit hook saw cause an event it refuses or notes
-    (sandbox/audit.py: ``noted`` holds (event, cell, line)), unless ``flagged`` has it."""
+    (sandbox/inside/audit.py: ``noted`` holds (event, cell, line)), unless ``flagged`` has it."""
     sources, seen, found = dict(cells), {_where(flag) for flag in flagged}, []
     for event, cell, line in sorted(noted, key=lambda note: note[1:]):
         lines = sources.get(cell - 1, "").splitlines()

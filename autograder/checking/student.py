@@ -69,7 +69,7 @@ class Student:
         ``default_device`` sets torch's default device during the call (a trap for
         tensors created without ``device=``); ``store`` keeps the result under a
         name for ``ref``; ``backward`` back-propagates sum(result * backward). A call that
-        involves the meta device is a dry run under CUDA's rules (sandbox/dryrun.py).
+        involves the meta device is a dry run under CUDA's rules (sandbox/inside/dryrun.py).
         """
         call = describe_call(function, args, kwargs or {})
         if function in self.hung:
@@ -213,7 +213,7 @@ class Student:
             self.slowest = max(self.slowest, took)
 
     def _note(self, message):
-        """Keep the (event, cell, line) notes a message carries (audit.py)."""
+        """Keep the (event, cell, line) notes a message carries (sandbox/inside/audit.py)."""
         noted = message.get("noted") if isinstance(message, dict) else None
         for note in noted if isinstance(noted, list) else ():
             if (isinstance(note, (tuple, list)) and [type(n) for n in note] == [str, int, int]

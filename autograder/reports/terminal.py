@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from ..discovery import printable
 from ..records import Status
-from ..sandbox.confine import missing
+from ..sandbox.inside.confine import missing
 
 
 class Progress:

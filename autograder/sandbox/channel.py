@@ -7,7 +7,7 @@ back is plain data within size bounds, so a submission can send numbers, text an
 values -- never objects with behaviour of their own.
 
 The sandbox's runner thread uses ``frame``, ``read_frame`` and ``restore`` too, on private
-copies of this module's globals (runner.py): every name below is bound at import, to C
+copies of this module's globals (inside/runner.py): every name below is bound at import, to C
 functions where it matters, so nothing a notebook rebinds later (``torch.save``,
 ``os.write``, a builtin) changes what is sent.
 """

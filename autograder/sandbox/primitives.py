@@ -1,4 +1,4 @@
-"""Kernel primitives behind the confinement (see confine.py for the order they apply in).
+"""Kernel primitives behind the confinement (see inside/confine.py for the order they apply in).
 
 Each is tried and returns the names of what took effect, so the grader can say what
 protects a run on this machine. Files are confined by ``landlock.py``, process trees by

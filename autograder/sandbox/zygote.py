@@ -13,7 +13,7 @@ no notebook), so neither can any sandbox, even one that reads all of its own mem
 A grader asks it for a sandbox over a control connection of its own (a Spawner) and sends
 the notebook's cells to the sandbox itself, over the call socket, once the sandbox is
 confined: a sandbox's memory holds its own notebook only. The sandbox runs the cells one by
-one, reporting each, then answers call requests until killed (runner.py).
+one, reporting each, then answers call requests until killed (inside/runner.py).
 
 Nobody waits for the slow parts: the zygote forks each sandbox one request ahead (it
 confines itself, its control group included, while the previous notebook runs), and a
@@ -30,7 +30,8 @@ import tempfile
 
 import torch
 
-from . import cgroup, channel, confine, counters, kernel, primitives, runner, seccomp
+from . import cgroup, channel, counters, primitives, seccomp
+from .inside import confine, main_thread, runner
 from .warm import has_gpu, preload, warm_up
 
 
@@ -60,7 +61,7 @@ class _Server:
     def __init__(self, control, workdir):
         self.control, self.workdir = control, workdir
         self.readable, self.pid_namespace = confine.readable_paths(), primitives.pid_namespace()
-        self.modules = kernel.own_modules()
+        self.modules = main_thread.own_modules()
         seccomp.prepare(3)  # the call socket's number in every sandbox
         self.connections = {control.fileno(): control}
         self.sandboxes = {}  # pid: (its connection's fd or None, its directory)
@@ -93,7 +94,7 @@ class _Server:
         if request == b"w":
             self._drop_spare()  # it would miss the warm-up
             warm_up()
-            self.modules = kernel.own_modules()
+            self.modules = main_thread.own_modules()
             self.compacting = primitives.compaction()  # sandboxes can be forked meanwhile
         elif fds:  # a new connection
             self.connections[fds[0]] = socket.socket(fileno=fds[0])

@@ -17,7 +17,7 @@ import pytest
 
 from autograder.config import ROOT
 from autograder.records import Status
-from autograder.sandbox.confine import beside
+from autograder.sandbox.inside.confine import beside
 
 from conftest import failures, grade_folder, said, solution_cells, stub_cells, write_notebook
 

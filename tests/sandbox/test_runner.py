@@ -1,5 +1,5 @@
 """The sandbox's three threads, black-box: a notebook talks to one sandbox through Student and
-reports what it could reach (runner.py)."""
+reports what it could reach (sandbox/inside/runner.py)."""
 import pytest
 import torch
 

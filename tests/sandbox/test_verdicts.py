@@ -6,7 +6,7 @@ code it finds through sys.modules, gc, its own frames or the class tree, the bui
 the pickler, and it tries to write replies of its own on the call socket. Counts of backward
 passes and of recorded operations are read from outside the process (sandbox/counters.py),
 which APIs a function uses from its source (checking/source.py), and tensor state by a
-runner thread none of that reaches (sandbox/runner.py), so a shortcut still costs its points
+runner thread none of that reaches (sandbox/inside/runner.py), so a shortcut still costs its points
 while honest notebooks, tampering or not, keep theirs.
 """
 import pytest

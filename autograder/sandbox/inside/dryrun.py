@@ -2,7 +2,7 @@
 
 A check that wants to know whether code keeps its data on the device it was given passes
 tensors on the meta device (shapes and dtypes, no values) and runs the call under CUDA's
-rules, here in the sandbox's main thread (kernel.call_context):
+rules, here in the sandbox's main thread (main_thread.call_context):
 
 - an operation given tensors on the meta device and on the CPU fails with CUDA's error
   ("Expected all tensors to be on the same device"), except where CUDA allows it: a 0-dim

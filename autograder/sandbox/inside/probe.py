@@ -14,7 +14,7 @@ from math import prod as _prod
 
 import torch
 
-from .channel import pack
+from ..channel import pack
 
 _TensorBase, _Size = torch._C.TensorBase, torch.Size
 _plain_mode = torch._C.DisableTorchFunctionSubclass

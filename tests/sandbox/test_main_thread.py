@@ -1,4 +1,4 @@
-"""What the sandbox's main thread counts and traps for a call (kernel.py), black-box through
+"""What the sandbox's main thread counts and traps for a call (main_thread.py), black-box through
 Student: with autograd's nodes read from outside, and counted inside where they cannot be."""
 import pytest
 import torch

@@ -10,7 +10,7 @@ import tempfile
 
 import torch
 
-from . import cgroup, landlock, primitives, seccomp
+from .. import cgroup, landlock, primitives, seccomp
 
 LAYERS = {  # key: what its absence means
     "namespaces": "no namespaces, so submissions can use the network and leave processes behind",
@@ -96,7 +96,7 @@ def readable_paths():
              "/usr", "/lib", "/lib64", "/bin", "/sys", "/proc"}
     etc = ["/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/hosts",
            "/etc/nsswitch.conf", "/etc/host.conf", "/etc/mime.types", "/etc/os-release"]
-    hidden = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the package
+    hidden = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     readable = set(etc)
     for root in roots:
         readable.update(beside(os.path.realpath(root), hidden))

@@ -3,7 +3,7 @@ calls until killed.
 
 Three threads keep what the grader is told out of the notebook's reach:
 
-- the **main thread** runs student code and nothing else (kernel.py): the cells, then each
+- the **main thread** runs student code and nothing else (main_thread.py): the cells, then each
   call. A seccomp filter keeps it, and every thread it starts, off the call socket;
 - the **runner thread** reads requests, builds arguments, hands jobs to the main thread and
   describes what came back (probe.py). Its functions run on private copies of their modules'
@@ -27,9 +27,10 @@ from functools import partial as _partial
 from operator import call as _call
 from os import _exit
 
-from . import audit, channel, kernel, probe, seccomp
-from .channel import ChannelError, frame, load_trusted, read_frame
-from .kernel import OPTIONS, invoke, run_cell
+from .. import channel, seccomp
+from . import audit, main_thread, probe
+from ..channel import ChannelError, frame, load_trusted, read_frame
+from .main_thread import OPTIONS, invoke, run_cell
 from .probe import backward, build, describe, type_name
 
 _allocate_lock, _setitimer, _ITIMER_REAL = _thread.allocate_lock, signal.setitimer, \
@@ -44,8 +45,8 @@ LAYER = {"key": "runner thread", "label": "replies made and sent beyond the note
 def serve(fd, timeout, active, own_modules):
     """Start the writer and runner threads, seal the process, then run jobs for ever: the
     notebook's cells, which the grader sends first, then its calls. ``own_modules`` are
-    torchgrade's modules in ``sys.modules`` (see kernel.own_modules)."""
-    kernel.loop(_start(fd, timeout, active, own_modules))
+    torchgrade's modules in ``sys.modules`` (see main_thread.own_modules)."""
+    main_thread.loop(_start(fd, timeout, active, own_modules))
 
 
 def _start(fd, timeout, active, own_modules):
@@ -55,10 +56,10 @@ def _start(fd, timeout, active, own_modules):
     jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
     noted = _deque(maxlen=32)  # (event, cell, line) the audit hook saw student code cause
     serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
-    namespace = kernel.main_namespace(own_modules)
+    namespace = main_thread.main_namespace(own_modules)
     writer = _thread.start_new_thread(_write_replies, (replies,))
     runner = _thread.start_new_thread(serve_requests, (
-        fd, jobs, replies, ready, go, layers, timeout, active, namespace, kernel.Usage(),
+        fd, jobs, replies, ready, go, layers, timeout, active, namespace, main_thread.Usage(),
         noted))
     ready.acquire()  # the runner thread has its own filter
     layers.append(_keep_off(fd, True))
