@@ -19,15 +19,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import assignments, lms
-from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
+from .config import LANGUAGES, ROOT, SIMILAR, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
 from .i18n import feedback_template, update_catalogs
 from .integrations.otter import build
 from .lms.publish import PublishError
 from .lms.send import API, send
-from .pipeline import grade, grade_course, make_backend, strays
+from .pipeline import compare_graded, grade, grade_course, make_backend, strays
 from .release import notebooks_template, release
-from .reports.terminal import student_table
+from .reports.terminal import similar_table, student_table
 from .store import StoreError
 
 
@@ -35,11 +35,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog=".venv/bin/python -m autograder",
                                      description="Grade PyTorch notebook assignments safely.")
     commands = parser.add_subparsers(dest="command", required=True)
+    one_of = f"one of: {', '.join(assignments.NAMES)}"
     grade_cmd = commands.add_parser(
         "grade", help="grade the course's submissions/<assignment>/ (the demo when there are "
         "none), or the notebooks, folders and LMS downloads named")
-    grade_cmd.add_argument("assignment", nargs="?", metavar="ASSIGNMENT",
-                           help=f"one of: {', '.join(assignments.NAMES)} (default: all)")
+    grade_cmd.add_argument("assignment", nargs="?", metavar="ASSIGNMENT", help=f"{one_of} (default: all)")
     grade_cmd.add_argument("paths", nargs="*", metavar="PATH", help="notebooks, folders or LMS download zips "
                            "(default: the course's submissions/<assignment>/)")
     grade_cmd.add_argument("--nbgrader", metavar="COURSE_DIR", default=None,
@@ -63,7 +63,7 @@ def main(argv=None):
                           help="output folder (default: dist/)")
     publish_cmd = commands.add_parser(
         "publish", help="send grades and feedback comments to the LMS (dry run without --yes)")
-    publish_cmd.add_argument("assignment", metavar="ASSIGNMENT", help=f"one of: {', '.join(assignments.NAMES)}")
+    publish_cmd.add_argument("assignment", metavar="ASSIGNMENT", help=one_of)
     publish_cmd.add_argument("--lms", choices=API, default=None, metavar="LMS",
                              help=f"{', '.join(API)} (default: lms in course.yaml)")
     publish_cmd.add_argument("--yes", action="store_true", help="really send (default: only "
@@ -71,7 +71,14 @@ def main(argv=None):
     publish_cmd.add_argument("--results", default=None, metavar="DIR",
                              help="the folder graded into (default: out/<assignment> beside "
                              "the course file)")
-    for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd):
+    similar_cmd = commands.add_parser("similar", help="rank the pairs of students whose code "
+                                      "is alike, in what was graded (grades never change)")
+    similar_cmd.add_argument("assignment", metavar="ASSIGNMENT", help=one_of)
+    similar_cmd.add_argument("results", nargs="?", default=None, metavar="PATH", help="the "
+                             "folder graded into (default: out/<assignment> by the course file)")
+    similar_cmd.add_argument("--threshold", type=float, default=None, metavar="SCORE", help="from "
+                             "this score, 0 to 1 (default: similarity in course.yaml)")
+    for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd, similar_cmd):
         command.add_argument("--course", default=str(ROOT / "course.yaml"), metavar="FILE",
                              help="the course file (default: course.yaml here; optional)")
         many = " (several, comma-separated: one release each)" if command is dist_cmd else ""
@@ -105,6 +112,8 @@ def main(argv=None):
     try:
         if args.command == "publish":
             return publish(args)
+        if args.command == "similar":
+            return similar(args)
         if args.command == "dist":
             return dist(args)
         limits = Limits.for_timeout(args.timeout) if args.timeout else None
@@ -129,7 +138,8 @@ def main(argv=None):
                                 else None)
             records = grade(args.assignment, args.paths, args.out, args.jobs, limits, live=True,
                             lang=course.language, scheduler=args.scheduler, roster=roster,
-                            title=assignment.title, strict=course.isolation == "strict")
+                            title=assignment.title, strict=course.isolation == "strict",
+                            similar=course.similar)
             show(records, Path(args.out))
             print(f"report: {Path(args.out) / 'report.html'}")
             for line in lms.export(records, assignment, course,
@@ -200,13 +210,28 @@ def publish(args):
     """Grades and comments from the store to the LMS, through its API."""
     course = Course.load(args.course)
     course = replace(course, language=language(args, course))
+    send(course, args.assignment, _results(args), args.lms or course.lms, apply=args.yes)
+    return 0
+
+
+def similar(args):
+    """The similarity report on what was graded: a table here, similarity.html there."""
+    course = Course.load(args.course)
+    course = replace(course, language=language(args, course))
+    threshold = args.threshold if args.threshold is not None else (course.similar or (SIMILAR,))[0]
+    pairs, page = compare_graded(args.assignment, _results(args), course, threshold)
+    print(similar_table(pairs, threshold), f"side by side: {page}", sep="\n")
+    return 0
+
+
+def _results(args):
+    """The folder graded into: --results, or out/<assignment> beside the course file."""
     assignments.check_file(args.assignment)
     results = Path(args.results or Path(args.course).resolve().parent / "out" / args.assignment)
     if not (results / "grades.sqlite").exists():
         raise ConfigError(f"nothing graded in {results}: run `make grade A={args.assignment}` "
-                          "first, or pass --results")
-    send(course, args.assignment, results, args.lms or course.lms, apply=args.yes)
-    return 0
+                          "first, or name the folder graded into")
+    return results
 
 
 def show(records, out):

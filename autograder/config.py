@@ -57,6 +57,9 @@ PROVIDED = {"numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib",
             "IPython": "ipython"}
 
 
+SIMILAR = 0.6  # from this score the report shows a pair of students (course.yaml: similarity)
+
+
 class ConfigError(Exception):
     """course.yaml cannot be used; the message names the key and says what to write."""
 
@@ -85,6 +88,8 @@ class Course:
     missing: str = "blank"  # what the LMS files give a student with no submission: blank | zero
     isolation: str = "default"  # strict: grade nothing where a sandbox layer cannot be set up
     flagged: str = "score"  # hold: work flagged for review gets 0 in the LMS files until reviewed
+    similarity: str = str(SIMILAR)  # pairs of students whose code is this alike, or off
+    base_code: tuple = ()  # code every student was given besides the released notebook
     assignments: dict = field(default_factory=lambda: {
         name: Assignment(name, name.replace("_", " ").capitalize()) for name in ASSIGNMENTS})
 
@@ -125,11 +130,20 @@ class Course:
                 raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
                                   f"{', '.join(allowed)}")
         values["submissions"] = base / values.get("submissions", "submissions")
+        values["base_code"] = _base_code(values.get("base_code", ""), base)
+        if values.get("similarity", "off") != "off" and not _fraction(values["similarity"]):
+            raise ConfigError(f"course.yaml: similarity is {values['similarity']!r}; write a "
+                              "number above 0 and up to 1, or off")
         if values.get("roster"):
             values["roster"] = str(base / values["roster"])
         if "assignments" in data:
             values["assignments"] = _assignments(data["assignments"], base)
         return cls(**values)
+
+    @property
+    def similar(self):
+        """(threshold, base code files) for the similarity report, or None when it is off."""
+        return None if self.similarity == "off" else (float(self.similarity), self.base_code)
 
     @property
     def secret(self):
@@ -146,6 +160,26 @@ def _text(key, value):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ConfigError(f"course.yaml: {key} must be a single value, not {type(value).__name__}")
     return str(value)
+
+
+def _fraction(text):
+    try:
+        return 0 < float(text) <= 1
+    except ValueError:
+        return False
+
+
+def _base_code(text, base):
+    """``base_code:`` as paths: comma-separated files (.py, .ipynb) or folders of them."""
+    paths = []
+    for name in filter(None, (part.strip() for part in text.split(","))):
+        path = base / name
+        if not path.exists():
+            raise ConfigError(f"course.yaml: base_code: {name!r} does not exist (paths are "
+                              "relative to the course file)")
+        paths += sorted(p for p in path.rglob("*") if p.suffix in (".py", ".ipynb")) \
+            if path.is_dir() else [path]
+    return tuple(paths)
 
 
 def _assignments(data, base):

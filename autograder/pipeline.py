@@ -8,7 +8,8 @@
 4. score     -- points per question
 5. record    -- commit each result to SQLite as soon as it is known
 6. report    -- grades.csv, report.html, results/*.json, feedback/*.md and *.html,
-                rendered from the store
+                rendered from the store; pairs of students whose code is alike, on the
+                report only
 7. export    -- the LMS's gradebook files, checked against its roster
 
 ``grade_course`` runs these for every assignment with submissions in the course folder.
@@ -25,7 +26,9 @@ from .backends.cluster import ClusterBackend
 from .backends.local import LocalBackend
 from .config import DERIVED_FACTOR, DERIVED_FLOOR, ROOT, Limits
 from .discovery import discover
-from .reports import write_reports
+from .reports import atomic_write, write_reports
+from .reports.pages import similarity_page
+from .reports.similarity import THRESHOLD, compare
 from .reports.terminal import Progress, class_summary, isolation_summary, student_table
 from .records import Status, Submission
 from .sandbox.inside.confine import missing
@@ -34,12 +37,15 @@ from .store import Store
 
 
 def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False, backend=None,
-          found=None, lang="en", scheduler=None, roster=None, title=None, strict=False):
+          found=None, lang="en", scheduler=None, roster=None, title=None, strict=False,
+          similar=(THRESHOLD, ())):
     """Grade every submission under ``paths`` (or the Submissions ``found`` by an
     integration); returns the Records in student order, named as the LMS's ``roster``
     file names them. Feedback is written in ``lang``; the report is headed with ``title``
-    and lists the roster's students with no submission. With ``strict``, nothing is graded
-    where a layer of the sandbox cannot be set up (IsolationError names them).
+    and lists the roster's students with no submission, and pairs of students whose code
+    is alike (``similar``: the threshold and base code files, or None). With ``strict``,
+    nothing is graded where a layer of the sandbox cannot be set up (IsolationError names
+    them).
 
     ``live`` shows a progress bar when writing to a terminal. The graders run on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``.
@@ -77,7 +83,9 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         records = [replace(store.get(assignment, s.student, s.key), identity=s.identity)
                    for s in submissions]
         store.close()
+    pairs = compare(records, assignment, similar[1], similar[0]) if similar else []
     write_reports(out, records, questions, {
+        "similar": pairs, "threshold": similar[0] if similar else 0.0,
         "assignment": assignment, "title": title or assignment, "graded": len(todo),
         "absent": lms.absent(records, roster),
         "seconds": time.monotonic() - started, "jobs": backend.jobs, "timeout": limits.timeout,
@@ -85,6 +93,18 @@ def grade(assignment, paths, out, jobs=None, limits=None, log=print, live=False,
         "isolation": list(dict.fromkeys(layer["key"] for layer in layers))}, log, lang)
     log(class_summary(records, questions, len(todo), time.monotonic() - started, backend.jobs))
     return records
+
+
+def compare_graded(assignment, results, course, threshold):
+    """The pairs of students graded into ``results`` whose code is alike from ``threshold``,
+    and similarity.html written there; returns (pairs, the page's path)."""
+    store = Store(results / "grades.sqlite")
+    records = store.records(assignment)
+    store.close()
+    pairs = compare(records, assignment, course.base_code, threshold)
+    atomic_write(results / "similarity.html",
+                 similarity_page(records, pairs, threshold, course.language))
+    return pairs, results / "similarity.html"
 
 
 class IsolationError(RuntimeError):
@@ -157,7 +177,7 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
             graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
                                  backend, lang=course.language, roster=roster,
                                  title=course.assignments[name].title,
-                                 strict=course.isolation == "strict")
+                                 strict=course.isolation == "strict", similar=course.similar)
             if graded[name]:
                 log(student_table(graded[name]) if len(graded[name]) <= 30 else
                     f"every student's score: {Path(out) / name / 'grades.csv'}")

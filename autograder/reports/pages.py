@@ -8,7 +8,7 @@ from urllib.parse import quote as url_quote
 
 from ..i18n import N_, translate
 from ..records import NOT_ATTEMPTED, Status
-from . import charts
+from . import charts, similarity
 from .feedback import _, passed
 from .render import excerpt, render
 
@@ -41,6 +41,8 @@ overflow-wrap:anywhere}td code,th code{white-space:nowrap;overflow-wrap:normal}.
 padding:.5rem 1rem;margin:1rem 0}.wrap{overflow-x:auto}figure{margin:1rem 0}
 pre.code{background:#f5f7fa;border:1px solid #e4e7eb;border-radius:4px;padding:.4rem .6rem;
 overflow-x:auto;font-size:.85rem;line-height:1.4}pre.code mark{background:#fde8e8;color:inherit}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}.side>div{min-width:0}
+@media(max-width:40rem){.side{grid-template-columns:1fr}}
 @media print{body{max-width:none}a{color:inherit;text-decoration:none}}
 """
 
@@ -137,6 +139,9 @@ def report(records, questions, run, stem, lang="en"):
                      + _people(unfinished, lang, len(unfinished)) + "</li>")
     parts += ["<h2>" + _h("Statuses", lang) + "</h2><ul>" + "".join(items) + "</ul>"]
     parts += _flagged(records, lang)
+    named = {r.student: _name(r) for r in records}
+    parts += similarity.section(run.get("similar", []), lambda s: named.get(s, s),
+                                run.get("threshold", 0.0), lang)
     parts += ["<h2>" + _h("Commonest mistakes", lang) + "</h2>", _mistakes(records, size, lang)]
     rows = [f"<tr><td><a href='feedback/{url_quote(stem(r.student))}.html'>{_e(_name(r))}</a>"
             f"</td><td class='n'>{r.score:g} / {r.max_score:g}</td>"
@@ -147,6 +152,15 @@ def report(records, questions, run, stem, lang="en"):
     parts += ["<h2>" + _h("Students", lang) + "</h2><div class='wrap'><table><tr>" + head +
               f"</tr>{''.join(rows)}</table></div>"]
     return _page(title, "".join(parts), lang)
+
+
+def similarity_page(records, pairs, threshold, lang="en"):
+    """similarity.html: the report's section on similar code, as a page of its own."""
+    named = {r.student: _name(r) for r in records}
+    body = similarity.section(pairs, lambda s: named.get(s, s), threshold, lang) or [
+        "<p>" + _h("No pair of students reaches the similarity threshold ({threshold:g}).",
+                   lang, threshold=threshold) + "</p>"]
+    return _page(_("Similar code", lang), "".join(body), lang)
 
 
 def _flagged(records, lang):

@@ -79,6 +79,16 @@ def student_table(records):
     return "\n".join(lines)
 
 
+def similar_table(pairs, threshold):
+    """One line per pair of students whose code is alike, highest first."""
+    if not pairs:
+        return f"no pair of students reaches the similarity threshold ({threshold:g})"
+    width = max(len(printable(s)) for pair in pairs for s in pair.students)
+    return "\n".join([f"score  {'student':<{width}}  student"] + [
+        f"{pair.score:5.2f}  {printable(pair.students[0]):<{width}}  "
+        f"{printable(pair.students[1])}" for pair in pairs])
+
+
 def isolation_summary(layers):
     """One line naming the confinement a sandbox gets here, and a warning for what lacks."""
     active = ", ".join(layer["label"] for layer in layers) or "none"

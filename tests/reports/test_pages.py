@@ -59,8 +59,11 @@ def graded(tmp_path_factory):
     hostile = ["import torch", f"def train_bigram(*args, **kwargs):\n    raise ValueError({PAYLOAD!r})",
                f"print({PAYLOAD!r})"]
     wrong = next(code for name, question, hint, code in WRONG[A] if question == "sample")
+    # A copy of the slip, under another name, with a payload in a comment and a string.
+    copied = wrong.replace("\n", f"  # {PAYLOAD}\n", 1) + f"\nnote = {PAYLOAD!r}"
     records = grade_folder(A, {"ref": solution_cells(A), "stub": stub_cells(A),
-                               "slip": solution_cells(A) + [wrong], NAME: hostile}, root)
+                               "slip": solution_cells(A) + [wrong], NAME: hostile,
+                               f"copy{NAME}": solution_cells(A) + [copied]}, root)
     return root / "out", records
 
 
@@ -73,13 +76,22 @@ def test_the_report_shows_the_class_and_runs_nothing(graded, tmp_path):
     out, records = graded
     page = dom(out / "report.html", tmp_path)
     counts = [int(c) for c in re.findall(r'class="bar" data-count="(\d+)"', page)]
-    assert sum(counts) == len(records) == 4
+    assert sum(counts) == len(records) == 5
     assert "of the class" in page and "Commonest mistakes" in page
     assert "onerror" in page  # the hostile name is shown, as text
     assert not executed(page)
     links = re.findall(r'href="(feedback/[^"]+\.html)"', page)
-    assert len(links) == 4 and all((out / unquote(link)).is_file() for link in links)
+    assert len(links) == 5 and all((out / unquote(link)).is_file() for link in links)
     screenshots(out / "report.html", tmp_path, "report")
+
+
+def test_the_report_shows_a_copy_side_by_side_and_runs_its_code_as_text(graded, tmp_path):
+    out, _ = graded
+    page = dom(out / "report.html", tmp_path)
+    section = page[page.index("Similar code"):]
+    assert "slip" in section and "copy&lt;img" in section  # the pair, named as text
+    assert section.count("<pre") >= 2 and "<mark>" in section
+    assert "pwned=2" in section and not executed(page)  # the payload, shown as text
 
 
 def test_a_students_page_shows_the_hint_and_the_loss_curve(graded, tmp_path):
@@ -95,7 +107,7 @@ def test_a_students_page_shows_the_hint_and_the_loss_curve(graded, tmp_path):
 
 def test_a_hostile_students_page_runs_nothing(graded, tmp_path):
     out, _ = graded
-    pages = [p for p in (out / "feedback").glob("*.html") if "onerror" in p.name]
+    pages = [p for p in (out / "feedback").glob("*.html") if p.name.startswith("<img")]
     assert len(pages) == 1
     page = dom(pages[0], tmp_path)
     assert "ValueError" in page and "pwned=2" in page  # the message is shown, as text
