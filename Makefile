@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test bench gpu-check release dist catalogs clean
+.PHONY: setup grade test serve bench gpu-check release dist catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ grade: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The LTI 1.3 tool (lti.yaml: copy lti.example.yaml), on 127.0.0.1:8000 behind HTTPS.
+serve: setup
+	$(PY) -m autograder serve
 
 # Per assignment: seconds per notebook against otter run and nbgrader autograde, overhead,
 # memory; and 5 x 1000 submissions (about 20 minutes). README's table: bench/speed.py --readme.

@@ -13,21 +13,19 @@ if __name__ == "__main__" and _grades_here(sys.argv[1:]):
     Zygote.start_early()  # it imports torch while the imports below run
 
 import argparse  # noqa: E402 (and below)
-import shutil
 import signal
 from dataclasses import replace
 from pathlib import Path
 
 from . import assignments, lms
-from .config import LANGUAGES, ROOT, SIMILAR, Assignment, ConfigError, Course, Limits
+from .commands import demo_submissions, dist, language, publish, serve, show, similar
+from .config import LANGUAGES, ROOT, Assignment, ConfigError, Course, Limits
 from .integrations import nbgrader
 from .i18n import feedback_template, update_catalogs
-from .integrations.otter import build
 from .lms.publish import PublishError
-from .lms.send import API, send
-from .pipeline import compare_graded, grade, grade_course, make_backend, strays
+from .lms.send import API
+from .pipeline import grade, grade_course, make_backend, strays
 from .release import notebooks_template, release
-from .reports.terminal import similar_table, student_table
 from .store import StoreError
 
 
@@ -78,7 +76,16 @@ def main(argv=None):
                              "folder graded into (default: out/<assignment> by the course file)")
     similar_cmd.add_argument("--threshold", type=float, default=None, metavar="SCORE", help="from "
                              "this score, 0 to 1 (default: similarity in course.yaml)")
-    for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd, similar_cmd):
+    serve_cmd = commands.add_parser("serve", help="run the LTI 1.3 tool: students submit "
+                                    "inside the LMS and are graded in seconds")
+    serve_cmd.add_argument("--config", default=str(ROOT / "lti.yaml"), metavar="FILE",
+                           help="the platforms registered (default: lti.yaml here)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                           "(default: 127.0.0.1, behind an HTTPS proxy)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument("--workers", type=int, default=1, metavar="N",
+                           help="grading processes (default: 1)")
+    for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd, similar_cmd, serve_cmd):
         command.add_argument("--course", default=str(ROOT / "course.yaml"), metavar="FILE",
                              help="the course file (default: course.yaml here; optional)")
         many = " (several, comma-separated: one release each)" if command is dist_cmd else ""
@@ -114,6 +121,8 @@ def main(argv=None):
             return publish(args)
         if args.command == "similar":
             return similar(args)
+        if args.command == "serve":
+            return serve(args)
         if args.command == "dist":
             return dist(args)
         limits = Limits.for_timeout(args.timeout) if args.timeout else None
@@ -178,77 +187,6 @@ def main(argv=None):
               "again to grade the rest.", file=sys.stderr)
         return 130
     return 0
-
-
-def language(args, course):
-    """The language asked for with --lang, else the course's; one line if unknown."""
-    lang = args.lang or course.language
-    if lang not in LANGUAGES:
-        raise ConfigError(f"--lang {lang!r}: use one of {', '.join(LANGUAGES)}")
-    return lang
-
-
-def dist(args):
-    """otter's releases and autograder.zips and the nbgrader course, per language:
-    into --out itself for one language, into --out/<lang>/ for several."""
-    course = Course.load(args.course)
-    langs = [lang.strip() for lang in (args.lang or course.language).split(",") if lang.strip()]
-    for lang in langs:
-        language(argparse.Namespace(lang=lang), course)
-    for name in args.names:
-        assignments.check_file(name)
-    for lang in langs:
-        out = Path(args.out) if len(langs) == 1 else Path(args.out) / lang
-        for name in args.names:
-            for kind, path in build(name, out, lang).items():
-                print(f"{name} ({lang}): {kind:<10} {path}")
-        print(f"nbgrader course ({lang}): {nbgrader.build(out / 'nbgrader', args.names, lang)}")
-    return 0
-
-
-def publish(args):
-    """Grades and comments from the store to the LMS, through its API."""
-    course = Course.load(args.course)
-    course = replace(course, language=language(args, course))
-    send(course, args.assignment, _results(args), args.lms or course.lms, apply=args.yes)
-    return 0
-
-
-def similar(args):
-    """The similarity report on what was graded: a table here, similarity.html there."""
-    course = Course.load(args.course)
-    course = replace(course, language=language(args, course))
-    threshold = args.threshold if args.threshold is not None else (course.similar or (SIMILAR,))[0]
-    pairs, page = compare_graded(args.assignment, _results(args), course, threshold)
-    print(similar_table(pairs, threshold), f"side by side: {page}", sep="\n")
-    return 0
-
-
-def _results(args):
-    """The folder graded into: --results, or out/<assignment> beside the course file."""
-    assignments.check_file(args.assignment)
-    results = Path(args.results or Path(args.course).resolve().parent / "out" / args.assignment)
-    if not (results / "grades.sqlite").exists():
-        raise ConfigError(f"nothing graded in {results}: run `make grade A={args.assignment}` "
-                          "first, or name the folder graded into")
-    return results
-
-
-def show(records, out):
-    if records:
-        print(student_table(records) if len(records) <= 30 else
-              f"every student's score: {out / 'grades.csv'}")
-
-
-def demo_submissions(assignment, folder):
-    """The demo class in ``folder``: alice submits the reference solution, bob the untouched
-    stub, carol the partly wrong notebook kept in demo/."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for student, source in (("alice", ROOT / "solutions" / f"{assignment}.ipynb"),
-                            ("bob", ROOT / "assignments" / f"{assignment}.ipynb"),
-                            ("carol", ROOT / "demo" / f"{assignment}.ipynb")):
-        shutil.copyfile(source, folder / f"{student}.ipynb")
-    return folder
 
 
 def _interrupted(signum, frame):

@@ -17,7 +17,8 @@ LAYERS = [
     ("checks", "reports"),
     ("backends", "lms"),
     ("pipeline", "release"),
-    ("integrations",),
+    ("integrations", "lti"),
+    ("commands",),
     ("__main__",),
 ]
 LAYER = {component: index for index, names in enumerate(LAYERS) for component in names}

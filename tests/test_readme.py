@@ -22,12 +22,13 @@ def test_readme_synopses_match_help():
     written = [" ".join(entry.split()) for entry in
                re.split(r"\n(?=\.venv/bin/python -m autograder )", block.strip())]
     commands = [entry.split()[3] for entry in written]
-    assert commands == ["grade", "demo", "publish", "similar", "dist", "release", "catalogs"]
+    assert commands == ["grade", "demo", "publish", "similar", "serve", "dist", "release",
+                        "catalogs"]
     assert written == [_usage(command) for command in commands]
 
 
 def test_every_option_has_help():
-    for command in ("grade", "demo", "publish", "similar", "dist", "release"):
+    for command in ("grade", "demo", "publish", "similar", "serve", "dist", "release"):
         out = io.StringIO()
         with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
             cli.main([command, "--help"])

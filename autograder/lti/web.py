@@ -1,0 +1,253 @@
+"""The web service (Flask; ``serve`` runs it under waitress): the LTI launch and the pages.
+
+Every page but the launch itself needs a session made by a valid launch: pylti1p3 checks
+the platform's signature, the audience, the deployment, the state and the nonce, and a
+launch is used once (a replayed id_token is refused). Forms carry the session's CSRF
+token. A student sees only their own attempts; an instructor (by the launch's roles) sees
+the course's. Nothing is graded here: uploads are checked and queued for the worker.
+"""
+import hmac
+import secrets
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Flask, Response, abort, redirect, request, session
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.exception import LtiException
+from pylti1p3.lineitem import LineItem
+
+from .. import assignments
+from ..notebook import NotebookError, read_cells
+from ..reports import file_stem
+from ..reports.pages import report
+from ..reports.render import render
+from ..store import Store
+from . import views
+from .attempts import Attempts
+
+CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+CONTEXT = "https://purl.imsglobal.org/spec/lti/claim/context"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+DEEP_LINK = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+
+def create_app(settings, data, out, lang="en"):
+    """The Flask app for ``settings``; attempts kept in ``data``, grades in ``out``."""
+    app = Flask(__name__)
+    app.secret_key = settings.session_secret()
+    app.config.update(MAX_CONTENT_LENGTH=settings.upload_limit, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SECURE=settings.secure_cookies,
+                      SESSION_COOKIE_SAMESITE="None" if settings.secure_cookies else "Lax")
+    config, queue, out = settings.tool_config(), Attempts(data), Path(out)
+
+    @app.route("/lti/jwks")
+    def jwks():
+        return settings.jwks()
+
+    @app.route("/lti/login", methods=["GET", "POST"])
+    def login():
+        try:
+            return FlaskOIDCLogin(FlaskRequest(), config).redirect(f"{settings.url}/lti/launch")
+        except Exception as error:  # pylti1p3 raises plain Exceptions for unknown platforms
+            return views.refused(_why(error)), 403
+
+    @app.route("/lti/launch", methods=["POST"])
+    def launch():
+        message = FlaskMessageLaunch(FlaskRequest(), config)
+        try:
+            body = message.get_launch_data()
+        except Exception as error:  # as above: a launch that does not check out
+            return views.refused(_why(error)), 403
+        if not queue.use_launch(f"{body['iss']}\0{body['nonce']}"):
+            return views.refused("this launch was already used"), 403
+        session.clear()
+        session["csrf"] = secrets.token_urlsafe(24)
+        staff = message.check_teacher_access() or message.check_teaching_assistant_access()
+        context = (body.get(CONTEXT) or {}).get("id", "")
+        base = {"issuer": body["iss"], "client_id": _audience(body), "context": context,
+                "user": body["sub"], "name": _name(body), "instructor": bool(staff),
+                "deployment": body.get(DEPLOYMENT, "")}
+        if message.is_deep_link_launch():
+            if not staff:
+                return views.refused("only an instructor can place an assignment"), 403
+            session["deep_link"] = {**base, "settings": body.get(DEEP_LINK, {})}
+            return views.page("Place an assignment", views.picker(
+                assignments.NAMES, session["csrf"]))
+        custom = body.get(CUSTOM) or {}
+        name = custom.get("assignment") or request.args.get("assignment", "")
+        if name not in assignments.NAMES:
+            return views.refused("this link names no torchgrade assignment"), 400
+        session["launch"] = {**base, "assignment": name,
+                             "lineitem": (body.get(AGS) or {}).get("lineitem", ""),
+                             "late": _late(custom.get("due_at"))}
+        return redirect("/lti/")
+
+    @app.route("/lti/")
+    def home():
+        launch = _launch()
+        mine = queue.of(launch)
+        rule = settings.rule(launch["assignment"])
+        return views.page(launch["assignment"], views.home(
+            launch, mine, rule, session["csrf"], _wait(mine, rule)))
+
+    @app.route("/lti/submit", methods=["POST"])
+    def submit():
+        launch = _launch(form=True)
+        mine, rule = queue.of(launch), settings.rule(launch["assignment"])
+        if len(mine) >= rule.attempts or _wait(mine, rule):
+            return views.page("Not now", views.notice(
+                "You have no attempt left now: see the assignment page.")), 429
+        upload = request.files.get("notebook")
+        data = upload.read() if upload else b""
+        problem = _unreadable(data)
+        if problem:
+            return views.page("Not a notebook", views.notice(problem)), 400
+        return redirect(f"/lti/attempt/{queue.add(data, launch)}", 303)
+
+    @app.route("/lti/attempt/<attempt_id>")
+    def attempt(attempt_id):
+        launch, found = _launch(), queue.get(attempt_id)
+        if not found or not _may_see(launch, found):
+            abort(404)
+        if found["status"] in ("queued", "grading"):
+            return views.page("Grading", views.waiting(found), refresh=1)
+        if found["status"] == "failed":
+            return views.page("Not graded", views.notice(found["error"] or ""))
+        page = (out / found["assignment"] / "lti" / attempt_id / "feedback" /
+                f"{file_stem(found['user'])}.html")
+        return Response(page.read_text(encoding="utf-8"), mimetype="text/html")
+
+    @app.route("/lti/report")
+    def class_report():
+        launch = _launch(staff=True)
+        name = launch["assignment"]
+        store = Store(out / name / "grades.sqlite")
+        try:
+            records = store.records(name)
+        finally:
+            store.close()
+        return report(records, assignments.questions(name), {"assignment": name},
+                      lambda student: student, lang)
+
+    @app.route("/lti/feedback/<student>.html")
+    def latest_feedback(student):
+        launch = _launch(staff=True)
+        graded = [a for a in queue.of(launch, everyone=True)
+                  if a["user"] == student and a["status"] == "graded"]
+        if not graded:
+            abort(404)
+        return redirect(f"/lti/attempt/{graded[0]['id']}")
+
+    @app.route("/lti/attempts")
+    def every_attempt():
+        launch = _launch(staff=True)
+        return views.page("Every attempt", views.everyone(queue.of(launch, everyone=True),
+                                                          session["csrf"]))
+
+    @app.route("/lti/regrade/<attempt_id>", methods=["POST"])
+    def regrade(attempt_id):
+        launch, found = _launch(staff=True, form=True), queue.get(attempt_id)
+        if not found or not _may_see(launch, found):
+            abort(404)
+        queue.requeue(attempt_id)
+        return redirect("/lti/attempts", 303)
+
+    @app.route("/lti/post-again", methods=["POST"])
+    def post_again():
+        queue.post_again(_launch(staff=True, form=True))
+        return redirect("/lti/attempts", 303)
+
+    @app.route("/lti/place", methods=["POST"])
+    def place():
+        link = session.get("deep_link")
+        name = request.form.get("assignment", "")
+        if not link or not _csrf_ok() or name not in assignments.NAMES:
+            abort(403)
+        registration = config.find_registration_by_params(link["issuer"], link["client_id"])
+        points = float(sum(assignments.questions(name).values()))
+        resource = (DeepLinkResource().set_url(f"{settings.url}/lti/launch")
+                    .set_title(name.replace("_", " ").capitalize())
+                    .set_custom_params({"assignment": name})
+                    .set_lineitem(LineItem().set_score_maximum(points).set_label(name)))
+        token = DeepLink(registration, link["deployment"], link["settings"]) \
+            .get_response_jwt([resource])
+        return views.deep_link_return(link["settings"].get("deep_link_return_url", ""), token)
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", views.POLICY)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _launch(staff=False, form=False):
+        """The session's launch, or 403: every page needs one (an instructor's for
+        ``staff``, and the form's CSRF token for ``form``)."""
+        launch = session.get("launch")
+        if not launch or (staff and not launch["instructor"]) or (form and not _csrf_ok()):
+            abort(403)
+        return launch
+
+    return app
+
+
+def _csrf_ok():
+    sent, kept = request.form.get("csrf", ""), session.get("csrf", "")
+    return bool(kept) and hmac.compare_digest(sent.encode(), kept.encode())
+
+
+def _may_see(launch, attempt):
+    same_course = (attempt["issuer"], attempt["context"], attempt["assignment"]) == (
+        launch["issuer"], launch["context"], launch["assignment"])
+    return same_course and (launch["instructor"] or attempt["user"] == launch["user"])
+
+
+def _wait(mine, rule):
+    """Seconds until the student may submit again (0: now)."""
+    if not mine:
+        return 0
+    return max(0, int(mine[0]["created"] + rule.cooldown - time.time()))
+
+
+def _unreadable(data):
+    """Why ``data`` is not a notebook (or an otter export zip) the grader can read; None
+    when it is one."""
+    if not data:
+        return "Choose your notebook (.ipynb) to submit."
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("upload.zip" if data[:2] == b"PK" else "upload.ipynb")
+        path.write_bytes(data)
+        try:
+            read_cells(path)
+        except NotebookError as error:
+            return render(error.message)
+    return None
+
+
+def _why(error):
+    """What a refused launch is told: pylti1p3's reason, or that the platform is unknown."""
+    return str(error)[:200] if isinstance(error, LtiException) else \
+        "the LMS or the tool's registration there is not the one lti.yaml names"
+
+
+def _audience(body):
+    audience = body.get("aud")
+    return audience[0] if isinstance(audience, list) else audience
+
+
+def _name(body):
+    return str(body.get("name") or " ".join(
+        filter(None, (body.get("given_name"), body.get("family_name")))) or body["sub"])[:200]
+
+
+def _late(due):
+    """Whether now is past the LMS's due date, when the launch carries one."""
+    try:
+        return datetime.now(timezone.utc) > datetime.fromisoformat(str(due).replace("Z",
+                                                                                   "+00:00"))
+    except ValueError:
+        return False
