@@ -85,6 +85,8 @@ def main(argv=None):
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve_cmd.add_argument("--workers", type=int, default=1, metavar="N",
                            help="grading processes (default: 1)")
+    serve_cmd.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                           help="grade on the Dask cluster whose scheduler is at ADDRESS")
     for command in (grade_cmd, demo_cmd, publish_cmd, dist_cmd, similar_cmd, serve_cmd):
         command.add_argument("--course", default=str(ROOT / "course.yaml"), metavar="FILE",
                              help="the course file (default: course.yaml here; optional)")

@@ -94,5 +94,5 @@ def serve(args):
     course = Course.load(args.course)
     run(settings, Path(args.config).resolve().parent / "lti-data",
         Path(args.course).resolve().parent / "out", language(args, course), args.host,
-        args.port, args.workers)
+        args.port, args.workers, args.scheduler)
     return 0

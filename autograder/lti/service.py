@@ -11,11 +11,13 @@ from . import worker
 from .web import create_app
 
 
-def serve(settings, data, out, lang="en", host="127.0.0.1", port=8000, workers=1, log=print):
-    """Serve until stopped; ``workers`` grade the queue (SQLite, in ``data``)."""
+def serve(settings, data, out, lang="en", host="127.0.0.1", port=8000, workers=1,
+          scheduler=None, log=print):
+    """Serve until stopped; ``workers`` grade the queue (SQLite, in ``data``), here or on
+    the Dask cluster at ``scheduler``."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
-    processes = [context.Process(target=worker.run, args=(settings, data, out, lang, stop),
+    processes = [context.Process(target=worker.run, args=(settings, data, out, lang, stop, scheduler),
                                  name=f"torchgrade-lti-worker-{n}") for n in range(workers)]
     for process in processes:
         process.start()

@@ -120,6 +120,9 @@ def create_app(settings, data, out, lang="en"):
             return views.page("Not graded", views.notice(found["error"] or ""))
         page = (out / found["assignment"] / "lti" / attempt_id / "feedback" /
                 f"{file_stem(found['user'])}.html")
+        if not page.is_file():  # out/ was cleared since: grade it again to see it
+            return views.page("Not kept", views.notice("This attempt's page is no longer "
+                                                        "kept; ask for a regrade."))
         return Response(page.read_text(encoding="utf-8"), mimetype="text/html")
 
     @app.route("/lti/report")

@@ -19,8 +19,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.service_connector import ServiceConnector
 from requests import RequestException
 
-from ..backends.local import LocalBackend
-from ..pipeline import derive_limits, grade
+from ..pipeline import derive_limits, grade, make_backend
 from ..records import Identity, Submission
 from ..reports.feedback import comment
 from ..store import Store
@@ -30,14 +29,15 @@ SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 POLL = 0.2  # seconds between looks at an empty queue
 
 
-def run(settings, data, out, lang="en", stop=None):
-    """Grade and post until ``stop`` (a multiprocessing Event) is set, or for ever."""
+def run(settings, data, out, lang="en", stop=None, scheduler=None):
+    """Grade and post until ``stop`` (a multiprocessing Event) is set, or for ever; on this
+    machine, or on the Dask cluster whose scheduler is at ``scheduler``."""
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     queue = Attempts(data)
     queue.requeue()  # what a stopped worker was grading
     config, limits = settings.tool_config(), {}
     try:
-        with LocalBackend(1) as backend:
+        with make_backend(1, scheduler) as backend:
             while stop is None or not stop.is_set():
                 attempt = queue.claim()
                 if attempt:
