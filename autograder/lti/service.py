@@ -17,8 +17,9 @@ def serve(settings, data, out, lang="en", host="127.0.0.1", port=8000, workers=1
     the Dask cluster at ``scheduler``."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
-    processes = [context.Process(target=worker.run, args=(settings, data, out, lang, stop, scheduler),
-                                 name=f"torchgrade-lti-worker-{n}") for n in range(workers)]
+    processes = [context.Process(target=worker.run, name=f"torchgrade-lti-worker-{n}",
+                                 args=(settings, data, out, lang, stop, scheduler))
+                 for n in range(workers)]
     for process in processes:
         process.start()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))

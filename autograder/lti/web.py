@@ -21,6 +21,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.lineitem import LineItem
 
 from .. import assignments
+from ..i18n import N_
 from ..notebook import NotebookError, read_cells
 from ..reports import file_stem
 from ..reports.pages import report
@@ -54,7 +55,7 @@ def create_app(settings, data, out, lang="en"):
         try:
             return FlaskOIDCLogin(FlaskRequest(), config).redirect(f"{settings.url}/lti/launch")
         except Exception as error:  # pylti1p3 raises plain Exceptions for unknown platforms
-            return views.refused(_why(error)), 403
+            return views.refused(_why(error), lang), 403
 
     @app.route("/lti/launch", methods=["POST"])
     def launch():
@@ -62,9 +63,9 @@ def create_app(settings, data, out, lang="en"):
         try:
             body = message.get_launch_data()
         except Exception as error:  # as above: a launch that does not check out
-            return views.refused(_why(error)), 403
+            return views.refused(_why(error), lang), 403
         if not queue.use_launch(f"{body['iss']}\0{body['nonce']}"):
-            return views.refused("this launch was already used"), 403
+            return views.refused(views.USED, lang), 403
         session.clear()
         session["csrf"] = secrets.token_urlsafe(24)
         staff = message.check_teacher_access() or message.check_teaching_assistant_access()
@@ -74,14 +75,14 @@ def create_app(settings, data, out, lang="en"):
                 "deployment": body.get(DEPLOYMENT, "")}
         if message.is_deep_link_launch():
             if not staff:
-                return views.refused("only an instructor can place an assignment"), 403
+                return views.refused(views.NOT_STAFF, lang), 403
             session["deep_link"] = {**base, "settings": body.get(DEEP_LINK, {})}
-            return views.page("Place an assignment", views.picker(
-                assignments.NAMES, session["csrf"]))
+            return views.page(N_("Place an assignment"), views.picker(
+                assignments.NAMES, session["csrf"], lang), lang)
         custom = body.get(CUSTOM) or {}
         name = custom.get("assignment") or request.args.get("assignment", "")
         if name not in assignments.NAMES:
-            return views.refused("this link names no torchgrade assignment"), 400
+            return views.refused(views.NO_ASSIGNMENT, lang), 400
         session["launch"] = {**base, "assignment": name,
                              "lineitem": (body.get(AGS) or {}).get("lineitem", ""),
                              "late": _late(custom.get("due_at"))}
@@ -93,20 +94,22 @@ def create_app(settings, data, out, lang="en"):
         mine = queue.of(launch)
         rule = settings.rule(launch["assignment"])
         return views.page(launch["assignment"], views.home(
-            launch, mine, rule, session["csrf"], _wait(mine, rule)))
+            launch, mine, rule, session["csrf"], _wait(mine, rule), lang), lang)
 
     @app.route("/lti/submit", methods=["POST"])
     def submit():
         launch = _launch(form=True)
         mine, rule = queue.of(launch), settings.rule(launch["assignment"])
         if len(mine) >= rule.attempts or _wait(mine, rule):
-            return views.page("Not now", views.notice(
-                "You have no attempt left now: see the assignment page.")), 429
+            return views.page(N_("Not now"), views.notice(views.NO_ATTEMPT_LEFT, lang),
+                              lang), 429
         upload = request.files.get("notebook")
         data = upload.read() if upload else b""
-        problem = _unreadable(data)
+        problem = _unreadable(data, lang)
         if problem:
-            return views.page("Not a notebook", views.notice(problem)), 400
+            return views.page(N_("Not a notebook"), views.notice(problem, lang, problem
+                                                                 is not views.NO_FILE),
+                              lang), 400
         return redirect(f"/lti/attempt/{queue.add(data, launch)}", 303)
 
     @app.route("/lti/attempt/<attempt_id>")
@@ -115,14 +118,14 @@ def create_app(settings, data, out, lang="en"):
         if not found or not _may_see(launch, found):
             abort(404)
         if found["status"] in ("queued", "grading"):
-            return views.page("Grading", views.waiting(found), refresh=1)
+            return views.page(N_("Grading"), views.waiting(found, lang), lang, refresh=1)
         if found["status"] == "failed":
-            return views.page("Not graded", views.notice(found["error"] or ""))
+            return views.page(N_("Not graded"), views.notice(found["error"] or "", lang,
+                                                             translated=True), lang)
         page = (out / found["assignment"] / "lti" / attempt_id / "feedback" /
                 f"{file_stem(found['user'])}.html")
         if not page.is_file():  # out/ was cleared since: grade it again to see it
-            return views.page("Not kept", views.notice("This attempt's page is no longer "
-                                                        "kept; ask for a regrade."))
+            return views.page(N_("Not kept"), views.notice(views.NOT_KEPT, lang), lang)
         return Response(page.read_text(encoding="utf-8"), mimetype="text/html")
 
     @app.route("/lti/report")
@@ -149,8 +152,8 @@ def create_app(settings, data, out, lang="en"):
     @app.route("/lti/attempts")
     def every_attempt():
         launch = _launch(staff=True)
-        return views.page("Every attempt", views.everyone(queue.of(launch, everyone=True),
-                                                          session["csrf"]))
+        return views.page(N_("Every attempt"), views.everyone(
+            queue.of(launch, everyone=True), session["csrf"], lang), lang)
 
     @app.route("/lti/regrade/<attempt_id>", methods=["POST"])
     def regrade(attempt_id):
@@ -179,7 +182,8 @@ def create_app(settings, data, out, lang="en"):
                     .set_lineitem(LineItem().set_score_maximum(points).set_label(name)))
         token = DeepLink(registration, link["deployment"], link["settings"]) \
             .get_response_jwt([resource])
-        return views.deep_link_return(link["settings"].get("deep_link_return_url", ""), token)
+        return views.deep_link_return(link["settings"].get("deep_link_return_url", ""), token,
+                                      lang)
 
     @app.after_request
     def headers(response):
@@ -216,25 +220,24 @@ def _wait(mine, rule):
     return max(0, int(mine[0]["created"] + rule.cooldown - time.time()))
 
 
-def _unreadable(data):
+def _unreadable(data, lang):
     """Why ``data`` is not a notebook (or an otter export zip) the grader can read; None
     when it is one."""
     if not data:
-        return "Choose your notebook (.ipynb) to submit."
+        return views.NO_FILE
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / ("upload.zip" if data[:2] == b"PK" else "upload.ipynb")
         path.write_bytes(data)
         try:
             read_cells(path)
         except NotebookError as error:
-            return render(error.message)
+            return render(error.message, "text", lang)
     return None
 
 
 def _why(error):
     """What a refused launch is told: pylti1p3's reason, or that the platform is unknown."""
-    return str(error)[:200] if isinstance(error, LtiException) else \
-        "the LMS or the tool's registration there is not the one lti.yaml names"
+    return str(error)[:200] if isinstance(error, LtiException) else views.UNKNOWN
 
 
 def _audience(body):

@@ -225,3 +225,14 @@ def test_an_instructor_places_an_assignment_and_sees_the_class(lti):
     while len(platform.scores) < before + graded:
         assert time.monotonic() < deadline
         time.sleep(0.2)
+
+
+@pytest.mark.parametrize("lang, words", [("hu", "Beadás"), ("ko", "제출"), ("pl", "Oddaj")])
+def test_the_tools_pages_are_in_the_courses_language(lang, words):
+    from autograder.lti import views
+    launch = {"name": "<b>Ada</b>", "instructor": False, "late": True}
+    page = views.page("tensor_shapes", views.home(launch, [], Rules(), "token", 0, lang), lang)
+    assert words in page and "&lt;b&gt;Ada&lt;/b&gt;" in page
+    assert f'lang="{lang}"' in page
+    assert "{reason}" not in views.refused(views.USED, lang)
+    assert "Invalid {nonce}" in views.refused("Invalid {nonce}", lang)  # pylti1p3's own words
