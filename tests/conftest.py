@@ -1,12 +1,13 @@
 """Shared helpers: build notebooks on disk and grade them through the real pipeline."""
 import contextlib
 import json
+import random
 import re
 from pathlib import Path
 
 import pytest
 
-from autograder import pipeline
+from autograder import assignments, pipeline
 from autograder.checking.student import Student
 from autograder.config import ROOT, Limits
 from autograder.reports.render import render
@@ -125,6 +126,41 @@ def grade_folder(assignment, notebooks, root, limits=FAST, jobs=2):
     records = pipeline.grade(assignment, [folder], root / "out", jobs, limits,
                              log=lambda *_: None)
     return {record.student: record for record in records}
+
+
+COPIED = 6  # originals copied in each corpus class, wrong answers among them
+
+
+@pytest.fixture(scope="session")
+def corpus_class(tmp_path_factory):
+    """grade(assignment): the corpus's class -- the reference, the stub, every wrong
+    solution (wrong<i>) and valid rewrite (valid<i>) of tests/corpus.py -- with disguised
+    copies of six of them (copy_of_<name>, copies.py), graded once per session; returns
+    ({student: Record}, {copy: its original})."""
+    from copies import disguise
+    from corpus import VALID, WRONG
+    graded = {}
+
+    def grade(assignment):
+        if assignment not in graded:
+            solution = solution_cells(assignment)
+            notebooks = {"reference": solution, "stub": stub_cells(assignment)}
+            notebooks.update({f"wrong{i}": solution + [entry[3]]
+                              for i, entry in enumerate(WRONG[assignment])})
+            notebooks.update({f"valid{i}": solution + [code]
+                              for i, (_, code) in enumerate(VALID[assignment])})
+            chooser = random.Random(assignment)
+            wrong = chooser.sample([n for n in notebooks if n.startswith("wrong")],
+                                   COPIED // 2)
+            valid = chooser.sample([n for n in notebooks if n.startswith("valid")],
+                                   COPIED - len(wrong))
+            keep = set(assignments.questions(assignment))
+            copies = {f"copy_of_{name}": disguise(notebooks[name], keep)
+                      for name in wrong + valid}
+            graded[assignment] = (grade_folder(assignment, {**notebooks, **copies},
+                                               tmp_path_factory.mktemp(assignment)), copies)
+        return graded[assignment]
+    return grade
 
 
 @pytest.fixture

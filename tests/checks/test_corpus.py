@@ -5,19 +5,13 @@ import pytest
 from autograder.assignments import NAMES
 from autograder.reports.render import render
 
-from conftest import failures, solution_cells, stub_cells, untranslated
+from conftest import failures, untranslated
 from corpus import VALID, WRONG
 
 
 @pytest.mark.parametrize("assignment", NAMES)
-def test_corpus(grade_many, assignment):
-    solution = solution_cells(assignment)
-    notebooks = {"reference": solution, "stub": stub_cells(assignment)}
-    for index, (name, question, hint, code) in enumerate(WRONG[assignment]):
-        notebooks[f"wrong{index}"] = solution + [code]
-    for index, (name, code) in enumerate(VALID[assignment]):
-        notebooks[f"valid{index}"] = solution + [code]
-    records = grade_many(assignment, notebooks)
+def test_corpus(corpus_class, assignment):
+    records = corpus_class(assignment)[0]  # the reference, the stub, wrong<i>, valid<i>
 
     reference = records["reference"]
     assert reference.score == reference.max_score, reference.questions

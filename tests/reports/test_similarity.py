@@ -2,45 +2,19 @@
 the reference) with copies disguised by renaming, new layout, reordered functions and new
 comments, copies of wrong answers among them. Every copy must rank above every independent
 pair, and no independent pair may reach the threshold."""
-import random
-
 import pytest
 
-from autograder.assignments import NAMES, questions
+from autograder.assignments import NAMES
 from autograder.config import SIMILAR
 from autograder.records import Status
 from autograder.reports.similarity import compare, rank
 
-from conftest import grade_folder, solution_cells, stub_cells
-from copies import disguise
-from corpus import VALID, WRONG
-
-COPIED = 6  # originals copied per class, wrong answers among them
-
-
-def _class(assignment):
-    solution = solution_cells(assignment)
-    notebooks = {"reference": solution, "stub": stub_cells(assignment)}
-    notebooks.update({f"wrong{i}": solution + [entry[3]]
-                      for i, entry in enumerate(WRONG[assignment])})
-    notebooks.update({f"valid{i}": solution + [code]
-                      for i, (_, code) in enumerate(VALID[assignment])})
-    chooser = random.Random(assignment)
-    wrong = chooser.sample([n for n in notebooks if n.startswith("wrong")], COPIED // 2)
-    valid = chooser.sample([n for n in notebooks if n.startswith("valid")],
-                           COPIED - len(wrong))
-    copies = {f"copy_of_{name}": disguise(notebooks[name], set(questions(assignment)))
-              for name in wrong + valid}
-    return notebooks, copies
-
 
 @pytest.fixture(scope="module", params=NAMES)
-def graded(request, tmp_path_factory):
-    assignment = request.param
-    notebooks, copies = _class(assignment)
-    records = grade_folder(assignment, {**notebooks, **copies},
-                           tmp_path_factory.mktemp(assignment))
-    return assignment, records, copies
+def graded(request, corpus_class):
+    """The corpus's class with disguised copies (conftest.corpus_class), graded once."""
+    records, copies = corpus_class(request.param)
+    return request.param, records, copies
 
 
 def test_copies_grade_as_their_originals(graded):
