@@ -22,7 +22,7 @@ def serve(settings, data, out, lang="en", host="127.0.0.1", port=8000, workers=1
                  for n in range(workers)]
     for process in processes:
         process.start()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, worker.interrupted)
     log(f"LTI tool at {settings.url}/lti/ (login {settings.url}/lti/login, launch "
         f"{settings.url}/lti/launch, keys {settings.url}/lti/jwks); listening on "
         f"{host}:{port} with {workers} grading worker(s)")

@@ -61,8 +61,12 @@ class Settings:
                     "attempts", "cooldown"}:
                 raise ConfigError(f"{path.name}: assignments: {name!r} must be one of "
                                   f"{', '.join(NAMES)} with attempts and cooldown")
-            rules[name] = Rules(int(values.get("attempts", 10)),
-                                float(values.get("cooldown", 60)))
+            try:
+                rules[name] = Rules(int(values.get("attempts", 10)),
+                                    float(values.get("cooldown", 60)))
+            except (TypeError, ValueError):
+                raise ConfigError(f"{path.name}: assignments: {name}: attempts and cooldown "
+                                  "must be numbers") from None
         key = os.environ.get("TORCHGRADE_LTI_KEY") or _key_file(
             Path(key_path) if key_path else path.parent / "lti-key.pem")
         url = str(data.get("url", "")).rstrip("/")

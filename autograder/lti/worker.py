@@ -32,7 +32,7 @@ POLL = 0.2  # seconds between looks at an empty queue
 def run(settings, data, out, lang="en", stop=None, scheduler=None):
     """Grade and post until ``stop`` (a multiprocessing Event) is set, or for ever; on this
     machine, or on the Dask cluster whose scheduler is at ``scheduler``."""
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, interrupted)
     queue = Attempts(data)
     queue.requeue()  # what a stopped worker was grading
     config, limits = settings.tool_config(), {}
@@ -50,6 +50,10 @@ def run(settings, data, out, lang="en", stop=None, scheduler=None):
         pass
     finally:
         queue.close()
+
+
+def interrupted(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops a worker or the service as Ctrl-C does
 
 
 def grade_attempt(attempt, queue, backend, limits, out, lang):

@@ -16,6 +16,7 @@ import tokenize
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 from copydetect.utils import find_fingerprint_overlap
@@ -147,7 +148,7 @@ def _base(assignment, files):
 
 def _read(path):
     try:
-        return open(path, encoding="utf-8", errors="replace").read()
+        return Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
 
