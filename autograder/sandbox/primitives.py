@@ -12,7 +12,8 @@ import signal
 
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x2000000, 0x4000000, 0x8000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-PR_SET_PDEATHSIG, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 8, 24, 38
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_KEEPCAPS = 1, 4, 8
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 CAP_DAC_READ_SEARCH = 2
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 0x40000
 
@@ -177,6 +178,14 @@ def drop_privileges(uid):
     data[0].effective = data[0].permitted = 1 << CAP_DAC_READ_SEARCH
     libc.capset(ctypes.byref(header), data)
     return ["separate uid"]
+
+
+def undumpable():
+    """Make this process not dumpable: the kernel then gives its own /proc files to root, so
+    it cannot write its memory through ``/proc/<pid>/mem`` or change its settings there, even
+    where Landlock lets it write to that folder (CUDA's); a process of the same ordinary
+    user can no longer read it either. Seccomp keeps it so (a change of uid resets it)."""
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 class _CapHeader(ctypes.Structure):

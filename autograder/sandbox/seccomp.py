@@ -6,7 +6,8 @@ import functools
 import os
 
 from .primitives import (CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID,
-                         CLONE_NEWUSER, CLONE_NEWUTS, PR_SET_NO_NEW_PRIVS, libc)
+                         CLONE_NEWUSER, CLONE_NEWUTS, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS,
+                         libc)
 
 try:
     import pyseccomp
@@ -71,6 +72,9 @@ def _denied():
             add(pyseccomp.ERRNO(errno.EPERM), "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ,
                                                                        flag, flag))
         add(pyseccomp.ERRNO(errno.ENOSYS), "clone3")  # libc falls back to clone
+        # made dumpable again, it could write its own memory where /proc/<pid> is writable
+        add(pyseccomp.ERRNO(errno.EPERM), "prctl", pyseccomp.Arg(0, pyseccomp.EQ,
+                                                                 PR_SET_DUMPABLE))
     return _compile(rules)
 
 

@@ -67,17 +67,26 @@ def enter(fd, workdir, limits, readable, pid_one):
     torch.set_num_threads(1)  # parallelism comes from grading submissions side by side
     _close_inherited_files(fd)
     _clear_environment(workdir)
-    # CUDA opens its device files read-write and writes to its own /proc/<pid> (tested on
-    # an H100); elsewhere neither is writable.
-    gpus = glob.glob("/dev/nvidia*")
-    gpus += [f"/proc/{os.getpid()}"] if gpus else []
+    gpus = cuda_files()
     active += layer("landlock", landlock.restrict(readable, [workdir, *DEVICES, *gpus]))
     active += layer("rlimits", primitives.apply_limits(limits["memory"], limits["budget"],
                                                        limits["file_size"], limits["tasks"]))
-    active += layer("separate uid", primitives.drop_privileges(uid))
+    separate = primitives.drop_privileges(uid)
+    active += layer("separate uid", separate)
     primitives.die_with_parent()  # a change of uid cleared it
+    if gpus or separate:
+        # Its /proc files go to root: its memory is never writable there. The grader reads
+        # its counters as root; as an ordinary user (no separate uid) it could not.
+        primitives.undumpable()
     active += layer("seccomp", seccomp.filter_syscalls())
     return active
+
+
+def cuda_files():
+    """What CUDA writes, where there is a GPU: its device files, and this process's own
+    /proc entry as the /proc it sees names it (tested on an H100)."""
+    devices = glob.glob("/dev/nvidia*")
+    return [*devices, "/proc/self"] if devices else []
 
 
 def _pid_outside():
