@@ -40,15 +40,16 @@ def fingerprint():
 
 class ClusterBackend(Backend):
     """The LocalBackend's interface (context manager, ``isolation``, ``run``, ``jobs``) over
-    a Dask scheduler at ``address``."""
+    a Dask scheduler at ``address``, given ``timeout`` seconds to answer (Dask keeps trying
+    until then, since a scheduler may still be starting)."""
 
-    def __init__(self, address):
-        self.address, self.client, self.jobs = address, None, 1
+    def __init__(self, address, timeout=30):
+        self.address, self.timeout, self.client, self.jobs = address, timeout, None, 1
 
     def start(self):
         from distributed import Client
         try:
-            self.client = Client(self.address, timeout=30)
+            self.client = Client(self.address, timeout=self.timeout)
         except (OSError, TimeoutError) as error:
             raise ConfigError(f"no Dask scheduler at {self.address}: {error}") from None
         mine = fingerprint()

@@ -97,5 +97,5 @@ def test_workers_with_other_code_are_refused(scheduler, submissions, tmp_path, m
 
 def test_no_scheduler_is_one_line():
     with pytest.raises(ConfigError, match="no Dask scheduler"):
-        with ClusterBackend("tcp://127.0.0.1:9"):
+        with ClusterBackend("tcp://127.0.0.1:9", timeout=2):
             pass

@@ -116,12 +116,14 @@ CHEAT = ("import otter.test_files.abstract_test as at, torch\n"
 def test_otter_run_gives_torchgrade_scores_and_cannot_be_patched(built, tmp_path):
     cases = []
     for assignment in NAMES:
-        wrong = WRONG[assignment][:3 if assignment == "tensor_shapes" else 1]
-        variants = {"solution": solution_cells(assignment), "stub": stub_cells(assignment)}
+        # every assignment: its solution and a wrong answer; the first also the stub, more
+        # wrong answers and a notebook that patches otter and torch
+        first = assignment == "tensor_shapes"
+        variants = {"solution": solution_cells(assignment)}
         variants.update({f"wrong{i}": solution_cells(assignment) + [case[3]]
-                         for i, case in enumerate(wrong)})
-        if assignment == "tensor_shapes":
-            variants["cheat"] = stub_cells(assignment) + [CHEAT]
+                         for i, case in enumerate(WRONG[assignment][:3 if first else 1])})
+        if first:
+            variants.update(stub=stub_cells(assignment), cheat=stub_cells(assignment) + [CHEAT])
         folder = tmp_path / assignment
         folder.mkdir()
         for name, cells in variants.items():
@@ -151,26 +153,32 @@ def test_otter_run_gives_torchgrade_scores_and_cannot_be_patched(built, tmp_path
 
 def test_released_notebook_with_solution_passes_its_checks_and_its_export_grades_full(built,
                                                                                      tmp_path):
-    for assignment in NAMES:
-        folder = tmp_path / assignment
-        with zipfile.ZipFile(built[assignment]["student"]) as archive:
-            archive.extractall(folder)
-        path = folder / f"{assignment}.ipynb"
-        notebook = nbformat.read(path, as_version=4)
-        solutions = dict(zip(stub_cells(assignment), solution_cells(assignment)))
-        for cell in notebook.cells:
-            if cell.cell_type == "code" and cell.source in solutions:
-                cell.source = solutions[cell.source]
-        nbformat.write(notebook, path)
-        NotebookClient(notebook, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
-        checks = [cell for cell in notebook.cells if cell.source.startswith("grader.check(")]
-        assert checks
-        for cell in checks:
-            text = json.dumps(cell.outputs)
-            assert "passed" in text and "Error" not in text, f"{assignment}: {cell.source} {text[:500]}"
-        exported = sorted(folder.glob("*.zip"))
-        assert len(exported) == 1, f"{assignment}: grader.export() made {exported}"
-        record = pipeline.grade(assignment, exported, tmp_path / f"out-{assignment}",
-                                log=lambda *_: None)[0]
-        assert record.score == record.max_score, (assignment, record.questions)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda assignment: _solve_run_and_grade(built, assignment, tmp_path), NAMES))
+
+
+def _solve_run_and_grade(built, assignment, tmp_path):
+    """The student release with the solutions typed in, run as Jupyter runs it: its
+    ``grader.check`` cells pass, and the zip its ``grader.export`` makes grades full."""
+    folder = tmp_path / assignment
+    with zipfile.ZipFile(built[assignment]["student"]) as archive:
+        archive.extractall(folder)
+    path = folder / f"{assignment}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    solutions = dict(zip(stub_cells(assignment), solution_cells(assignment)))
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.source in solutions:
+            cell.source = solutions[cell.source]
+    nbformat.write(notebook, path)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(folder)}}).execute()
+    checks = [cell for cell in notebook.cells if cell.source.startswith("grader.check(")]
+    assert checks
+    for cell in checks:
+        text = json.dumps(cell.outputs)
+        assert "passed" in text and "Error" not in text, f"{assignment}: {cell.source} {text[:500]}"
+    exported = sorted(folder.glob("*.zip"))
+    assert len(exported) == 1, f"{assignment}: grader.export() made {exported}"
+    record = pipeline.grade(assignment, exported, tmp_path / f"out-{assignment}",
+                            log=lambda *_: None)[0]
+    assert record.score == record.max_score, (assignment, record.questions)
