@@ -450,6 +450,13 @@ WRONG = {
          "        p = F.softmax(W[cur], dim=0)\n"
          "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
          "    return ''.join(out)"),
+        ("detaches each row after indexing it", "sample", "torch.no_grad()",
+         "def sample(W, itos, start, n, seed):\n    stoi = {v: k for k, v in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    ix, out = stoi[start], []\n    for i in range(n):\n"
+         "        p = F.softmax(W[ix].detach(), dim=0)\n"
+         "        ix = torch.multinomial(p, num_samples=1, replacement=True, generator=g).item()\n"
+         "        out.append(itos[ix])\n    return ''.join(out)"),
     ],
 }
 

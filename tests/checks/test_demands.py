@@ -138,7 +138,8 @@ ASKED = {
         "test_sample_works_on_the_device_of_w":
             ["on W's device (torch.Generator(device=W.device))"],
         "test_sample_tracks_no_gradients":
-            ["do not track gradients while sampling (torch.no_grad())"],
+            ["do not track gradients while sampling. Sample inside torch.no_grad(), or from "
+             "W.detach() taken once before the loop; W[i].detach() is too late"],
         "test_sample_is_reproducible_for_a_seed":
             ["so that the same seed always gives the same text",
              "return the n drawn characters as a string (without start)"],
