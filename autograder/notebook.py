@@ -1,10 +1,15 @@
-"""Read a submitted notebook into its code cells, or say clearly why not."""
+"""Read a submitted notebook into its code cells, or say clearly why not, and the Python
+a cell runs as."""
+import ast
 import io
 import json
 import os
+import re
 import stat
 import zipfile
 import zlib
+
+from IPython.core.inputtransformer2 import TransformerManager
 
 from .records import Status, msg
 
@@ -134,40 +139,69 @@ def _language(data):
 
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
-_TIMING_LINE_MAGICS = ("%time", "%timeit")
+_TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
-_SESSION_ONLY = ("%matplotlib", "%config", "%load_ext", "%reload_ext", "%autoreload")
+_SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
+# Lines that may be IPython's own syntax: magics, shell escapes, help (``x?``, ``?x``),
+# autocall escapes, ``x = !cmd``; cells without one are Python as they stand.
+_MAYBE_IPYTHON = re.compile(r"^\s*[%!?;/,]|\?\s*$|=\s*[%!]", re.MULTILINE)
+_IPYTHON_CALL = "get_ipython()."
 
 
 def python_source(source):
-    """(the Python a code cell runs as, [the magic and shell lines that are not run]).
+    """(the Python a code cell runs as, [the IPython lines that are not run]).
 
-    ``%%time``/``%%timeit``/``%%capture`` cells and ``%time``/``%timeit`` lines run their
-    Python once; other magics and ``!`` shell lines become ``pass``; line numbers are kept.
+    IPython's own transformer reads the cell as Jupyter does. ``%%time``, ``%%timeit`` and
+    ``%%capture`` cells and ``%time``/``%timeit`` lines run their Python once; every other
+    magic, shell escape (``!cmd``, ``x = !cmd``) and help request (``x?``) gives ``None``
+    in place; line numbers are kept.
     """
-    not_run = []
     first, newline, body = source.lstrip().partition("\n")
     if first.startswith("%%"):
         if first.split()[0] not in _TIMING_CELL_MAGICS:
             return "", [first.strip()]
         source = "\n" * (source.count("\n") - body.count("\n")) + body
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        indent = line[: len(line) - len(stripped)]
-        if stripped.startswith("%"):
-            name, _, rest = stripped.partition(" ")
-            words = rest.split()
-            while words and words[0].startswith("-"):  # %timeit -n 10 -r 3 f(x)
-                words = words[2:] if words[0] in ("-n", "-r") else words[1:]
-            if name in _TIMING_LINE_MAGICS and words:
-                line = indent + rest[rest.index(words[0]):]
-            else:
-                if name not in _SESSION_ONLY:
-                    not_run.append(stripped)
-                line = indent + "pass"
-        elif stripped.startswith("!"):
-            not_run.append(stripped)
-            line = indent + "pass"
-        lines.append(line)
-    return "\n".join(lines), not_run
+    if not _MAYBE_IPYTHON.search(source):
+        return source, []
+    lines = source.split("\n")
+    blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+    body = "\n".join(lines[blank:])
+    try:  # IPython drops the leading blank lines (put back) and ends the cell with "\n"
+        python = _TRANSFORMER.transform_cell(body)
+    except Exception:  # noqa: BLE001 -- what IPython cannot read is compiled as it stands
+        return source, []
+    python = (python if body.endswith("\n") else python[:-1]).split("\n")
+    if len(python) != len(lines) - blank:
+        return source, []
+    not_run, out = [], lines[:blank]
+    for original, line in zip(lines[blank:], python):
+        if _IPYTHON_CALL in line:
+            line, shown = _replace_call(line)
+            not_run += [original.strip()] if shown else []
+        out.append(line)
+    return "\n".join(out), not_run
+
+
+def _replace_call(line):
+    """(the Python for a line IPython made a ``get_ipython()`` call of, whether to say it was
+    not run): a timing magic's statement, else ``None`` where the call was."""
+    prefix, call = line[:line.index(_IPYTHON_CALL)], line[line.index(_IPYTHON_CALL):]
+    try:
+        node = ast.parse(call).body[0].value
+        method = node.func.attr
+        args = [ast.literal_eval(arg) for arg in node.args]
+    except (SyntaxError, AttributeError, IndexError, ValueError):
+        return prefix + "None", True
+    if method == "run_line_magic" and args and args[0] in _SESSION_ONLY:
+        return prefix + "None", False
+    if method == "run_line_magic" and args and args[0] in _TIMING_LINE_MAGICS \
+            and not prefix.strip():
+        words = args[1].split()
+        while words and words[0].startswith("-"):  # %timeit -n 10 -r 3 f(x)
+            words = words[2:] if words[0] in ("-n", "-r") else words[1:]
+        if words:
+            return prefix + args[1][args[1].index(words[0]):], False
+    return prefix + "None", True
+
+
+_TRANSFORMER = TransformerManager()

@@ -48,7 +48,11 @@ BATCH = {
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
     "=cmd": stub_cells(ASSIGNMENT),
     "magics": ["%%time\n" + c if "def " in c else "%timeit -n 3 " + c if "\n" not in c.strip()
-               else c for c in SOLUTION] + ["%%bash\necho hi", "!pip install nothing\n%matplotlib inline"],
+               else c for c in SOLUTION] + [
+        "%%bash\necho hi", "!pip install nothing\n%matplotlib inline",
+        # IPython's syntax among a cell's Python
+        "torch.zeros?\nfiles = !ls\ndef flatten_images(b):\n    !echo flattening\n"
+        "    return b.reshape(b.shape[0], -1)\nflatten_images??\n"],
 }
 
 
@@ -224,9 +228,22 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
 
 def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
     notes = [render(note) for note in graded[0]["magics"].notes]
-    assert len(notes) == 2, notes  # the %%time and %timeit cells ran; %matplotlib is silent
+    assert len(notes) == 3, notes  # the %%time and %timeit cells ran; %matplotlib is silent
     assert notes[0].startswith("code cell 14 (%%bash): %%bash was not run")
     assert notes[1].startswith("code cell 15 (!pip install nothing): !pip install nothing was")
+    assert notes[2].startswith("code cell 16 (torch.zeros?): torch.zeros?; files = !ls; "
+                               "!echo flattening; flatten_images?? was not run")
+
+
+def test_a_cell_runs_as_ipython_reads_it_line_for_line():
+    from autograder.notebook import python_source
+    cell = ('\n%time x = f(1)\nlisting = !ls\ntext = """\n!not a command\n%s\n"""\n'
+            'if x:\n    %timeit -n 3 -r 1 g(x)\n    f?\n')
+    python, not_run = python_source(cell)
+    assert python == ('\nx = f(1)\nlisting = None\ntext = """\n!not a command\n%s\n"""\n'
+                      'if x:\n    g(x)\n    None\n')
+    assert not_run == ["listing = !ls", "f?"]
+    assert python_source("x = 1  # plain Python\n") == ("x = 1  # plain Python\n", [])
 
 
 def test_time_limits_come_from_the_reference_unless_given(tmp_path):
