@@ -1,6 +1,7 @@
 """Read a submitted notebook into its code cells, or say clearly why not, and the Python
 a cell runs as."""
 import ast
+import codecs
 import io
 import json
 import os
@@ -57,7 +58,7 @@ def read_cells(path):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is larger than 100 MB; "
                             "clear its outputs (Kernel > Restart & Clear Output) and resubmit.")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(_text(raw))
     except UnicodeDecodeError:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The file is not valid UTF-8 text, so it is "
                             "not a Jupyter notebook. Submit the .ipynb file saved by Jupyter.")
@@ -70,8 +71,8 @@ def read_cells(path):
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The file is JSON but not a Jupyter notebook "
                             "(it has no list of cells).")
-    language = _language(data)
-    if language.lower() not in ("python", ""):
+    language = _language(data)  # "python", or "python3", "ipython3" from some kernels
+    if language and not language.lower().startswith(("python", "ipython")):
         raise NotebookError(Status.WRONG_KERNEL, "The notebook uses a {language} kernel; "
                             "this assignment must be written in Python.", language=language)
     cells = []
@@ -91,6 +92,14 @@ def read_cells(path):
         raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
     return cells
+
+
+def _text(raw):
+    """A notebook's text: UTF-8 as Jupyter writes it, with or without the byte order mark
+    some Windows editors add, or UTF-16 when it starts with one (PowerShell's ``>``)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
 
 
 def _read_regular(path):

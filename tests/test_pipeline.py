@@ -1,5 +1,6 @@
 """The grading pipeline end to end: statuses, outputs, resume. One batch is graded once per
 module; each assertion about it is its own test."""
+import codecs
 import csv
 import json
 import os
@@ -44,6 +45,10 @@ BATCH = {
     "markdown_only": _notebook([{"cell_type": "markdown", "source": "# my answers", "metadata": {}}]),
     "r_kernel": _notebook(_code(SOLUTION), language="R"),
     "latin1": "# café\n".encode("latin-1") + _notebook(_code(SOLUTION)),
+    # saved through a Windows editor (a byte order mark) or PowerShell's > (UTF-16)
+    "bom": codecs.BOM_UTF8 + _notebook(_code(SOLUTION)),
+    "utf16": _notebook(_code(SOLUTION)).decode().encode("utf-16"),
+    "python3_kernel": _notebook(_code(SOLUTION), language="python3"),
     "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
     "=cmd": stub_cells(ASSIGNMENT),
@@ -88,6 +93,9 @@ def zips(tmp_path_factory):
     ("markdown_only", 0, Status.EMPTY_NOTEBOOK, "no code"),
     ("r_kernel", 0, Status.WRONG_KERNEL, "R kernel"),
     ("latin1", 0, Status.INVALID_NOTEBOOK, "UTF-8"),
+    ("bom", 13, Status.GRADED, None),
+    ("utf16", 13, Status.GRADED, None),
+    ("python3_kernel", 13, Status.GRADED, None),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
     ("huge_output", 13, Status.GRADED, None),
     ("loop", 13, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
