@@ -2,6 +2,7 @@
 a cell runs as."""
 import ast
 import codecs
+import functools
 import io
 import json
 import os
@@ -10,7 +11,8 @@ import stat
 import zipfile
 import zlib
 
-from IPython.core.inputtransformer2 import TransformerManager
+from IPython.core.inputtransformer2 import (TransformerManager, leading_empty_lines,
+                                            make_tokens_by_line)
 
 from .records import Status, msg
 
@@ -155,40 +157,65 @@ _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
 # autocall escapes, ``x = !cmd``; cells without one are Python as they stand.
 _MAYBE_IPYTHON = re.compile(r"^\s*[%!?;/,]|\?\s*$|=\s*[%!]", re.MULTILINE)
 _IPYTHON_CALL = "get_ipython()."
+_IPYTHON_MAX = (200_000, 200)  # characters, and lines that may be IPython's, read in a cell
 
 
 def python_source(source):
-    """(the Python a code cell runs as, [the IPython lines that are not run]).
+    """(the Python a code cell runs as, (the IPython lines that are not run)).
 
-    IPython's own transformer reads the cell as Jupyter does. ``%%time``, ``%%timeit`` and
-    ``%%capture`` cells and ``%time``/``%timeit`` lines run their Python once; every other
-    magic, shell escape (``!cmd``, ``x = !cmd``) and help request (``x?``) gives ``None``
-    in place; line numbers are kept.
+    The cell is read as Jupyter reads it, by IPython's own transformers: prompts pasted from
+    a console (``>>>``, ``In [1]:``) and a common indentation go; ``%%time``, ``%%timeit``
+    and ``%%capture`` cells and ``%time``/``%timeit`` lines run their Python once; every
+    other magic, shell escape (``!cmd``, ``x = !cmd``) and help request (``x?``) gives
+    ``None`` in place. Line numbers are kept. Each statement is transformed on its own
+    (IPython's whole-cell loop re-reads the cell after every change: quadratic), and a cell
+    beyond _IPYTHON_MAX, which no student writes, is compiled as it stands.
     """
     first, newline, body = source.lstrip().partition("\n")
     if first.startswith("%%"):
         if first.split()[0] not in _TIMING_CELL_MAGICS:
-            return "", [first.strip()]
+            return "", (first.strip(),)
         source = "\n" * (source.count("\n") - body.count("\n")) + body
-    if not _MAYBE_IPYTHON.search(source):
-        return source, []
-    lines = source.split("\n")
+    if len(source) > _IPYTHON_MAX[0] or \
+            len(_MAYBE_IPYTHON.findall(source)) > _IPYTHON_MAX[1]:
+        return source, ()
+    return _as_jupyter_reads(source)
+
+
+@functools.lru_cache(maxsize=256)  # the grader reads each cell several times
+def _as_jupyter_reads(source):
+    lines = source.splitlines(keepends=True)
     blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    body = "\n".join(lines[blank:])
-    try:  # IPython drops the leading blank lines (put back) and ends the cell with "\n"
-        python = _TRANSFORMER.transform_cell(body)
+    not_run = []
+    try:
+        for transform in _CLEANUP:
+            lines[blank:] = transform(lines[blank:])
+        statements = make_tokens_by_line(lines) if _MAYBE_IPYTHON.search("".join(lines)) else []
+        for tokens in statements:
+            tokens = [token for token in tokens if token.string.strip()]
+            if not tokens:
+                continue
+            first, last = tokens[0].start[0] - 1, tokens[-1].end[0] - 1
+            if _MAYBE_IPYTHON.search("".join(lines[first:last + 1])):
+                not_run += _transform(lines, first, last)
     except Exception:  # noqa: BLE001 -- what IPython cannot read is compiled as it stands
-        return source, []
-    python = (python if body.endswith("\n") else python[:-1]).split("\n")
-    if len(python) != len(lines) - blank:
-        return source, []
-    not_run, out = [], lines[:blank]
-    for original, line in zip(lines[blank:], python):
-        if _IPYTHON_CALL in line:
-            line, shown = _replace_call(line)
-            not_run += [original.strip()] if shown else []
-        out.append(line)
-    return "\n".join(out), not_run
+        return source, ()
+    return "".join(lines), tuple(not_run)
+
+
+def _transform(lines, first, last):
+    """Transform the statement on ``lines[first:last + 1]`` in place, as one line and blank
+    ones after it; returns the lines it stands for when they are not run."""
+    text = "".join(lines[first:last + 1])
+    python = _TRANSFORMER.transform_cell(text).strip("\n")
+    if "\n" in python or python == text.strip():
+        return []
+    indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+    line, shown = _replace_call(indent + python.strip()) if _IPYTHON_CALL in python else (
+        indent + python.strip(), False)
+    ends = [row[len(row.rstrip("\r\n")):] for row in lines[first:last + 1]]
+    lines[first:last + 1] = [line + ends[0]] + ends[1:]
+    return [" ".join(text.split())] if shown else []
 
 
 def _replace_call(line):
@@ -214,3 +241,4 @@ def _replace_call(line):
 
 
 _TRANSFORMER = TransformerManager()
+_CLEANUP = [step for step in _TRANSFORMER.cleanup_transforms if step is not leading_empty_lines]

@@ -246,12 +246,18 @@ def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
 def test_a_cell_runs_as_ipython_reads_it_line_for_line():
     from autograder.notebook import python_source
     cell = ('\n%time x = f(1)\nlisting = !ls\ntext = """\n!not a command\n%s\n"""\n'
-            'if x:\n    %timeit -n 3 -r 1 g(x)\n    f?\n')
+            'if x:\n    %timeit -n 3 -r 1 g(x)\n    f?\n    y = (1,\n    ,2)\n'
+            '!pip install a \\\n    b\n')
     python, not_run = python_source(cell)
     assert python == ('\nx = f(1)\nlisting = None\ntext = """\n!not a command\n%s\n"""\n'
-                      'if x:\n    g(x)\n    None\n')
-    assert not_run == ["listing = !ls", "f?"]
-    assert python_source("x = 1  # plain Python\n") == ("x = 1  # plain Python\n", [])
+                      'if x:\n    g(x)\n    None\n    y = (1,\n    ,2)\nNone\n\n')
+    assert not_run == ("listing = !ls", "f?", "!pip install a \\ b")
+    assert python_source("x = 1  # plain Python\n") == ("x = 1  # plain Python\n", ())
+    # pasted from a console, or indented as a whole: Jupyter runs it, so does the grader
+    assert python_source(">>> x = 1\n>>> print(x)\n") == ("x = 1\nprint(x)\n", ())
+    assert python_source("    a = 1\n    b = a\n") == ("a = 1\nb = a\n", ())
+    # a cell no student writes is compiled as it stands (IPython's reading costs time)
+    assert python_source("!a\n" * 300) == ("!a\n" * 300, ())
 
 
 def test_time_limits_come_from_the_reference_unless_given(tmp_path):
