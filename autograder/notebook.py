@@ -154,8 +154,9 @@ _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
 # Lines that may be IPython's own syntax: magics, shell escapes, help (``x?``, ``?x``),
-# autocall escapes, ``x = !cmd``; cells without one are Python as they stand.
-_MAYBE_IPYTHON = re.compile(r"^\s*[%!?;/,]|\?\s*$|=\s*[%!]", re.MULTILINE)
+# autocall escapes, ``x = !cmd``, and the shell's calls that nbconvert writes for them
+# (``get_ipython().run_line_magic(...)``); cells without one are Python as they stand.
+_MAYBE_IPYTHON = re.compile(r"^\s*[%!?;/,]|\?\s*$|=\s*[%!]|get_ipython\(\)\.", re.MULTILINE)
 _IPYTHON_CALL = "get_ipython()."
 _IPYTHON_MAX = (200_000, 200)  # characters, and lines that may be IPython's, read in a cell
 
@@ -208,7 +209,7 @@ def _transform(lines, first, last):
     ones after it; returns the lines it stands for when they are not run."""
     text = "".join(lines[first:last + 1])
     python = _TRANSFORMER.transform_cell(text).strip("\n")
-    if "\n" in python or python == text.strip():
+    if "\n" in python or (python == text.strip() and _IPYTHON_CALL not in python):
         return []
     indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
     line, shown = _replace_call(indent + python.strip()) if _IPYTHON_CALL in python else (
@@ -219,14 +220,20 @@ def _transform(lines, first, last):
 
 
 def _replace_call(line):
-    """(the Python for a line IPython made a ``get_ipython()`` call of, whether to say it was
-    not run): a timing magic's statement, else ``None`` where the call was."""
+    """(the Python for a line that calls ``get_ipython()`` as IPython writes magics, whether
+    to say it was not run): a timing magic's statement, else ``None`` where the call was."""
     prefix, call = line[:line.index(_IPYTHON_CALL)], line[line.index(_IPYTHON_CALL):]
     try:
+        ast.parse((prefix + "None").strip())
         node = ast.parse(call).body[0].value
-        method = node.func.attr
+        if node.func.value.func.id != "get_ipython":
+            return line, False
+    except (SyntaxError, AttributeError, IndexError):
+        return line, False  # not a call of the shell as a whole statement: Python
+    method = node.func.attr
+    try:
         args = [ast.literal_eval(arg) for arg in node.args]
-    except (SyntaxError, AttributeError, IndexError, ValueError):
+    except ValueError:
         return prefix + "None", True
     if method == "run_line_magic" and args and args[0] in _SESSION_ONLY:
         return prefix + "None", False

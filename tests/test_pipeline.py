@@ -57,7 +57,8 @@ BATCH = {
         "%%bash\necho hi", "!pip install nothing\n%matplotlib inline",
         # IPython's syntax among a cell's Python
         "torch.zeros?\nfiles = !ls\ndef flatten_images(b):\n    !echo flattening\n"
-        "    return b.reshape(b.shape[0], -1)\nflatten_images??\n"],
+        "    return b.reshape(b.shape[0], -1)\nflatten_images??\n",
+        "if 'google.colab' in str(get_ipython()):\n    raise RuntimeError('not Colab')\n"],
 }
 
 
@@ -256,6 +257,12 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
     # pasted from a console, or indented as a whole: Jupyter runs it, so does the grader
     assert python_source(">>> x = 1\n>>> print(x)\n") == ("x = 1\nprint(x)\n", ())
     assert python_source("    a = 1\n    b = a\n") == ("a = 1\nb = a\n", ())
+    # the shell's calls that nbconvert writes for magics, and Colab's test for itself
+    assert python_source("get_ipython().run_line_magic('matplotlib', 'inline')\nimport torch\n"
+                         "get_ipython().system('pip install x')\n"
+                         "colab = 'google.colab' in str(get_ipython())\n") == (
+        "None\nimport torch\nNone\ncolab = 'google.colab' in str(get_ipython())\n",
+        ("get_ipython().system('pip install x')",))
     # a cell no student writes is compiled as it stands (IPython's reading costs time)
     assert python_source("!a\n" * 300) == ("!a\n" * 300, ())
 

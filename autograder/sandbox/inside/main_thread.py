@@ -186,21 +186,26 @@ def own_modules():
     return [name for name in sys.modules if name.split(".")[0] == "autograder"]
 
 
-# Jupyter's display(), which notebooks call without importing it. Defined in the notebook's
-# own namespace, so nothing of torchgrade is reachable through it.
-_DISPLAY = '''def display(*objects, **options):
+# Jupyter's display() and get_ipython(), which notebooks call without importing them (here
+# there is no shell: None, as IPython's own gives outside one). Defined in the notebook's
+# own namespace, so nothing of torchgrade is reachable through them.
+_JUPYTER = '''def display(*objects, **options):
     from IPython.display import display
     return display(*objects, **options)
+
+def get_ipython():
+    from IPython import get_ipython
+    return get_ipython()
 '''
 
 
 def main_namespace(own):
-    """The notebook gets a ``__main__`` module of its own, with Jupyter's ``display``, and
-    torchgrade's modules leave ``sys.modules`` (a notebook that rewrites every module it
-    can import finds none)."""
+    """The notebook gets a ``__main__`` module of its own, with Jupyter's ``display`` and
+    ``get_ipython``, and torchgrade's modules leave ``sys.modules`` (a notebook that
+    rewrites every module it can import finds none)."""
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
-    exec(compile(_DISPLAY, "<jupyter>", "exec"), main.__dict__)
+    exec(compile(_JUPYTER, "<jupyter>", "exec"), main.__dict__)
     sys.modules["__main__"] = main
     for name in own:
         sys.modules.pop(name, None)
