@@ -34,9 +34,7 @@ def test_a_student_uploads_a_notebook_and_reads_the_feedback(tmp_path):
     tool = Tool(tmp_path, platform)
     browser = _driver()
     try:
-        browser.get(f"{platform.tool_url}/lti/login?iss={platform.issuer}&login_hint=student-b"
-                    f"&client_id={platform.client_id}&lti_deployment_id={platform.deployment}"
-                    f"&target_link_uri={platform.tool_url}/lti/launch")
+        browser.get(platform.login_url("student-b"))
         deadline = time.monotonic() + 20
         while not browser.find_elements(By.NAME, "notebook"):
             assert time.monotonic() < deadline, browser.page_source[:500]

@@ -1,6 +1,7 @@
-"""The LTI 1.3 tool against a platform on loopback (platform.py): launches, uploads, the
-feedback page, scores posted exactly once (after a refusal and after a restart in the
-middle of grading too), Deep Linking, the instructor's pages, and what must be refused."""
+"""The LTI 1.3 tool against a platform on loopback (platform_double.py, built on
+lti1p3platform): launches, uploads, the feedback page, scores posted exactly once (after a
+refusal and after a restart in the middle of grading too), Deep Linking, the instructor's
+pages, and what must be refused."""
 import logging
 import multiprocessing
 import re
@@ -19,7 +20,7 @@ from autograder.lti import worker
 from autograder.lti.settings import Rules, Settings
 from autograder.lti.web import create_app
 
-from platform_double import INSTRUCTOR, Platform, pem
+from platform_double import INSTRUCTOR, Platform, forged, pem
 
 A = "tensor_shapes"
 REFERENCE = (ROOT / "solutions" / f"{A}.ipynb").read_bytes()
@@ -173,11 +174,11 @@ def test_a_forged_or_replayed_launch_is_refused(lti, forgery):
                                                         "state": asked["state"]})
         assert again.status_code == 403 and "already used" in again.text
         return
-    claims = {"another key": {"key": rsa.generate_private_key(public_exponent=65537,
-                                                              key_size=2048)},
-              "wrong audience": {"audience": "someone-else"},
-              "no nonce": {"drop": ("nonce",)}}[forgery]
-    answer, _, _ = platform.launch(http, **claims)
+    forge = {"another key": forged(rsa.generate_private_key(public_exponent=65537,
+                                                            key_size=2048)),
+             "wrong audience": forged(platform.key, audience="someone-else"),
+             "no nonce": forged(platform.key, drop=("nonce",))}[forgery]
+    answer, _, _ = platform.launch(http, forge=forge)
     assert answer.status_code == 403
     assert http.get(f"{platform.tool_url}/lti/").status_code == 403
 
