@@ -131,12 +131,13 @@ def create_app(settings, data, out, lang="en"):
     @app.route("/lti/report")
     def class_report():
         launch = _launch(staff=True)
-        name = launch["assignment"]
-        store = Store(out / name / "grades.sqlite")
-        try:
-            records = store.records(name)
-        finally:
-            store.close()
+        name, records = launch["assignment"], []
+        if (out / name / "grades.sqlite").is_file():  # else nothing is graded yet
+            store = Store(out / name / "grades.sqlite")
+            try:
+                records = store.records(name)
+            finally:
+                store.close()
         return report(records, assignments.questions(name), {"assignment": name},
                       lambda student: student, lang)
 

@@ -198,6 +198,9 @@ def test_no_page_without_a_launch_and_no_one_elses_attempt(lti):
 
 def test_an_instructor_places_an_assignment_and_sees_the_class(lti):
     platform, tool = lti
+    early = launched(platform, "teacher-1", roles=INSTRUCTOR, custom={"assignment": "char_model"})
+    empty = early.get(f"{platform.tool_url}/lti/report")  # before anyone submitted
+    assert empty.status_code == 200 and "class report" in empty.text
     student = requests.Session()
     refused = platform.launch(student, "student-1", kind="LtiDeepLinkingRequest")[0]
     assert refused.status_code == 403  # placing an assignment is the instructor's
