@@ -83,7 +83,7 @@ def main(argv=None):
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on "
                            "(default: 127.0.0.1, behind an HTTPS proxy)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    serve_cmd.add_argument("--workers", type=int, default=1, metavar="N",
+    serve_cmd.add_argument("--workers", type=_count, default=1, metavar="N",
                            help="grading processes (default: 1)")
     serve_cmd.add_argument("--scheduler", default=None, metavar="ADDRESS",
                            help="grade on the Dask cluster whose scheduler is at ADDRESS")
@@ -96,9 +96,9 @@ def main(argv=None):
     for command in (grade_cmd, demo_cmd):
         command.add_argument("--out", default=None, metavar="DIR", help="output folder "
                              "(default: out/ beside the course file)")
-        command.add_argument("--jobs", type=int, default=None, metavar="N",
+        command.add_argument("--jobs", type=_count, default=None, metavar="N",
                              help="submissions graded at once (default: all cores)")
-        command.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+        command.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                              help="seconds each cell or call into student code may take "
                              "(default: derived from the reference solution's timing)")
         command.add_argument("--strict", action="store_true", help="grade nothing where a "
@@ -189,6 +189,24 @@ def main(argv=None):
               "again to grade the rest.", file=sys.stderr)
         return 130
     return 0
+
+
+def _count(text):
+    """A number of processes or jobs: a whole number, 1 or more."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _seconds(text):
+    """A time limit: a number of seconds above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
 
 
 def _interrupted(signum, frame):

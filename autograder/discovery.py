@@ -21,10 +21,10 @@ SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export()
 
 def find(paths, assignment, log=print, skip=()):
     """Submissions (without keys) in the plain layouts; ``skip`` lists paths to leave out."""
-    found = []
+    found, skip = [], {Path(p).resolve() for p in skip}
     for path in map(Path, paths):
         if path.is_dir():
-            entries = [p for p in sorted(path.iterdir()) if p not in skip]
+            entries = [p for p in sorted(path.iterdir()) if p.resolve() not in skip]
             candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
             loose = bool(candidates)
             for folder in (p for p in entries
@@ -36,11 +36,8 @@ def find(paths, assignment, log=print, skip=()):
                     log(f"warning: {printable(str(folder))} holds no notebook; not graded")
                     continue
                 candidates.append((folder.name, notebook_in(folder, assignment)))
-        elif path.exists() or path.is_symlink():
+        else:  # a file, a link or something else: read_cells says what it is
             candidates = [(path.stem, path)]
-        else:
-            log(f"warning: {path} does not exist; skipped")
-            continue
         found += [Submission(name, candidate) for name, candidate in candidates]
     return found
 

@@ -1,7 +1,9 @@
 """Which files become which students' submissions, and what changes a regrade key."""
 import os
 
-from autograder import assignments
+import pytest
+
+from autograder import assignments, lms
 from autograder.config import Limits
 from autograder.discovery import content_digest, discover, find, seed_for
 
@@ -32,10 +34,19 @@ def test_unprintable_names_are_made_visible_and_duplicates_reported(tmp_path):
     assert any("same student id" in line for line in logs)
 
 
-def test_a_missing_path_is_a_warning(tmp_path):
-    logs = []
-    assert find([tmp_path / "nope"], A, log=logs.append) == []
-    assert "does not exist" in logs[0]
+def test_a_missing_path_stops_the_run_before_anything_is_graded(tmp_path):
+    (tmp_path / "class").mkdir()
+    write_notebook(tmp_path / "class" / "ada.ipynb", ["x = 1"])
+    with pytest.raises(lms.LayoutError, match="nope does not exist; nothing was graded"):
+        lms.read([tmp_path / "class", tmp_path / "nope"], A, tmp_path / "out" / "downloads")
+
+
+def test_the_output_folder_inside_the_graded_folder_is_not_a_submission(tmp_path):
+    write_notebook(tmp_path / "ada.ipynb", ["x = 1"])
+    (tmp_path / "out" / "downloads" / "ada").mkdir(parents=True)  # a run's unpacked download
+    write_notebook(tmp_path / "out" / "downloads" / "ada" / "ada.ipynb", ["x = 1"])
+    found = lms.read([tmp_path], A, tmp_path / "out" / "downloads")
+    assert [s.student for s in found] == ["ada"]
 
 
 def test_links_and_special_files_are_never_read(tmp_path):

@@ -206,6 +206,23 @@ def test_a_damaged_grade_database_is_reported_and_left_alone(tmp_path, capsys):
     assert (out / "grades.sqlite").read_bytes() == before
 
 
+@pytest.mark.parametrize("option, why", [
+    (["--jobs", "0"], "'0' is not a whole number of at least 1"),
+    (["--timeout", "-5"], "'-5' is not a number of seconds above 0"),
+    (["--timeout", "inf"], "'inf' is not a number of seconds above 0"),
+    (["nowhere"], "nowhere does not exist; nothing was graded")])
+def test_a_mistyped_command_is_one_line_and_grades_nothing(tmp_path, capsys, option, why):
+    from autograder.__main__ import main
+    out = tmp_path / "out"
+    try:
+        code = main(["grade", ASSIGNMENT, str(ROOT / "solutions"), *option, "--out", str(out)])
+    except SystemExit as stop:  # argparse's own exit
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2 and why in err and "Traceback" not in err
+    assert not (out / "grades.sqlite").exists()
+
+
 def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_path):
     stub = stub_cells(ASSIGNMENT)
     root = tmp_path / "submitted"

@@ -34,10 +34,14 @@ def read(paths, assignment, workdir, log=print, roster=None):
     """Submissions (without keys) under ``paths``: LMS bulk downloads (folders, or zips left
     as downloaded, unpacked into ``workdir``; also unpacked into a folder of their own, or
     zipped again on a Mac), nbgrader folders and plain folders; named as the ``roster``
-    (the LMS's gradebook file) names them. Raises LayoutError when a path holds a whole
-    class as one student's folder, or is (or holds) a download that cannot be unpacked."""
+    (the LMS's gradebook file) names them. The output folder (``workdir``'s parent) is
+    never read as a submission. Raises LayoutError when a path does not exist, holds a
+    whole class as one student's folder, or is (or holds) a download that cannot be
+    unpacked."""
     found, readable = [], roster if _sheet(roster) else None
     for path in map(Path, paths):
+        if not (path.exists() or path.is_symlink()):
+            raise LayoutError(f"{printable(str(path))} does not exist; nothing was graded")
         where = _Where(workdir, log, Budget(), readable)
         if _is_download(path):
             read_here = _unpacked(path, assignment, where, DEPTH)
@@ -136,7 +140,8 @@ def _folder(folder, assignment, where, depth):
     for reader in READERS.values():
         if reader.detect(folder):
             return reader.read(folder, assignment, where.log, where.roster)
-    entries = _entries(folder)
+    output = where.workdir.parent.resolve()  # a run's own output (--out inside what it reads)
+    entries = [p for p in _entries(folder) if p.resolve() != output]
     downloads = [p for p in entries if _is_download(p)]
     wrapped = [p for p in entries if p.is_dir() and _holds_class(p, depth - 1)]
     found = []
@@ -147,7 +152,7 @@ def _folder(folder, assignment, where, depth):
     taken = downloads + wrapped
     if not taken or any(p.suffix.lower() in (".ipynb", ".zip") or p.is_dir()
                         for p in entries if p not in taken):
-        found += find([folder], assignment, where.log, skip=taken)
+        found += find([folder], assignment, where.log, skip=[*taken, output])
     return found
 
 
