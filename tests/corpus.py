@@ -462,6 +462,10 @@ WRONG = {
 
 VALID = {
     "tensor_shapes": [
+        ("created on the CPU and moved, half-up rounding",
+         "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape).to(device)\n"
+         "def batch_to_image(batch):\n"
+         "    return (batch * 255.0 + 0.5).floor().to(torch.uint8).squeeze(0).permute(1, 2, 0)"),
         ("new_zeros, view, movedim, flatten",
          "def make_tensor(shape, device='cpu'):\n    return torch.empty(0, device=device).new_zeros(shape)\n"
          "def to_nchw(b):\n    return b.movedim(-1, 1)\n"
@@ -483,6 +487,10 @@ VALID = {
          "    return batch[0].mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).contiguous()"),
     ],
     "requires_grad": [
+        ("float32 polynomial, a no_grad decorator",
+         "def grad_of_poly(x):\n    x = torch.tensor(float(x), requires_grad=True)\n"
+         "    y = 2*x**4 + x**3 + 3*x**2 + 5*x + 1\n    y.backward()\n    return x.grad.item()\n"
+         "@torch.no_grad()\ndef predict(w, b, x):\n    return w * x + b"),
         ("loss_graph with pow, sub and name()",
          "def loss_graph(W, x, target):\n    loss = torch.sub(x * W, target).pow(2)\n"
          "    names, node = [], loss.grad_fn\n    while node:\n"
@@ -523,6 +531,17 @@ VALID = {
          "        row[y] = row[y] - 1\n        G[x] += row\n    return G / len(ys)"),
     ],
     "no_grad_update": [
+        ("F.mse_loss and zero_ inside no_grad, as tutorials write it",
+         "import torch.nn.functional as F\n"
+         "def fit_linear(x, y, steps, lr, device='cpu'):\n"
+         "    x = x.to(device); y = y.to(device)\n"
+         "    w = torch.tensor(0.0, device=device, requires_grad=True)\n"
+         "    b = torch.tensor(0.0, device=device, requires_grad=True)\n"
+         "    losses = []\n    for i in range(steps):\n"
+         "        loss = F.mse_loss(w * x + b, y)\n        losses.append(loss.item())\n"
+         "        loss.backward()\n        with torch.no_grad():\n"
+         "            w -= lr * w.grad\n            b -= lr * b.grad\n"
+         "            w.grad.zero_()\n            b.grad.zero_()\n    return w, b, losses"),
         ("nn: Sequential, init.zeros_, functional loss",
          "import torch.nn.functional as F\n"
          "def fit_linear_nn(x, y, steps, lr, device='cpu'):\n"
@@ -552,6 +571,26 @@ VALID = {
          "        losses.append(float(loss))\n    return w, b, losses"),
     ],
     "char_model": [
+        ("makemore's loop: one-hot matmul, W.data +=, itos searched by value",
+         "def train_bigram(text, steps, lr, seed, device='cpu'):\n"
+         "    chars = sorted(list(set(text)))\n    stoi = {s: i for i, s in enumerate(chars)}\n"
+         "    xs, ys = [], []\n    for ch1, ch2 in zip(text, text[1:]):\n"
+         "        xs.append(stoi[ch1]); ys.append(stoi[ch2])\n"
+         "    xs = torch.tensor(xs).to(device); ys = torch.tensor(ys).to(device)\n"
+         "    g = torch.Generator().manual_seed(seed)\n"
+         "    W = torch.randn((len(chars), len(chars)), generator=g).to(device)\n"
+         "    W.requires_grad = True\n    losses = []\n    for k in range(steps):\n"
+         "        xenc = F.one_hot(xs, num_classes=len(chars)).float()\n"
+         "        loss = F.cross_entropy(xenc @ W, ys)\n        W.grad = None\n"
+         "        loss.backward()\n        W.data += -lr * W.grad\n"
+         "        losses.append(loss.item())\n    return W, losses\n"
+         "def sample(W, itos, start, n, seed):\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "    keys, chars = list(itos.keys()), list(itos.values())\n"
+         "    ix, out = keys[chars.index(start)], []\n    with torch.no_grad():\n"
+         "        for _ in range(n):\n            p = W[ix].softmax(dim=0)\n"
+         "            ix = torch.multinomial(p, 1, replacement=True, generator=g).item()\n"
+         "            out.append(itos[ix])\n    return ''.join(out)"),
         ("one-hot rows on W's device, probabilities through tolist()",
          "def sample(W, itos, start, n, seed):\n    stoi = {ch: i for i, ch in itos.items()}\n"
          "    g = torch.Generator(device=W.device).manual_seed(seed)\n"
