@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test serve bench gpu-check release dist catalogs clean
+.PHONY: setup grade test serve bench gpu-check gpu-wheels release dist catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -35,8 +35,18 @@ bench: setup
 
 # On a machine with an NVIDIA GPU: the demo, the wrong-solution corpus and the sandbox tests
 # with CUDA present, and what ran where (bench/gpu_check.py; refuses to run without a GPU).
-gpu-check: setup
-	$(PY) bench/gpu_check.py
+# Where that machine has no network but a Python with a CUDA torch (a lent one), carry the
+# wheels `make gpu-wheels` fetched into .whl/: they are installed beside that torch.
+gpu-check:
+	if [ -d .whl ]; then \
+		$(PYTHON) -m pip install -q --no-index --no-deps .whl/*.whl && $(PYTHON) bench/gpu_check.py; \
+	else $(MAKE) setup && $(PY) bench/gpu_check.py; fi
+
+# What grading imports beyond a CUDA machine's own Python 3.12 (bench/gpu-wheels.txt), as
+# wheels in .whl/ (ignored by git).
+gpu-wheels:
+	$(PYTHON) -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+		--implementation cp --platform manylinux2014_x86_64 -d .whl -r bench/gpu-wheels.txt
 
 # assignments/<id>.ipynb and assignments/<lang>/<id>.ipynb from solutions/ (all languages).
 release: setup
