@@ -185,6 +185,7 @@ def python_source(source):
 
 @functools.lru_cache(maxsize=256)  # the grader reads each cell several times
 def _as_jupyter_reads(source):
+    """python_source's reading of a cell within _IPYTHON_MAX."""
     lines = source.splitlines(keepends=True)
     blank = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     not_run = []
