@@ -18,7 +18,7 @@ NAMES = ASSIGNMENTS
 # What can change a grade besides the notebook and its assignment's checks: the code that
 # runs the notebook and the checks, reads the notebook, and turns outcomes into points.
 # Reports, the terminal and the execution backends are left out on purpose.
-ENGINE = ("sandbox", "checking", "notebook.py", "scoring.py", "records.py",
+ENGINE = ("sandbox", "checking", "notebook.py", "jupyter.py", "scoring.py", "records.py",
           "checks/conftest.py")
 
 
@@ -65,7 +65,8 @@ def questions(assignment):
 
 def grading_key(assignment, limits):
     """Fingerprint of everything but the notebook that decides a grade: the assignment's
-    checks, the grading engine, the limits and the torch version."""
+    checks, the grading engine, the limits, and the versions of torch and of IPython (whose
+    transformers read the cells)."""
     digest = hashlib.sha256()
     files = [check_file(assignment)]
     for part in ENGINE:
@@ -74,5 +75,5 @@ def grading_key(assignment, limits):
     for path in files:
         digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
     digest.update(repr(sorted(limits.as_dict().items())).encode())
-    digest.update(metadata.version("torch").encode())
+    digest.update(metadata.version("torch").encode() + metadata.version("ipython").encode())
     return digest.hexdigest()[:16]

@@ -67,8 +67,12 @@ def test_the_grading_key_follows_limits_and_checks_but_not_reports(monkeypatch, 
     base = assignments.grading_key(A, Limits())
     assert assignments.grading_key(A, Limits(timeout=5)) != base
     assert assignments.grading_key("char_model", Limits()) != base
-    monkeypatch.setattr(assignments.metadata, "version", lambda name: "0.0-other")
-    assert assignments.grading_key(A, Limits()) != base  # another torch
+    real = assignments.metadata.version
+    for other in ("torch", "ipython"):  # torch computes; IPython's transformers read cells
+        monkeypatch.setattr(assignments.metadata, "version",
+                            lambda name: "0.0-other" if name == other else real(name))
+        assert assignments.grading_key(A, Limits()) != base
     monkeypatch.undo()
+    assert "jupyter.py" in assignments.ENGINE and "notebook.py" in assignments.ENGINE
     assert "reports" not in assignments.ENGINE and "backends" not in assignments.ENGINE
     assert assignments.grading_key(A, Limits()) == base

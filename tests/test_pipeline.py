@@ -262,7 +262,7 @@ def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
 
 
 def test_a_cell_runs_as_ipython_reads_it_line_for_line():
-    from autograder.notebook import python_source
+    from autograder.jupyter import python_source
     cell = ('\n%time x = f(1)\nlisting = !ls\ntext = """\n!not a command\n%s\n"""\n'
             'if x:\n    %timeit -n 3 -r 1 g(x)\n    f?\n    y = (1,\n    ,2)\n'
             '!pip install a \\\n    b\n')

@@ -11,7 +11,7 @@ they are called, so no way of binding them hides them.
 import ast
 
 from ..i18n import N_
-from ..notebook import python_source
+from ..jupyter import python_source
 from ..records import msg
 
 RAW_MEMORY = N_("the process's raw memory")

@@ -4,7 +4,8 @@ Runs in its own forked process (see backends/local.py), so a crash here costs on
 """
 from ..config import PROVIDED
 from ..i18n import N_
-from ..notebook import NotebookError, python_source, read_cells
+from ..jupyter import python_source
+from ..notebook import NotebookError, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg, place
 from . import flags, suite
 from .student import Student

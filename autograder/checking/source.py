@@ -11,7 +11,7 @@ import builtins
 import importlib
 from dataclasses import dataclass
 
-from ..notebook import python_source
+from ..jupyter import python_source
 
 DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals",
                  "setattr", "delattr"}

@@ -25,7 +25,8 @@ from scipy import sparse
 from ..assignments import questions
 from ..config import ROOT, SIMILAR as THRESHOLD
 from ..i18n import N_
-from ..notebook import NotebookError, python_source, read_cells
+from ..jupyter import python_source
+from ..notebook import NotebookError, read_cells
 from ..records import msg
 from .feedback import _
 from .fingerprint import bound, fingerprint, lines, tokens

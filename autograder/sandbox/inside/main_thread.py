@@ -18,7 +18,7 @@ import torch
 from torch._functorch import predispatch
 from torch.autograd.variable import Variable
 
-from ...notebook import python_source
+from ...jupyter import python_source
 from .dryrun import DryRun
 
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
