@@ -3,6 +3,7 @@ import codecs
 import io
 import json
 import os
+import re
 import stat
 import zipfile
 import zlib
@@ -28,6 +29,50 @@ def read_cells(path):
     ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
     makes); nothing from a zip is written to disk.
     """
+    sources = [_source(cell) for cell in _load(path)["cells"]
+               if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    if None in sources:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
+    cells = list(enumerate(sources))
+    if sum(len(source) for _, source in cells) > MAX_CODE:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
+                            "{megabytes} MB of text; keep only your code (no pasted data).",
+                            megabytes=MAX_CODE // 2**20)
+    if not any(source.strip() for _, source in cells):
+        raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
+                            "the right file, and save it before submitting?")
+    return cells
+
+
+def outside_code(path, functions):
+    """{function: the first line of the cell that defines it} for those of ``functions``
+    defined only in Markdown or raw cells, which never run (a cell's type changed by a stray
+    key press); {} when the notebook cannot be read."""
+    try:
+        cells = [cell for cell in _load(path)["cells"] if isinstance(cell, dict)]
+    except NotebookError:
+        return {}
+    found = {}
+    for cell in cells:
+        source = _source(cell) if cell.get("cell_type") in ("markdown", "raw") else None
+        for name in functions if source else ():
+            if name not in found and re.search(rf"^\s*def\s+{re.escape(name)}\s*\(",
+                                               source, re.MULTILINE):
+                found[name] = next(line.strip() for line in source.splitlines()
+                                   if line.strip())[:80]
+    return found
+
+
+def _source(cell):
+    """A cell's text (Jupyter may save it as a list of lines), or None if it is not text."""
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else None
+
+
+def _load(path):
+    """The notebook's JSON, once it is known to be a readable Python notebook."""
     if os.path.islink(path):
         raise NotebookError(Status.UNREADABLE, "The submission is a symbolic link, not a file; "
                             "submit the notebook file itself.")
@@ -70,23 +115,7 @@ def read_cells(path):
     if language and not language.lower().startswith(("python", "ipython")):
         raise NotebookError(Status.WRONG_KERNEL, "The notebook uses a {language} kernel; "
                             "this assignment must be written in Python.", language=language)
-    cells = []
-    for cell in data["cells"]:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            if isinstance(source, list):
-                source = "".join(part for part in source if isinstance(part, str))
-            if not isinstance(source, str):
-                raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
-            cells.append((len(cells), source))
-    if sum(len(source) for _, source in cells) > MAX_CODE:
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
-                            "{megabytes} MB of text; keep only your code (no pasted data).",
-                            megabytes=MAX_CODE // 2**20)
-    if not any(source.strip() for _, source in cells):
-        raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
-                            "the right file, and save it before submitting?")
-    return cells
+    return data
 
 
 def _text(raw):

@@ -49,6 +49,11 @@ BATCH = {
     "bom": codecs.BOM_UTF8 + _notebook(_code(SOLUTION)),
     "utf16": _notebook(_code(SOLUTION)).decode().encode("utf-16"),
     "python3_kernel": _notebook(_code(SOLUTION), language="python3"),
+    # a stray key press made two answers text: a Markdown cell and a raw one
+    "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
+                              cell["source"] else "raw"}
+                             if "def make_tensor" in cell["source"] or "def to_nchw" in
+                             cell["source"] else cell for cell in _code(SOLUTION)]),
     "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
     "=cmd": stub_cells(ASSIGNMENT),
@@ -97,6 +102,8 @@ def zips(tmp_path_factory):
     ("bom", 13, Status.GRADED, None),
     ("utf16", 13, Status.GRADED, None),
     ("python3_kernel", 13, Status.GRADED, None),
+    ("text_cells", 8, Status.GRADED, "make_tensor is written in a cell that is not a code cell "
+     "(the one that starts def make_tensor"),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
     ("huge_output", 13, Status.GRADED, None),
     ("loop", 13, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
@@ -107,6 +114,12 @@ def test_score_status_and_reason(graded, student, score, status, words):
     assert (record.score, record.status) == (score, status), said(record)
     if words:
         assert words in said(record)
+
+
+def test_an_answer_in_a_text_cell_is_named_with_the_fix(graded):
+    record = graded[0]["text_cells"]
+    assert "change its type to Code" in render(record.detail)
+    assert render(record.notes[0]).startswith("to_nchw is written in a cell that is not a code")
 
 
 def test_every_stub_question_says_not_implemented(graded):

@@ -5,8 +5,8 @@ Runs in its own forked process (see backends/local.py), so a crash here costs on
 from ..config import PROVIDED
 from ..i18n import N_
 from ..jupyter import python_source
-from ..notebook import NotebookError, read_cells
-from ..records import PROBLEM_ORDER, Outcome, Status, msg, place
+from ..notebook import NotebookError, outside_code, read_cells
+from ..records import NOT_DEFINED, PROBLEM_ORDER, Outcome, Status, msg, place
 from . import flags, suite
 from .student import Student
 
@@ -34,10 +34,13 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
+    misplaced = _misplaced(path, outcomes)
+    if misplaced and detail is None:  # the cause of what follows, said first
+        detail, misplaced = misplaced[0], misplaced[1:]
     flagged = flags.scan(cells)
     flagged += flags.observed(student.noted, cells, flagged)
-    return Outcome(status, detail, outcomes,
-                   _notes(student, cells, limits), student.isolation, curves=curves,
+    return Outcome(status, detail, outcomes, misplaced + _notes(student, cells, limits),
+                   student.isolation, curves=curves,
                    slowest=student.slowest,
                    code=excerpts(cells, [o.message for o in outcomes if o.message] + flagged),
                    flags=flagged)
@@ -69,6 +72,17 @@ def _failed_import(student, cells):
                        cell=_cell(cells, index), message=error.get("message", ""),
                        provided=", ".join(PROVIDED))
     return None
+
+
+def _misplaced(path, outcomes):
+    """A note for each function not defined because its code sits in a Markdown or raw
+    cell, which never runs."""
+    missing = sorted({o.message.params.get("function") for o in outcomes
+                      if o.message and o.message.text == NOT_DEFINED.text} - {None})
+    return [msg("{function} is written in a cell that is not a code cell (the one that starts "
+                "{start}), so it never ran: select that cell, change its type to Code (press Y, "
+                "or choose Code in the toolbar) and run it.", function=function, start=start)
+            for function, start in outside_code(path, missing).items()] if missing else []
 
 
 def _notes(student, cells, limits):
