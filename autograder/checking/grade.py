@@ -2,6 +2,9 @@
 
 Runs in its own forked process (see backends/local.py), so a crash here costs one row.
 """
+import ast
+import difflib
+
 from ..config import PROVIDED
 from ..i18n import N_
 from ..jupyter import python_source
@@ -34,12 +37,12 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
-    misplaced = _misplaced(path, outcomes)
-    if misplaced and detail is None:  # the cause of what follows, said first
-        detail, misplaced = misplaced[0], misplaced[1:]
+    causes = _not_defined(path, cells, outcomes)
+    if causes and detail is None:  # the cause of what follows, said first
+        detail, causes = causes[0], causes[1:]
     flagged = flags.scan(cells)
     flagged += flags.observed(student.noted, cells, flagged)
-    return Outcome(status, detail, outcomes, misplaced + _notes(student, cells, limits),
+    return Outcome(status, detail, outcomes, causes + _notes(student, cells, limits),
                    student.isolation, curves=curves,
                    slowest=student.slowest,
                    code=excerpts(cells, [o.message for o in outcomes if o.message] + flagged),
@@ -74,15 +77,39 @@ def _failed_import(student, cells):
     return None
 
 
-def _misplaced(path, outcomes):
-    """A note for each function not defined because its code sits in a Markdown or raw
-    cell, which never runs."""
+def _not_defined(path, cells, outcomes):
+    """Why a function the checks call is not defined, where the notebook shows it: its code
+    sits in a Markdown or raw cell, which never runs, or it was renamed (``make_tensors``)."""
     missing = sorted({o.message.params.get("function") for o in outcomes
                       if o.message and o.message.text == NOT_DEFINED.text} - {None})
-    return [msg("{function} is written in a cell that is not a code cell (the one that starts "
-                "{start}), so it never ran: select that cell, change its type to Code (press Y, "
-                "or choose Code in the toolbar) and run it.", function=function, start=start)
-            for function, start in outside_code(path, missing).items()] if missing else []
+    if not missing:
+        return []
+    misplaced = outside_code(path, missing)
+    causes = [msg("{function} is written in a cell that is not a code cell (the one that "
+                  "starts {start}), so it never ran: select that cell, change its type to Code "
+                  "(press Y, or choose Code in the toolbar) and run it.",
+                  function=function, start=start) for function, start in misplaced.items()]
+    defined = _defined(cells)
+    for function in missing:
+        close = difflib.get_close_matches(function, defined, n=1, cutoff=0.75)
+        if function not in misplaced and close:
+            causes.append(msg("{function} is not defined, but {other} is: the grader calls "
+                              "{function} by that name, so rename {other} back to {function}.",
+                              function=function, other=close[0]))
+    return causes
+
+
+def _defined(cells):
+    """The names of the functions a notebook's code cells define at top level."""
+    names = []
+    for _, source in cells:
+        try:
+            tree = ast.parse(python_source(source)[0])
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        names += [node.name for node in tree.body
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return names
 
 
 def _notes(student, cells, limits):
