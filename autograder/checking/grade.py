@@ -5,6 +5,7 @@ Runs in its own forked process (see backends/local.py), so a crash here costs on
 import ast
 import difflib
 
+from ..assignments import questions
 from ..config import PROVIDED
 from ..i18n import N_
 from ..jupyter import python_source
@@ -37,7 +38,7 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
-    causes = _not_defined(path, cells, outcomes)
+    causes = _not_defined(path, cells, outcomes, set(questions(assignment)))
     if causes and detail is None:  # the cause of what follows, said first
         detail, causes = causes[0], causes[1:]
     flagged = flags.scan(cells)
@@ -77,9 +78,10 @@ def _failed_import(student, cells):
     return None
 
 
-def _not_defined(path, cells, outcomes):
+def _not_defined(path, cells, outcomes, asked):
     """Why a function the checks call is not defined, where the notebook shows it: its code
-    sits in a Markdown or raw cell, which never runs, or it was renamed (``make_tensors``)."""
+    sits in a Markdown or raw cell, which never runs, or it was renamed (``make_tensors``;
+    never another of the functions ``asked`` for)."""
     missing = sorted({o.message.params.get("function") for o in outcomes
                       if o.message and o.message.text == NOT_DEFINED.text} - {None})
     if not missing:
@@ -89,13 +91,13 @@ def _not_defined(path, cells, outcomes):
                   "starts {start}), so it never ran: select that cell, change its type to Code "
                   "(press Y, or choose Code in the toolbar) and run it.",
                   function=function, start=start) for function, start in misplaced.items()]
-    defined = _defined(cells)
+    defined = {name.lower(): name for name in _defined(cells) if name not in asked}
     for function in missing:
-        close = difflib.get_close_matches(function, defined, n=1, cutoff=0.75)
+        close = difflib.get_close_matches(function.lower(), defined, n=1, cutoff=0.8)
         if function not in misplaced and close:
             causes.append(msg("{function} is not defined, but {other} is: the grader calls "
                               "{function} by that name, so rename {other} back to {function}.",
-                              function=function, other=close[0]))
+                              function=function, other=defined[close[0]]))
     return causes
 
 
