@@ -50,6 +50,7 @@ BATCH = {
     "utf16": _notebook(_code(SOLUTION)).decode().encode("utf-16"),
     "python3_kernel": _notebook(_code(SOLUTION), language="python3"),
     "renamed": [c.replace("def make_tensor(", "def make_tensors(") for c in SOLUTION],
+    "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
     # a stray key press made two answers text: a Markdown cell and a raw one
     "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
                               cell["source"] else "raw"}
@@ -105,6 +106,8 @@ def zips(tmp_path_factory):
     ("python3_kernel", 13, Status.GRADED, None),
     ("text_cells", 8, Status.GRADED, "make_tensor is written in a cell that is not a code cell "
      "(the one that starts def make_tensor"),
+    ("stopped", 11, Status.GRADED, "make_tensor is defined in code cell 4 (print(shape)), but "
+     "that cell stopped before it got there"),
     ("renamed", 11, Status.GRADED, "make_tensor is not defined, but make_tensors is: the grader "
      "calls make_tensor by that name, so rename make_tensors back to make_tensor."),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),

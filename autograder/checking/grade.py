@@ -2,8 +2,8 @@
 
 Runs in its own forked process (see backends/local.py), so a crash here costs one row.
 """
-import ast
 import difflib
+import re
 
 from ..assignments import questions
 from ..config import PROVIDED
@@ -38,7 +38,8 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     status = next((s for s in PROBLEM_ORDER if s in student.problems), Status.GRADED)
     detail = _failed_import(student, cells) or (msg(DETAILS[status]) if status in DETAILS
                                                  else None)
-    causes = _not_defined(path, cells, outcomes, set(questions(assignment)))
+    causes = _not_defined(path, cells, outcomes, set(questions(assignment)),
+                          set(student.cell_errors) | set(student.skipped))
     if causes and detail is None:  # the cause of what follows, said first
         detail, causes = causes[0], causes[1:]
     flagged = flags.scan(cells)
@@ -78,10 +79,11 @@ def _failed_import(student, cells):
     return None
 
 
-def _not_defined(path, cells, outcomes, asked):
+def _not_defined(path, cells, outcomes, asked, stopped):
     """Why a function the checks call is not defined, where the notebook shows it: its code
-    sits in a Markdown or raw cell, which never runs, or it was renamed (``make_tensors``;
-    never another of the functions ``asked`` for)."""
+    sits in a Markdown or raw cell, which never runs; the code cell that defines it
+    (``stopped``: by index) stopped before; or it was renamed (``make_tensors``; never
+    another of the functions ``asked`` for)."""
     missing = sorted({o.message.params.get("function") for o in outcomes
                       if o.message and o.message.text == NOT_DEFINED.text} - {None})
     if not missing:
@@ -91,27 +93,23 @@ def _not_defined(path, cells, outcomes, asked):
                   "starts {start}), so it never ran: select that cell, change its type to Code "
                   "(press Y, or choose Code in the toolbar) and run it.",
                   function=function, start=start) for function, start in misplaced.items()]
-    defined = {name.lower(): name for name in _defined(cells) if name not in asked}
-    for function in missing:
-        close = difflib.get_close_matches(function.lower(), defined, n=1, cutoff=0.8)
-        if function not in misplaced and close:
+    defined = {name: index for index, source in cells for name in _DEF.findall(source)}
+    close_to = {name.lower(): name for name in defined if name not in asked}
+    for function in (f for f in missing if f not in misplaced):
+        close = difflib.get_close_matches(function.lower(), close_to, n=1, cutoff=0.8)
+        if defined.get(function) in stopped:
+            causes.append(msg("{function} is defined in {cell}, but that cell stopped before "
+                              "it got there (its error is below), so it was never defined: fix "
+                              "that error and run the cell again.", function=function,
+                              cell=_cell(cells, defined[function])))
+        elif close:
             causes.append(msg("{function} is not defined, but {other} is: the grader calls "
                               "{function} by that name, so rename {other} back to {function}.",
-                              function=function, other=defined[close[0]]))
+                              function=function, other=close_to[close[0]]))
     return causes
 
 
-def _defined(cells):
-    """The names of the functions a notebook's code cells define at top level."""
-    names = []
-    for _, source in cells:
-        try:
-            tree = ast.parse(python_source(source)[0])
-        except (SyntaxError, ValueError, RecursionError):
-            continue
-        names += [node.name for node in tree.body
-                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return names
+_DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)  # at top level
 
 
 def _notes(student, cells, limits):
