@@ -50,6 +50,8 @@ BATCH = {
     "utf16": _notebook(_code(SOLUTION)).decode().encode("utf-16"),
     "python3_kernel": _notebook(_code(SOLUTION), language="python3"),
     "renamed": [c.replace("def make_tensor(", "def make_tensors(") for c in SOLUTION],
+    "no_return": SOLUTION + ["def make_tensor(shape, device='cpu'):\n"
+                             "    print(torch.zeros(shape, device=device))\n"],
     "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
     # a stray key press made two answers text: a Markdown cell and a raw one
     "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
@@ -108,6 +110,7 @@ def zips(tmp_path_factory):
      "(the one that starts def make_tensor"),
     ("stopped", 11, Status.GRADED, "make_tensor is defined in code cell 4 (print(shape)), but "
      "that cell stopped before it got there"),
+    ("no_return", 11, Status.GRADED, "make_tensor returned None for make_tensor("),
     ("renamed", 11, Status.GRADED, "make_tensor is not defined, but make_tensors is: the grader "
      "calls make_tensor by that name, so rename make_tensors back to make_tensor."),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),

@@ -13,7 +13,7 @@ from ..records import NOT_DEFINED, NOT_IMPLEMENTED, TOO_SLOW, Status, msg
 from ..sandbox import channel, counters
 from ..sandbox.spawner import Spawner
 from . import source
-from .values import Reply, decode, describe_call
+from .values import Reply, decode, describe_call, mentions_meta
 
 GRACE = 2.0  # seconds past the soft limit before the hard kill
 COUNTED = {"backward": "backward", "nodes": "graph"}  # counter -> Reply.usage key
@@ -51,6 +51,7 @@ class Student:
     hung: set = field(default_factory=set)           # functions that ran out of time
     memo: dict = field(default_factory=dict)         # what checks share, e.g. one training run
     noted: set = field(default_factory=set)          # (event, cell, line) the audit hook saw
+    nothing: dict = field(default_factory=dict)      # function -> a call that returned None
     _pid: int = None
     _fd: int = None
     _worker: int = None
@@ -79,7 +80,7 @@ class Student:
         request = {"op": "call", "function": function, "args": list(args),
                    "kwargs": dict(kwargs or {}), "default_device": default_device,
                    "store": store, "count_nodes": self._counters is None,
-                   "dry_run": default_device is not None or _mentions_meta([args, kwargs])}
+                   "dry_run": default_device is not None or mentions_meta([args, kwargs])}
         before = self._count()
         reply = self._exchange(request, self.limits.timeout + GRACE, function, call)
         after = self._count()
@@ -103,8 +104,10 @@ class Student:
             then = self._exchange({"op": "backward", "weights": backward},
                                   self.limits.timeout + GRACE, function, call)
             args, backward_error = then.get("args", []), then.get("backward_error")
-        return Reply(decode(reply.get("value")), [decode(a) for a in args], usage,
-                     backward_error)
+        value = decode(reply.get("value"))
+        if value is None:  # no `return`, most likely: said on this function's failed checks
+            self.nothing.setdefault(function, call)
+        return Reply(value, [decode(a) for a in args], usage, backward_error)
 
     def code(self, function):
         """What ``function`` reaches in the submitted source (source.Code), read here in the
@@ -230,16 +233,6 @@ BUDGET_STARTING = ("Time ran out while starting your notebook: the whole submiss
                    "{seconds:g} seconds.")
 BUDGET_RUNNING = ("Time ran out while running your code: the whole submission may use "
                   "{seconds:g} seconds.")
-
-
-def _mentions_meta(value):
-    """Whether an argument spec names the meta device anywhere."""
-    if type(value) is str:
-        return value.startswith("meta")
-    if type(value) is dict:
-        return value.get("device") == "meta" if "__tensor__" in value else \
-            any(_mentions_meta(item) for item in value.values())
-    return type(value) in (list, tuple) and any(_mentions_meta(item) for item in value)
 
 
 def _too_slow(call, seconds):

@@ -14,7 +14,7 @@ import inspect
 import numbers
 
 from .. import assignments
-from ..records import CheckOutcome
+from ..records import CheckOutcome, msg
 from .plugin import check_rng, devices, failure_message, points
 
 FIXTURES = ("student", "device", "rng", "curve")
@@ -32,6 +32,11 @@ def run(assignment, student):
                         for name in _arguments(function)})
         except Exception as error:  # a failed check, a student error, or a bug in the check
             outcome.passed, outcome.message = False, failure_message(error)
+            if question in student.nothing:  # what went wrong, whatever the check tripped on
+                outcome.message = msg("{function} returned None for {call}: a function that "
+                                      "ends without `return` gives None. End it with `return` "
+                                      "and its result (printing a value does not return it).",
+                                      function=question, call=student.nothing[question])
         outcomes.append(outcome)
     return outcomes, curves
 

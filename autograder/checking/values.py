@@ -85,3 +85,13 @@ def describe_call(function, args, kwargs):
         return text if len(text) <= 40 else text[:37] + "..."
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(parts)})"
+
+
+def mentions_meta(value):
+    """Whether an argument spec names the meta device anywhere."""
+    if type(value) is str:
+        return value.startswith("meta")
+    if type(value) is dict:
+        return value.get("device") == "meta" if "__tensor__" in value else \
+            any(mentions_meta(item) for item in value.values())
+    return type(value) in (list, tuple) and any(mentions_meta(item) for item in value)
