@@ -32,7 +32,7 @@ def run(assignment, student):
                         for name in _arguments(function)})
         except Exception as error:  # a failed check, a student error, or a bug in the check
             outcome.passed, outcome.message = False, failure_message(error)
-            if question in student.nothing:  # what went wrong, whatever the check tripped on
+            if question in student.nothing:  # every question's function returns a result
                 outcome.message = msg("{function} returned None for {call}: a function that "
                                       "ends without `return` gives None. End it with `return` "
                                       "and its result (printing a value does not return it).",
