@@ -95,11 +95,13 @@ def test_grad_of_poly_uses_autograd(student):
 @question("grad_of_poly", points=1)
 def test_grad_of_poly_gives_the_same_answer_every_call(student):
     """`grad_of_poly` gives the same answer on every call."""
-    answers = [student.call("grad_of_poly", 2.0) for _ in range(3)]
-    expect(all(type(a) in (int, float) and abs(a - 93.0) < 1e-4 for a in answers),
-           "Calling grad_of_poly(2.0) three times gave {answers}: gradients are accumulating "
-           "between calls. Create a fresh tensor inside the function each time.",
-           answers=answers)
+    answers = [expect_number(student.call("grad_of_poly", 2.0), "grad_of_poly(2.0)")
+               for _ in range(3)]
+    expect(max(answers) - min(answers) < 1e-4, "Calling grad_of_poly(2.0) three times gave "
+           "{answers}: gradients are accumulating between calls. Create a fresh tensor inside "
+           "the function each time.", answers=answers)
+    expect(abs(answers[0] - 93.0) < 1e-4, "grad_of_poly(2.0) gave {answer} on every call, "
+           "not 93.", answer=answers[0])
 
 
 def multistep_reference(x):
