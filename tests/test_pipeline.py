@@ -50,6 +50,7 @@ BATCH = {
     "utf16": _notebook(_code(SOLUTION)).decode().encode("utf-16"),
     "python3_kernel": _notebook(_code(SOLUTION), language="python3"),
     "renamed": [c.replace("def make_tensor(", "def make_tensors(") for c in SOLUTION],
+    "twice": SOLUTION + ["def make_tensor(shape, device='cpu'):\n    return torch.ones(shape)\n"],
     "no_return": SOLUTION + ["def make_tensor(shape, device='cpu'):\n"
                              "    print(torch.zeros(shape, device=device))\n"],
     "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
@@ -111,6 +112,8 @@ def zips(tmp_path_factory):
     ("stopped", 11, Status.GRADED, "make_tensor is defined in code cell 4 (print(shape)), but "
      "that cell stopped before it got there"),
     ("no_return", 11, Status.GRADED, "make_tensor returned None for make_tensor("),
+    ("twice", 11, Status.GRADED, "make_tensor is defined in more than one code cell (4, 14): "
+     "the last one to run is the one graded."),
     ("renamed", 11, Status.GRADED, "make_tensor is not defined, but make_tensors is: the grader "
      "calls make_tensor by that name, so rename make_tensors back to make_tensor."),
     ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),

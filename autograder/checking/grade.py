@@ -44,6 +44,7 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
         detail, causes = causes[0], causes[1:]
     flagged = flags.scan(cells)
     flagged += flags.observed(student.noted, cells, flagged)
+    causes += _defined_again(cells, outcomes, questions(assignment))
     return Outcome(status, detail, outcomes, causes + _notes(student, cells, limits),
                    student.isolation, curves=curves,
                    slowest=student.slowest,
@@ -107,6 +108,20 @@ def _not_defined(path, cells, outcomes, asked, stopped):
                               "{function} by that name, so rename {other} back to {function}.",
                               function=function, other=close_to[close[0]]))
     return causes
+
+
+def _defined_again(cells, outcomes, asked):
+    """A note for each function that lost points and is defined in several code cells: the
+    last definition is the one graded, which may not be the one the student edited."""
+    lost = {o.question for o in outcomes if not o.passed}
+    where = {}
+    for index, source in cells:
+        for name in set(_DEF.findall(source)) & set(asked) & lost:
+            where.setdefault(name, []).append(index + 1)
+    return [msg("{function} is defined in more than one code cell ({cells}): the last one to "
+                "run is the one graded. Delete the others, or make sure the last one is your "
+                "answer.", function=name, cells=", ".join(map(str, numbers)))
+            for name, numbers in where.items() if len(numbers) > 1]
 
 
 _DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)  # at top level
