@@ -47,7 +47,8 @@ def read_cells(path):
 def outside_code(path, functions):
     """{function: the first line of the cell that defines it} for those of ``functions``
     defined only in Markdown or raw cells, which never run (a cell's type changed by a stray
-    key press); {} when the notebook cannot be read."""
+    key press: the ``def`` at the start of a line, no fenced example around it); {} when the
+    notebook cannot be read."""
     try:
         cells = [cell for cell in _load(path)["cells"] if isinstance(cell, dict)]
     except NotebookError:
@@ -55,9 +56,9 @@ def outside_code(path, functions):
     found = {}
     for cell in cells:
         source = _source(cell) if cell.get("cell_type") in ("markdown", "raw") else None
-        for name in functions if source else ():
-            if name not in found and re.search(rf"^\s*def\s+{re.escape(name)}\s*\(",
-                                               source, re.MULTILINE):
+        for name in functions if source and "```" not in source else ():
+            if name not in found and re.search(rf"^def\s+{re.escape(name)}\s*\(", source,
+                                               re.MULTILINE):
                 found[name] = next(line.strip() for line in source.splitlines()
                                    if line.strip())[:80]
     return found
