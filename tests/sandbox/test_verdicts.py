@@ -220,8 +220,12 @@ def graded(request, tmp_path_factory):
 
 
 def test_every_tampering_cell_ran(graded):
+    """No cell was skipped or failed. The one note allowed says the function that lost
+    points is defined twice (the reference's cell, then the attack's), which is true."""
     for record in graded[1].values():
-        assert not [render(note) for note in record.notes], record.student
+        notes = [render(note) for note in record.notes
+                 if "is defined in more than one code cell" not in note.text]
+        assert not notes, record.student
 
 
 def test_honest_notebooks_keep_full_marks_even_when_they_tamper(graded):
