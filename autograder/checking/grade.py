@@ -45,6 +45,7 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     flagged = flags.scan(cells)
     flagged += flags.observed(student.noted, cells, flagged)
     causes += _defined_again(cells, outcomes, questions(assignment))
+    causes += _default_dtype(cells, outcomes)
     return Outcome(status, detail, outcomes, causes + _notes(student, cells, limits),
                    student.isolation, curves=curves,
                    slowest=student.slowest,
@@ -124,6 +125,19 @@ def _defined_again(cells, outcomes, asked):
             for name, numbers in where.items() if len(numbers) > 1]
 
 
+def _default_dtype(cells, outcomes):
+    """A note when points were lost and the notebook changes torch's default dtype: what
+    its functions create then differs from the grader's float32 inputs."""
+    if all(o.passed for o in outcomes):
+        return []
+    return [msg("{cell} changes torch's default dtype ({call}): tensors your functions create "
+                "are then not float32 like the grader's inputs (and the questions' examples), "
+                "which can make them fail or differ. Remove that line.",
+                cell=_cell(cells, index), call=found.group(0))
+            for index, source in cells for found in [_DTYPE.search(source)] if found][:1]
+
+
+_DTYPE = re.compile(r"\bset_default_(?:dtype|tensor_type)\s*\([^)\n]*\)")
 _DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)  # at top level
 
 
@@ -148,12 +162,30 @@ def _notes(student, cells, limits):
         elif error.get("type") == "SyntaxError":
             notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run.",
                              cell=cell, error=error.get("message", "")))
+        elif error.get("type") == "EOFError" and "input(" in _line(cells, index, error):
+            notes.append(msg("{cell} asked for input() on line {line}, but nobody can type an "
+                             "answer while grading, so the rest of that cell did not run: "
+                             "write the value into the code instead.", cell=cell,
+                             line=error.get("line", "?")))
+        elif error.get("type") == "FileNotFoundError":
+            notes.append(msg("{cell} could not open a file ({message}), so the rest of that "
+                             "cell did not run: only the notebook itself is graded, without "
+                             "the files beside it, on Google Drive or uploaded. Make sure the "
+                             "functions you are asked for do not need such a file.",
+                             cell=cell, message=error.get("message", "")))
         elif error.get("message"):
             notes.append(msg("{cell} raised {error}: {message}", cell=cell,
                              error=error.get("type"), message=error["message"]))
         else:
             notes.append(msg("{cell} raised {error}", cell=cell, error=error.get("type")))
     return notes
+
+
+def _line(cells, index, error):
+    """The text of the line of cell ``index`` an error came from, or ''."""
+    lines = cells[index][1].splitlines()
+    line = error.get("line") if error.get("cell") == index + 1 else None
+    return lines[line - 1] if isinstance(line, int) and 0 < line <= len(lines) else ""
 
 
 def _cell(cells, index):

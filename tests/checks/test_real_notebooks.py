@@ -9,7 +9,7 @@ from autograder.reports.feedback import gradescope_results
 from autograder.reports.render import render
 from autograder.release import release_path
 
-from conftest import solution_cells
+from conftest import said, solution_cells
 
 HABITS = """%matplotlib inline
 %load_ext autoreload
@@ -68,3 +68,27 @@ def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():
                             ["cells"][0]["source"])
             missing = [p for p in PROVIDED.values() if p.lower() not in intro.lower()]
             assert not missing, (assignment, lang, missing)
+
+
+def test_notebooks_written_in_colab_or_with_jupyter_habits_run_as_they_did_there(grade_many):
+    """A top-level ``await`` runs, as in Jupyter; Colab's Drive mount at the top of the first
+    cell does nothing instead of stopping that cell; what cannot work while grading (input(),
+    a file beside the notebook, a float64 default dtype) is named, with the fix."""
+    cells = solution_cells("no_grad_update")
+    colab = "from google.colab import drive\ndrive.mount('/content/drive')\n"
+    records = grade_many("no_grad_update", {
+        "colab": [colab + cells[0], *cells[1:],
+                  "import asyncio\nawait asyncio.sleep(0)\nprint('done')\n"],
+        "asks": [cells[0] + "\nname = input('Your name: ')\n", *cells[1:]],
+        "reads": [*cells, "with open('/content/drive/MyDrive/data.csv') as f:\n    f.read()\n"],
+        "float64": [cells[0] + "\ntorch.set_default_dtype(torch.float64)\n", *cells[1:]],
+    })
+    colab = records["colab"]
+    assert colab.score == colab.max_score and not colab.notes and not colab.flags, \
+        said(colab)
+    assert records["asks"].score == records["asks"].max_score
+    assert "asked for input() on line 17, but nobody can type" in said(records["asks"])
+    assert "only the notebook itself is graded" in said(records["reads"])
+    lost = records["float64"]
+    assert lost.score < lost.max_score
+    assert "changes torch's default dtype (set_default_dtype(torch.float64))" in said(lost)

@@ -6,7 +6,9 @@ notebook does here can change only what its own code returns, never how the runn
 describes it. The in-process counts below (``Usage``) stand in for autograd's counters only
 where the grader cannot read those from outside (counters.py).
 """
+import ast
 import builtins
+import inspect
 import signal
 import sys
 import traceback
@@ -19,6 +21,7 @@ from torch._functorch import predispatch
 from torch.autograd.variable import Variable
 
 from ...jupyter import python_source
+from . import colab
 from .dryrun import DryRun
 
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
@@ -41,10 +44,12 @@ def loop(jobs):
 
 
 def run_cell(index, source, namespace, out):
-    """Execute one code cell; ``out`` gets None or what went wrong."""
+    """Execute one code cell; ``out`` gets None or what went wrong. An ``await`` at the top
+    of a cell runs as in Jupyter: the cell is a coroutine, run to its end."""
     signal.signal(signal.SIGALRM, _on_alarm)
     try:
-        code = compile(python_source(source)[0], f"<code cell {index + 1}>", "exec")
+        code = compile(python_source(source)[0], f"<code cell {index + 1}>", "exec",
+                       flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as error:
         out.append({"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"})
         return
@@ -52,7 +57,11 @@ def run_cell(index, source, namespace, out):
         out.append({"type": _name_of(_type(error)), "message": safe_str(error)})
         return
     try:
-        exec(code, namespace)
+        if code.co_flags & inspect.CO_COROUTINE:
+            import asyncio
+            asyncio.run(eval(code, namespace))
+        else:
+            exec(code, namespace)
     except BaseException as error:  # the cell may raise anything, SystemExit included
         out.append(error_info(error))
         return
@@ -201,11 +210,12 @@ def get_ipython():
 
 def main_namespace(own):
     """The notebook gets a ``__main__`` module of its own, with Jupyter's ``display`` and
-    ``get_ipython``, and torchgrade's modules leave ``sys.modules`` (a notebook that
-    rewrites every module it can import finds none)."""
+    ``get_ipython`` and Colab's google.colab, and torchgrade's modules leave ``sys.modules``
+    (a notebook that rewrites every module it can import finds none)."""
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     exec(compile(_JUPYTER, "<jupyter>", "exec"), main.__dict__)
+    colab.stand_in()
     sys.modules["__main__"] = main
     for name in own:
         sys.modules.pop(name, None)
