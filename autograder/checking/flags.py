@@ -31,14 +31,18 @@ NAMES = {"sys._getframe": FRAMES, "sys._current_frames": FRAMES, "sys.settrace":
          "sys.setprofile": FRAMES, "gc.get_objects": FRAMES, "gc.get_referrers": FRAMES,
          "gc.get_referents": FRAMES, "os.fork": ELSEWHERE, "os.forkpty": ELSEWHERE,
          "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
-         "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE}
+         "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE, "sys.modules.get": DYNAMIC,
+         "sys.modules.pop": DYNAMIC, "sys.modules.setdefault": DYNAMIC,
+         "sys.modules.values": DYNAMIC, "sys.modules.items": DYNAMIC}
 BUILTINS = {"exec": DYNAMIC, "eval": DYNAMIC, "compile": DYNAMIC, "__import__": DYNAMIC,
             "globals": DYNAMIC, "vars": DYNAMIC, "locals": DYNAMIC, "setattr": DYNAMIC,
             "delattr": DYNAMIC, "__builtins__": DYNAMIC}
 ATTRIBUTES = {"__array_interface__": RAW_MEMORY, "__array_struct__": RAW_MEMORY,
               "f_back": FRAMES, "f_globals": FRAMES, "f_locals": FRAMES, "tb_frame": FRAMES,
               "gi_frame": FRAMES, "__globals__": FRAMES, "__code__": FRAMES,
-              "__subclasses__": FRAMES, "_execution_engine": PRIVATE}
+              "__subclasses__": FRAMES, "_execution_engine": PRIVATE, "__dict__": DYNAMIC,
+              "_C": PRIVATE, "_dynamo": PRIVATE, "_functorch": PRIVATE}
+GETTERS = {"getattr": 1, "operator.attrgetter": 0, "operator.methodcaller": 0}  # name's place
 PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
 
 
@@ -132,11 +136,36 @@ class _Reader(ast.NodeVisitor):
             self.generic_visit(node)
 
     def visit_Call(self, node):
-        name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name == "getattr" and len(node.args) > 1 and not isinstance(node.args[1],
-                                                                       ast.Constant):
+        """A getter given a name it computes; a constant name counts as the attribute it
+        reads (``getattr(t, '_C')`` as ``t._C``), and ``attrgetter('_C')`` hides what it
+        will be applied to."""
+        place = GETTERS.get(self._resolved(node.func))
+        if place is not None and len(node.args) > place:
+            given = node.args[place]
+            name = given.value if isinstance(given, ast.Constant) else None
+            if not isinstance(name, str):
+                self.found.append((node, DYNAMIC))
+            elif name in ATTRIBUTES:
+                self.found.append((node, ATTRIBUTES[name]))
+            elif name.startswith("_") and not place:
+                self.found.append((node, DYNAMIC))
+            elif name.startswith("_") and self._resolved(node.args[0]).split(".")[0] == "torch":
+                self.found.append((node, PRIVATE))
+        self.generic_visit(node)
+
+    def visit_Subscript(self, node):
+        if self._resolved(node.value) == "sys.modules":  # a module chosen by its name
             self.found.append((node, DYNAMIC))
         self.generic_visit(node)
+
+    def _resolved(self, node):
+        """The full dotted name ``node`` stands for (``np.ctypeslib`` is
+        ``numpy.ctypeslib``), or ''."""
+        dotted = _dotted(node) or ""
+        first, _, rest = dotted.partition(".")
+        if first in self.aliases:
+            return ".".join(filter(None, [self.aliases[first], rest]))
+        return dotted
 
     def visit_Constant(self, node):
         if isinstance(node.value, str) and node.value.startswith(PATHS):

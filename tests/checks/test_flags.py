@@ -21,7 +21,9 @@ REACHES = {
         "g = f.__code__"],
     "private torch": ["import torch\nn = torch._C._autograd._get_sequence_nr()",
                       "from torch import _C", "import torch._C as C",
-                      "engine = torch.autograd.Variable._execution_engine"],
+                      "engine = torch.autograd.Variable._execution_engine",
+                      "t = torch\nc = t._C", "t = torch\nc = getattr(t, '_C')",
+                      "import torch as T\nn = getattr(T, '_functorch')"],
     "dynamic code": [
         "exec('x = 1')", "if (run := exec):\n    run('x = 1')", "for e in [eval]:\n    pass",
         "with open('x') as eval_:\n    f = compile('1', 'x', 'eval')",
@@ -29,7 +31,11 @@ REACHES = {
         "def f(run=exec):\n    run('1')", "table = {}\ntable.update(run=exec)",
         "globals()['optim'] = 1", "globals().update(x=1)", "m = __import__('tor' + 'ch')",
         "import importlib\nm = importlib.import_module('torch.optim')",
-        "import torch\nopt = getattr(torch, 'op' + 'tim')", "setattr(torch, 'x', 1)"],
+        "import torch\nopt = getattr(torch, 'op' + 'tim')", "setattr(torch, 'x', 1)",
+        "c = torch.__dict__['_' + 'C']", "import sys\nt = sys.modules['tor' + 'ch']",
+        "import sys\nt = sys.modules.get('torch')",
+        "import operator\nget = operator.attrgetter('_' + 'C')",
+        "from operator import methodcaller\ncall = methodcaller('_private')"],
     "elsewhere": ["import threading", "from concurrent.futures import ThreadPoolExecutor",
                   "import os\npid = os.fork()", "import subprocess",
                   "import _posixsubprocess", "import multiprocessing as mp",
@@ -39,7 +45,10 @@ EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in
             "model.eval()", "f = torch.compile(model)", "o = getattr(torch, 'optim')",
             "import os\np = os.path.join('a', 'b')", "from tqdm import tqdm",
             "import matplotlib.pyplot as plt\nplt.plot([1, 2])", "display(x)",
-            "import numpy as np\na = np.asarray([1, 2]).mean()", "print('x')"]
+            "import numpy as np\na = np.asarray([1, 2]).mean()", "print('x')",
+            "w = getattr(model, 'weight')", "import operator\nk = operator.itemgetter(1)",
+            "from operator import attrgetter\nget = attrgetter('weight')",
+            "import sys\nprint(sys.version, 'torch' in sys.modules)"]
 
 
 @pytest.mark.parametrize("code", [code for codes in REACHES.values() for code in codes])
