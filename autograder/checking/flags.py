@@ -41,7 +41,8 @@ ATTRIBUTES = {"__array_interface__": RAW_MEMORY, "__array_struct__": RAW_MEMORY,
               "f_back": FRAMES, "f_globals": FRAMES, "f_locals": FRAMES, "tb_frame": FRAMES,
               "gi_frame": FRAMES, "__globals__": FRAMES, "__code__": FRAMES,
               "__subclasses__": FRAMES, "_execution_engine": PRIVATE, "__dict__": DYNAMIC,
-              "_C": PRIVATE, "_dynamo": PRIVATE, "_functorch": PRIVATE}
+              "_C": PRIVATE, "_dynamo": PRIVATE, "_functorch": PRIVATE,
+              "__getattribute__": DYNAMIC}
 GETTERS = {"getattr": 1, "operator.attrgetter": 0, "operator.methodcaller": 0}  # name's place
 PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
 
@@ -94,7 +95,7 @@ class _Reader(ast.NodeVisitor):
     those of every cell first (a use may come before its import in the walk)."""
 
     def __init__(self, trees):
-        self.aliases, self.found = {}, []
+        self.aliases, self.found, self.called = {}, [], set()
         for tree in trees:
             for node in ast.walk(tree):
                 if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -122,6 +123,8 @@ class _Reader(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id in BUILTINS and node.id not in self.aliases:
             self.found.append((node, BUILTINS[node.id]))
+        elif node.id == "getattr" and node not in self.called:  # passed on, called elsewhere
+            self.found.append((node, DYNAMIC))
         elif node.id in self.aliases:
             self._qualified(node, self.aliases[node.id])
 
@@ -139,6 +142,7 @@ class _Reader(ast.NodeVisitor):
         """A getter given a name it computes; a constant name counts as the attribute it
         reads (``getattr(t, '_C')`` as ``t._C``), and ``attrgetter('_C')`` hides what it
         will be applied to."""
+        self.called.add(node.func)
         place = GETTERS.get(self._resolved(node.func))
         if place is not None and len(node.args) > place:
             given = node.args[place]
