@@ -19,7 +19,7 @@ from .records import Submission
 SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
 
 
-def find(paths, assignment, log=print, skip=()):
+def find(paths, log=print, skip=()):
     """Submissions (without keys) in the plain layouts; ``skip`` lists paths to leave out."""
     found, skip = [], {Path(p).resolve() for p in skip}
     for path in map(Path, paths):
@@ -35,7 +35,7 @@ def find(paths, assignment, log=print, skip=()):
                         "*.ipynb", "*/*.ipynb", "*/*/*.ipynb")):
                     log(f"warning: {printable(str(folder))} holds no notebook; not graded")
                     continue
-                candidates.append((folder.name, notebook_in(folder, assignment)))
+                candidates.append((folder.name, notebook_in(folder)))
         else:  # a file, a link or something else: read_cells says what it is
             candidates = [(path.stem, path)]
         found += [Submission(name, candidate) for name, candidate in candidates]
@@ -74,15 +74,12 @@ def seed_for(assignment, student):
     return int.from_bytes(digest[:4], "big")
 
 
-def notebook_in(folder, assignment):
-    """The notebook a student's folder holds: the only one, or the one named after the
-    assignment. Otherwise the folder itself, which grading reports as not one notebook."""
+def notebook_in(folder):
+    """The notebook a student's folder holds, if it holds only one; otherwise the folder
+    itself (lms.read picks among several; grading reports a folder with none)."""
     found = [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
              if p.suffix.lower() in SUBMITTED and p.is_file()
              and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
-    named = [p for p in found if p.stem == assignment]
-    if len(named) == 1:
-        return named[0]
     return found[0] if len(found) == 1 else folder
 
 

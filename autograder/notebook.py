@@ -44,6 +44,20 @@ def read_cells(path):
     return cells
 
 
+def answered(path, functions):
+    """How many of ``functions`` the notebook at ``path`` defines in a code cell that no
+    longer raises NotImplementedError (the released stub's body); 0 if it cannot be read."""
+    try:
+        cells = read_cells(path)
+    except NotebookError:
+        return 0
+    return sum(any(re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.MULTILINE)
+                   and not _STUB.search(source) for _, source in cells) for name in functions)
+
+
+_STUB = re.compile(r"^\s*raise\s+NotImplementedError", re.MULTILINE)
+
+
 def outside_code(path, functions):
     """{function: the first line of the cell that defines it} for those of ``functions``
     defined only in Markdown or raw cells, which never run (a cell's type changed by a stray
@@ -78,9 +92,8 @@ def _load(path):
         raise NotebookError(Status.UNREADABLE, "The submission is a symbolic link, not a file; "
                             "submit the notebook file itself.")
     if os.path.isdir(path):
-        raise NotebookError(Status.UNREADABLE, "No single notebook was found in this student's "
-                            "folder: it holds none, or several and none named after the "
-                            "assignment. Keep only the notebook to grade.")
+        raise NotebookError(Status.UNREADABLE, "No notebook (.ipynb) was found in this "
+                            "student's folder; submit the notebook file itself.")
     if not os.path.lexists(path):
         raise NotebookError(Status.UNREADABLE, "No notebook (.ipynb) was found among the files "
                             "submitted; submit the notebook file itself.")

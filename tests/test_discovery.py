@@ -16,7 +16,7 @@ def test_files_and_folders_become_students_in_order(tmp_path):
     write_notebook(tmp_path / "zoe.ipynb", ["x = 1"])
     write_notebook(tmp_path / "adam.ipynb", ["x = 2"])
     (tmp_path / "notes.txt").write_text("ignored")
-    found = discover(find([tmp_path], A), A, "K", log=lambda *_: None)
+    found = discover(find([tmp_path]), A, "K", log=lambda *_: None)
     assert [s.student for s in found] == ["adam", "zoe"]
     assert all(s.key.endswith(":K") for s in found)
     assert found[0].key != found[1].key  # different content
@@ -29,7 +29,7 @@ def test_unprintable_names_are_made_visible_and_duplicates_reported(tmp_path):
     write_notebook(one / "a\x1bb.ipynb", ["x = 1"])
     write_notebook(two / "a\x1bb.ipynb", ["x = 2"])
     logs = []
-    found = discover(find([one, two], A), A, "K", log=logs.append)
+    found = discover(find([one, two]), A, "K", log=logs.append)
     assert [s.student for s in found] == ["a?b"]
     assert any("same student id" in line for line in logs)
 

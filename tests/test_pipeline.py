@@ -159,7 +159,7 @@ def test_a_hanging_function_costs_only_its_question(graded):
 @pytest.mark.parametrize("student, score, status, words", [
     ("exported", 13, Status.GRADED, None),
     ("fifo", 0, Status.UNREADABLE, "not a regular file"),
-    ("folder", 0, Status.UNREADABLE, "No single notebook"),
+    ("folder", 0, Status.UNREADABLE, "No notebook (.ipynb) was found"),
     ("link", 0, Status.UNREADABLE, "symbolic link"),
     ("damaged", 0, Status.INVALID_NOTEBOOK, "damaged"),
     ("two", 0, Status.INVALID_NOTEBOOK, "holds 2 notebooks"),
@@ -264,17 +264,23 @@ def test_a_folder_per_student_as_nbgrader_and_lms_downloads_lay_them_out(tmp_pat
     (root / "dan").mkdir()
     write_notebook(root / "dan" / "draft.ipynb", stub)
     write_notebook(root / "dan" / f"{ASSIGNMENT}.ipynb", SOLUTION)
-    (root / "erin").mkdir()
-    write_notebook(root / "erin" / "one.ipynb", SOLUTION)
-    write_notebook(root / "erin" / "two.ipynb", stub)
+    (root / "erin").mkdir()  # the answers, a copy of the stub named after the assignment
+    write_notebook(root / "erin" / "answers.ipynb", SOLUTION)
+    write_notebook(root / "erin" / f"{ASSIGNMENT}.ipynb", stub)
+    (root / "finn" / "v2").mkdir(parents=True)  # two drafts: the one answering more counts
+    write_notebook(root / "finn" / "a draft.ipynb", stub[:4] + SOLUTION[4:])
+    write_notebook(root / "finn" / "v2" / "hw.ipynb", SOLUTION)
     records = {r.student: r for r in pipeline.grade(ASSIGNMENT, [root], tmp_path / "out", 2,
                                                     FAST, log=lambda *_: None)}
-    assert set(records) == {"alice", "Bob Smith_123_assignsubmission_file_", "carol", "dan", "erin"}
-    assert records["alice"].score == 13 and records["dan"].score == 13
+    assert set(records) == {"alice", "Bob Smith_123_assignsubmission_file_", "carol", "dan",
+                            "erin", "finn"}
+    for student in ("alice", "dan", "erin", "finn"):
+        assert records[student].score == 13, student
+    assert records["erin"].identity.ignored == [f"{ASSIGNMENT}.ipynb"]
+    assert records["finn"].identity.ignored == ["a draft.ipynb"]
     assert records["Bob Smith_123_assignsubmission_file_"].score == 0
-    for student in ("carol", "erin"):
-        assert records[student].status == Status.UNREADABLE
-        assert "No single notebook" in said(records[student])
+    assert records["carol"].status == Status.UNREADABLE
+    assert "No notebook (.ipynb) was found" in said(records["carol"])
 
 
 def test_timing_magics_run_their_python_and_other_magics_are_named(graded):

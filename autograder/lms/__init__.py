@@ -9,7 +9,7 @@ from zipfile import is_zipfile
 
 from ..discovery import find, printable
 from . import blackboard, canvas, gradescope, moodle
-from .download import Budget, UnpackError, names, unpack
+from .download import GRADABLE, Budget, UnpackError, names, pick, unpack
 from .export import absent, export, lms_of  # noqa: F401  (the pipeline's way out)
 from .sheet import Sheet, SheetError
 
@@ -48,13 +48,14 @@ def read(paths, assignment, workdir, log=print, roster=None):
         elif path.is_dir() and not path.is_symlink():
             read_here = _folder(path, assignment, where, DEPTH)
         else:
-            read_here = find([path], assignment, log)
+            read_here = find([path], log)
         lost = [s for s in read_here if s.path.is_dir() and _notebooks(s.path) > 1]
         if read_here and len(lost) == len(read_here):
             raise LayoutError(f"{printable(str(path))}: the layout is not recognised: found "
                               f"{', '.join(printable(s.path.name) for s in lost[:3])} holding "
                               f"{sum(_notebooks(s.path) for s in lost)} notebooks where one "
                               f"student's folder was expected; {EXPECTED}")
+        read_here = [_one_notebook(s, assignment) for s in read_here]
         broken = [s.path for s in read_here if s.path.suffix.lower() == ".zip"
                   and s.path.is_file() and not names(s.path)]
         if broken and len(read_here) == 1:
@@ -114,6 +115,22 @@ def _named(found, path):
             if s.identity.lms == kind and shown.get(s.identity.user_id) else s for s in found]
 
 
+def _one_notebook(submission, assignment):
+    """A student's folder holding several notebooks (a draft, the stub, the answers): the
+    one ``pick`` chooses, the others named as not graded."""
+    folder = submission.path
+    if not folder.is_dir() or folder.is_symlink():
+        return submission
+    files = [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in GRADABLE
+             and p.is_file() and not any(part.startswith((".", "__"))
+                                         for part in p.relative_to(folder).parts)]
+    chosen, others = pick(files, assignment)
+    if chosen is None:
+        return submission
+    return replace(submission, path=chosen, identity=replace(submission.identity, ignored=[
+        *submission.identity.ignored, *(str(p.relative_to(folder)) for p in others)]))
+
+
 def _notebooks(folder):
     return sum(1 for p in folder.rglob("*.ipynb") if "__MACOSX" not in p.parts
                and not p.name.startswith("."))
@@ -152,7 +169,7 @@ def _folder(folder, assignment, where, depth):
     taken = downloads + wrapped
     if not taken or any(p.suffix.lower() in (".ipynb", ".zip") or p.is_dir()
                         for p in entries if p not in taken):
-        found += find([folder], assignment, where.log, skip=[*taken, output])
+        found += find([folder], where.log, skip=[*taken, output])
     return found
 
 

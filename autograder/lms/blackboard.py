@@ -65,7 +65,7 @@ def read(folder, assignment, log=print, roster=None):
     for user, by_stamp in sorted(attempts.items()):
         stamps = sorted(by_stamp, key=lambda s: datetime.strptime(s, "%Y-%m-%d-%H-%M-%S"))
         latest = by_stamp[stamps[-1]]
-        chosen, others = pick(list(latest["files"]), assignment)
+        chosen, others = pick(list(latest["files"]), assignment, latest["files"])
         path = latest["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         ignored = [f"attempt {s}" for s in stamps[:-1]] + [f.name for f in others]
         found.append(Submission(user, path, identity=Identity(

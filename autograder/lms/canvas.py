@@ -36,7 +36,7 @@ def read(folder, assignment, log=print, roster=None):
             entry["late"] |= bool(match["late"])
     found = []
     for user, entry in students.items():
-        chosen, others = pick(list(entry["files"]), assignment)
+        chosen, others = pick(list(entry["files"]), assignment, entry["files"])
         path = entry["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         found.append(Submission(user, path, identity=Identity(
             entry["name"], "canvas", user, entry["late"], chosen.name if chosen else "",

@@ -9,6 +9,9 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from ..assignments import questions
+from ..notebook import answered
+
 MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download, zips inside it included
 MAX_ENTRIES = 50_000    # files unpacked from one download, likewise
 
@@ -70,10 +73,13 @@ def unpack(path, parent, log=print, budget=None):
 GRADABLE = (".ipynb", ".zip")
 
 
-def pick(files, assignment):
-    """(the file to grade, [the others]) among one student's files: the notebook named after
-    the assignment (Canvas appends ``-N`` to a re-upload: the highest N wins), else the only
-    notebook or zip, else the first in name order. None when there is none."""
+def pick(files, assignment, on_disk=None):
+    """(the file to grade, [the others]) among one student's files (``on_disk`` maps a name
+    to the file that holds it; by default each is its own file). The notebook named after
+    the assignment (Canvas appends ``-N`` to a re-upload: the highest N wins) when it holds
+    answers; else the one answering most of the questions (a draft, a copy of the stub and
+    the answers, in any order); else the only notebook or zip, else the first in name
+    order. None when there is none."""
     gradable = sorted((f for f in files if f.suffix.lower() in GRADABLE),
                       key=lambda f: (f.suffix.lower() != ".ipynb", f.name))
     if not gradable:
@@ -84,7 +90,14 @@ def pick(files, assignment):
         return int(match.group(1) or 0) if match else None
 
     named = sorted((f for f in gradable if upload(f) is not None), key=upload)
-    chosen = named[-1] if named else gradable[0]
+    functions = list(questions(assignment)) if len(gradable) > 1 else []
+    answers = {f: answered((on_disk or {}).get(f, f), functions) for f in gradable}
+    if any(answers[f] for f in named):
+        chosen = max((f for f in named if answers[f]), key=upload)
+    elif any(answers.values()):
+        chosen = max(gradable, key=answers.get)  # the first of those answering most
+    else:
+        chosen = named[-1] if named else gradable[0]
     return chosen, sorted(f for f in files if f != chosen)
 
 

@@ -9,6 +9,7 @@ import pytest
 from autograder import lms
 
 import downloads
+from conftest import solution_cells, stub_cells
 from downloads import A
 
 
@@ -29,6 +30,21 @@ def test_canvas_ids_late_marks_and_reuploads(tmp_path):
     assert found["103"].identity.ignored == [f"{A}.ipynb"]
     assert found["104"].identity.ignored == ["notes.txt"]  # no notebook: still a row
     assert {s.identity.lms for s in found.values()} == {"canvas"}
+
+
+def test_the_answers_are_graded_beside_a_copy_of_the_stub_or_a_draft(tmp_path):
+    """Several notebooks from one student: the one answering most of the questions counts,
+    whatever the names; a copy of the stub named after the assignment does not."""
+    draft = downloads.notebook(stub_cells(A)[:4] + solution_cells(A)[4:])
+    found, _ = read(tmp_path, "submissions.zip", downloads.zipped({
+        f"lovelaceada_101_9001_{A}.ipynb": downloads.stub(),
+        "lovelaceada_101_9001_my answers.ipynb": downloads.good(),
+        "erdőspál_102_9002_final.ipynb": downloads.good(),
+        "erdőspál_102_9002_draft.ipynb": draft}))
+    assert found["101"].path.name.endswith("my answers.ipynb")
+    assert found["101"].identity.ignored == [f"{A}.ipynb"]
+    assert found["102"].path.name.endswith("final.ipynb")
+    assert found["102"].identity.ignored == ["draft.ipynb"]
 
 
 def test_moodle_participants_with_full_names(tmp_path):
