@@ -70,6 +70,12 @@ def excerpts(cells, messages, around=2):
 
 def _failed_import(student, cells):
     """The first import that failed, said as the cause of what follows; or None."""
+    for index, skipped in sorted(student.imports.items()):
+        return msg("{cell}: an import failed ({imports}), so the grader skipped it and ran "
+                   "the rest of the cell: code that uses what it imports fails, and the errors "
+                   "below may come from that. The grader has PyTorch, Python's standard "
+                   "library and {provided}: remove the import, or use one of these.",
+                   cell=_cell(cells, index), imports=skipped, provided=", ".join(PROVIDED))
     for index, error in sorted(student.cell_errors.items()):
         if error.get("type") in ("ModuleNotFoundError", "ImportError"):
             return msg("{cell} stopped at an import ({message}): the grader does not have it, "

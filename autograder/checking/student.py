@@ -44,6 +44,7 @@ class Student:
     seed: int = 0                                    # what the checks' inputs derive from
     skipped: dict = field(default_factory=dict)      # cell index -> why
     cell_errors: dict = field(default_factory=dict)  # cell index -> error info
+    imports: dict = field(default_factory=dict)  # cell index -> the imports skipped there
     problems: set = field(default_factory=set)       # Status.TIMEOUT, CRASHED, SYNTAX_ERROR
     isolation: list = field(default_factory=list)
     spent: float = 0.0
@@ -163,6 +164,8 @@ class Student:
                         raise channel.ChannelError("unexpected message")
                     if message.get("error"):
                         self._record_cell_error(pending[0], message["error"])
+                    if isinstance(message.get("skipped"), str):
+                        self.imports[pending[0]] = message["skipped"]
                     pending.pop(0)
                 self._receive(self.limits.timeout + GRACE)
                 return

@@ -43,16 +43,26 @@ def test_a_notebook_with_the_usual_imports_plots_and_display_gets_full_marks(gra
         assert not record.flags, [render(f) for f in record.flags]
 
 
-def test_an_import_the_grader_lacks_is_said_first_as_the_cause(grade_many):
+def test_an_import_the_grader_lacks_is_skipped_and_said_first_as_the_cause(grade_many):
+    """Where the student ran it, the module was there: the import is skipped and the rest of
+    its cell runs, so a notebook that only imports it keeps its marks; one that uses it at
+    the top of a cell stops there; either way the cause comes first."""
     cells = solution_cells("char_model")
-    record = grade_many("char_model", {"vision": ["import torchvision\n" + cells[0],
-                                                  *cells[1:]]})["vision"]
-    assert record.score == 0
-    cause = render(record.detail)
-    assert cause.startswith("code cell 1 (import torchvision) stopped at an import "
-                            "(No module named 'torchvision')"), cause
-    assert "remove the import" in cause and "sklearn" in cause
-    assert gradescope_results(record)["output"].startswith(f"- {render(record.detail, 'markdown')}")
+    records = grade_many("char_model", {
+        "imports": ["import torchvision\nfrom torchvision import transforms\n" + cells[0],
+                    *cells[1:]],
+        "uses": ["import torchvision\nT = torchvision.transforms.ToTensor()\n" + cells[0],
+                 *cells[1:]]})
+    imports, uses = records["imports"], records["uses"]
+    assert imports.score == imports.max_score and uses.score == 0
+    cause = render(imports.detail)
+    assert cause.startswith("code cell 1 (import torchvision): an import failed (line 1: No "
+                            "module named 'torchvision'; line 2: No module named "
+                            "'torchvision'), so the grader skipped it"), cause
+    assert "remove the import" in cause and "sklearn" in cause and not imports.notes
+    assert render(uses.detail).startswith("code cell 1 (import torchvision): an import failed")
+    assert "raised NameError: name 'torchvision' is not defined" in said(uses)
+    assert gradescope_results(uses)["output"].startswith(f"- {render(uses.detail, 'markdown')}")
 
 
 def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():

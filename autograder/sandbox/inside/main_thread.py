@@ -27,6 +27,7 @@ from .dryrun import DryRun
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
 _isinstance, _callable, _type, _str, _int = isinstance, callable, type, str, int
 _name_of = type.__dict__["__name__"].__get__
+_ImportError = ImportError
 OPTIONS = ("default_device", "dry_run", "count_nodes")  # of a call (see invoke)
 
 
@@ -44,11 +45,15 @@ def loop(jobs):
 
 
 def run_cell(index, source, namespace, out):
-    """Execute one code cell; ``out`` gets None or what went wrong. An ``await`` at the top
-    of a cell runs as in Jupyter: the cell is a coroutine, run to its end."""
+    """Execute one code cell; ``out`` gets None or what went wrong, then, if any, the
+    imports skipped. A top-level import of a module the grader lacks is skipped and the
+    rest of the cell runs, as it ran where the module was installed (code that uses the
+    module fails there). An ``await`` at the top of a cell runs as in Jupyter: the cell is
+    a coroutine, run to its end."""
     signal.signal(signal.SIGALRM, _on_alarm)
+    name, skipped, body = f"<code cell {index + 1}>", [], None
     try:
-        code = compile(python_source(source)[0], f"<code cell {index + 1}>", "exec",
+        code = compile(python_source(source)[0], name, "exec",
                        flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as error:
         out.append({"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"})
@@ -56,16 +61,44 @@ def run_cell(index, source, namespace, out):
     except Exception as error:
         out.append({"type": _name_of(_type(error)), "message": safe_str(error)})
         return
-    try:
-        if code.co_flags & inspect.CO_COROUTINE:
-            import asyncio
-            asyncio.run(eval(code, namespace))
-        else:
-            exec(code, namespace)
-    except BaseException as error:  # the cell may raise anything, SystemExit included
-        out.append(error_info(error))
-        return
-    out.append(None)
+    while True:
+        try:
+            if code.co_flags & inspect.CO_COROUTINE:
+                import asyncio
+                asyncio.run(eval(code, namespace))
+            else:
+                exec(code, namespace)
+            error = None
+        except BaseException as caught:  # the cell may raise anything, SystemExit included
+            error, failed = error_info(caught), None
+            if _isinstance(caught, _ImportError):
+                body = body or ast.parse(python_source(source)[0], name).body
+                failed = _import_statement(body, caught, name)
+            if failed is not None:
+                skipped.append(f"line {failed.lineno}: {error['message']}")
+                body = [node for node in body if node.lineno > failed.end_lineno]
+                if body:
+                    code = _compiled(body, name)
+                    continue
+                error = None
+        break
+    out.append(error)
+    if skipped:
+        out.append("; ".join(skipped))
+
+
+def _compiled(body, name):
+    return compile(ast.Module(body, []), name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+
+def _import_statement(body, error, name):
+    """The top-level import statement of the cell ``name`` (its statements: ``body``) that
+    raised the ImportError ``error``, or None when it came from elsewhere."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == name]
+    if not frames or frames[-1].name != "<module>":
+        return None
+    return next((node for node in body if _isinstance(node, (ast.Import, ast.ImportFrom))
+                 and node.lineno <= frames[-1].lineno <= node.end_lineno), None)
 
 
 def invoke(namespace, name, args, kwargs, options, usage, out):

@@ -116,7 +116,9 @@ def _serve_requests(fd, jobs, replies, ready, go, layers, timeout, active, names
         if index not in notebook["skip"]:
             out = _run(jobs, timeout, kept, run_cell, index, source, namespace)
             _post(replies, send, {"event": "cell", "index": index,
-                                  "error": _error(out[0] if out else _unfinished())})
+                                  "error": _error(out[0] if out else _unfinished()),
+                                  "skipped": _str(out[1])[:500] if len(out) > 1 and
+                                  type(out[1]) is str else None})
     _post(replies, send, {"event": "ready", "noted": _taken(noted)})
     names, last = {}, None
     while True:
