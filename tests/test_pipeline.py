@@ -54,6 +54,7 @@ BATCH = {
     "no_return": SOLUTION + ["def make_tensor(shape, device='cpu'):\n"
                              "    print(torch.zeros(shape, device=device))\n"],
     "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
+    "no_device": SOLUTION + ["def make_tensor(shape):\n    return torch.zeros(shape)\n"],
     # a stray key press made two answers text: a Markdown cell and a raw one
     "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
                               cell["source"] else "raw"}
@@ -112,6 +113,8 @@ def zips(tmp_path_factory):
     ("stopped", 11, Status.GRADED, "make_tensor is defined in code cell 4 (print(shape)), but "
      "that cell stopped before it got there"),
     ("no_return", 11, Status.GRADED, "make_tensor returned None for make_tensor("),
+    ("no_device", 11, Status.GRADED, "got an unexpected keyword argument 'device'. The grader "
+     "calls make_tensor with the parameters of the question's def line"),
     ("twice", 11, Status.GRADED, "make_tensor is defined in more than one code cell (4, 14): "
      "the last one to run is the one graded."),
     ("renamed", 11, Status.GRADED, "make_tensor is not defined, but make_tensors is: the grader "

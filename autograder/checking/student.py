@@ -248,6 +248,12 @@ def describe_error(function, call, reply):
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     if kind == "NotImplementedError" and not message:
         return StudentError(NOT_IMPLEMENTED.text, function=function)
+    if (kind == "TypeError" and message.startswith(f"{function}() ") and "argument" in message
+            and "cell" not in reply):  # raised by the call itself, not by code inside
+        return StudentError("{call} raised TypeError: {message}. The grader calls {function} "
+                            "with the parameters of the question's def line: keep their names "
+                            "and order as given, also those your code does not use (such as "
+                            "device).", call=call, function=function, message=message)
     if type(reply.get("cell")) is int and type(reply.get("line")) is int:
         return StudentError("{call} raised {error} (code cell {cell}, line {line}): "
                             "{message}", call=call, error=kind, cell=reply["cell"],
