@@ -275,6 +275,10 @@ WRONG = {
          _fit_linear(param="torch.zeros((), requires_grad=True)")),
         (".to(device) after requires_grad", "fit_linear", "device=device",
          _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
+        ("the notebook's global DEVICE instead of the parameter", "fit_linear",
+         "not from a global device variable",
+         "DEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n"
+         + _fit_linear(param="torch.zeros((), device=DEVICE, requires_grad=True)")),
         ("optimizer built at top level", "sgd_step", "uses torch.optim",
          "_box = torch.zeros(1, requires_grad=True)\n_opt = torch.optim.SGD([_box], lr=1.0)\n"
          "def sgd_step(W, lr):\n    _opt.param_groups[0]['params'] = [W]\n"

@@ -186,7 +186,11 @@ def test_fit_linear_creates_tensors_on_the_given_device(student):
         for name, value in (("w", reply.value[0]), ("b", reply.value[1])):
             info = expect_tensor(value, msg("{function}'s {name}", function="fit_linear",
                                             name=name))
-            expect(info.device == "meta" and info.is_leaf,
+            expect(info.device == "meta", "{name} is created on {actual}, not on the device "
+                   "fit_linear was given: create it with device=device, from the parameter "
+                   "(not from a global device variable of the notebook, nor with no device at "
+                   "all).", name=name, actual=info.device)
+            expect(info.is_leaf,
                    "{name} is not a leaf on the given device: create it with device=device "
                    "(or call .to(device) before requires_grad_()), not .to(device) afterwards.",
                    name=name)
