@@ -1,4 +1,5 @@
 """Read a submitted notebook into its code cells, or say clearly why not."""
+import ast
 import codecs
 import io
 import json
@@ -24,7 +25,8 @@ class NotebookError(Exception):
 
 
 def read_cells(path):
-    """Return [(index, source)] for the notebook's code cells (index among code cells).
+    """Return [(index, source)] for the notebook's code cells (index among code cells), less
+    those that hold only otter's self-check calls.
 
     ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
     makes); nothing from a zip is written to disk.
@@ -33,7 +35,8 @@ def read_cells(path):
                if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     if None in sources:
         raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
-    cells = list(enumerate(sources))
+    cells = [(index, source) for index, source in enumerate(sources)
+             if not _otter_self_check(source)]
     if sum(len(source) for _, source in cells) > MAX_CODE:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
                             "{megabytes} MB of text; keep only your code (no pasted data).",
@@ -42,6 +45,31 @@ def read_cells(path):
         raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
     return cells
+
+
+def _otter_self_check(source):
+    """Whether a cell holds only what otter's released notebooks give students to check
+    their own work (``import otter``, ``grader = otter.Notebook(...)``, ``grader.check(...)``,
+    ``grader.export(...)``): it needs otter's test files, which a grader has not, and grades
+    nothing, so it is not run."""
+    if len(source) > 2000 or "otter" not in source and "grader." not in source:
+        return False
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError):
+        return False
+
+    def own(node):
+        call = node.value.func if isinstance(getattr(node, "value", None), ast.Call) else None
+        if isinstance(node, ast.Import):
+            return [alias.name for alias in node.names] == ["otter"]
+        if isinstance(node, ast.Assign):
+            return (len(node.targets) == 1 and ast.unparse(node.targets[0]) == "grader"
+                    and call is not None and ast.unparse(call) == "otter.Notebook")
+        return (isinstance(node, ast.Expr) and isinstance(call, ast.Attribute)
+                and isinstance(call.value, ast.Name) and call.value.id == "grader")
+
+    return bool(body) and all(map(own, body))
 
 
 def answered(path, functions):

@@ -55,6 +55,10 @@ BATCH = {
                              "    print(torch.zeros(shape, device=device))\n"],
     "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
     "no_device": SOLUTION + ["def make_tensor(shape):\n    return torch.zeros(shape)\n"],
+    # otter's release: its self-check cells need otter's test files, which a grader has not
+    "otter_cells": ["# Initialize Otter\nimport otter\ngrader = otter.Notebook('t.ipynb')",
+                    *SOLUTION[:4], 'grader.check("make_tensor")',
+                    *SOLUTION[4:], "grader.check_all()", "grader.export(pdf=False)"],
     # a stray key press made two answers text: a Markdown cell and a raw one
     "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
                               cell["source"] else "raw"}
@@ -95,6 +99,11 @@ def zips(tmp_path_factory):
     os.symlink(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb", folder / "link.ipynb")
     records = pipeline.grade(ASSIGNMENT, [folder], folder / "out", 2, FAST, log=lambda *_: None)
     return {r.student: r for r in records}
+
+
+def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
+    record = graded[0]["otter_cells"]
+    assert record.score == 13 and not record.notes and record.detail is None, said(record)
 
 
 @pytest.mark.parametrize("student, score, status, words", [

@@ -9,11 +9,11 @@ import time
 from dataclasses import dataclass, field
 
 from ..config import Limits
-from ..records import NOT_DEFINED, NOT_IMPLEMENTED, TOO_SLOW, Status, msg
+from ..records import NOT_DEFINED, TOO_SLOW, Status, msg
 from ..sandbox import channel, counters
 from ..sandbox.spawner import Spawner
 from . import source
-from .values import Reply, decode, describe_call, mentions_meta
+from .values import Reply, decode, describe_call, describe_error, mentions_meta
 
 GRACE = 2.0  # seconds past the soft limit before the hard kill
 COUNTED = {"backward": "backward", "nodes": "graph"}  # counter -> Reply.usage key
@@ -96,7 +96,8 @@ class Student:
             self.problems.add(Status.TIMEOUT)
             raise _too_slow(call, self.limits.timeout)
         if status == "raised":
-            raise describe_error(function, call, reply)
+            raised = describe_error(function, call, reply)
+            raise StudentError(raised.text, **raised.params)
         usage = dict(reply.get("usage") or {})
         if before and after:  # read from outside the process: what it reported is moot
             usage.update({COUNTED[name]: after[name] - before[name] for name in after})
@@ -240,23 +241,3 @@ BUDGET_RUNNING = ("Time ran out while running your code: the whole submission ma
 
 def _too_slow(call, seconds):
     return StudentTimeout(TOO_SLOW.text, call=call, seconds=seconds)
-
-
-def describe_error(function, call, reply):
-    """A StudentError with one beginner-readable sentence for an exception in student code:
-    the call that failed, on which input, and what it raised where."""
-    kind, message = reply.get("type", "Exception"), reply.get("message", "")
-    if kind == "NotImplementedError" and not message:
-        return StudentError(NOT_IMPLEMENTED.text, function=function)
-    if (kind == "TypeError" and message.startswith(f"{function}() ") and "argument" in message
-            and "cell" not in reply):  # raised by the call itself, not by code inside
-        return StudentError("{call} raised TypeError: {message}. The grader calls {function} "
-                            "with the parameters of the question's def line: keep their names "
-                            "and order as given, also those your code does not use (such as "
-                            "device).", call=call, function=function, message=message)
-    if type(reply.get("cell")) is int and type(reply.get("line")) is int:
-        return StudentError("{call} raised {error} (code cell {cell}, line {line}): "
-                            "{message}", call=call, error=kind, cell=reply["cell"],
-                            line=reply["line"], message=message)
-    return StudentError("{call} raised {error}: {message}", call=call, error=kind,
-                        message=message)

@@ -1,7 +1,9 @@
 """What travels between a check and the sandbox, seen from the check: argument specs
-(``tensor``, ``ref``), replies decoded into TensorInfo and Opaque values, and a call written
-out as a student would write it."""
+(``tensor``, ``ref``), replies decoded into TensorInfo and Opaque values, a call written
+out as a student would write it, and what it raised, said to a beginner."""
 from dataclasses import dataclass
+
+from ..records import NOT_IMPLEMENTED, msg
 
 
 @dataclass
@@ -95,3 +97,22 @@ def mentions_meta(value):
         return value.get("device") == "meta" if "__tensor__" in value else \
             any(mentions_meta(item) for item in value.values())
     return type(value) in (list, tuple) and any(mentions_meta(item) for item in value)
+
+
+def describe_error(function, call, reply):
+    """One beginner-readable sentence (a Message) for an exception in student code:
+    the call that failed, on which input, and what it raised where."""
+    kind, message = reply.get("type", "Exception"), reply.get("message", "")
+    if kind == "NotImplementedError" and not message:
+        return msg(NOT_IMPLEMENTED.text, function=function)
+    if kind == "TypeError" and "cell" not in reply and message.startswith(f"{function}() "):
+        return msg(  # raised by the call itself: the parameters differ
+            "{call} raised TypeError: {message}. The grader calls {function} with the "
+            "parameters of the question's def line: keep their names and order as given, also "
+            "those your code does not use (such as device).", call=call, function=function,
+            message=message)
+    if type(reply.get("cell")) is int and type(reply.get("line")) is int:
+        return msg("{call} raised {error} (code cell {cell}, line {line}): {message}",
+                   call=call, error=kind, cell=reply["cell"], line=reply["line"],
+                   message=message)
+    return msg("{call} raised {error}: {message}", call=call, error=kind, message=message)
