@@ -36,6 +36,11 @@ def warm_up(meta=True):
         _run_a_little_of_everything(("cpu", "meta") if meta else ("cpu",))
     finally:
         gc.enable()
+    if meta:  # the zygote
+        # torch.compile in a sandbox runs the function as written: its compilers are
+        # processes of their own, which no sandbox may start (eager code computes the same).
+        import torch._dynamo
+        torch._dynamo.config.disable = True
 
 
 def _run_a_little_of_everything(devices):

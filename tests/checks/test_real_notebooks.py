@@ -81,14 +81,17 @@ def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():
 
 
 def test_notebooks_written_in_colab_or_with_jupyter_habits_run_as_they_did_there(grade_many):
-    """A top-level ``await`` runs, as in Jupyter; Colab's Drive mount at the top of the first
+    """A top-level ``await`` runs, as in Jupyter, and so do ``torch.compile`` (eagerly) and
+    ``torch.jit.script`` (which reads the cell's source); Colab's Drive mount at the top of the first
     cell does nothing instead of stopping that cell; what cannot work while grading (input(),
     a file beside the notebook, a float64 default dtype) is named, with the fix."""
     cells = solution_cells("no_grad_update")
     colab = "from google.colab import drive\ndrive.mount('/content/drive')\n"
     records = grade_many("no_grad_update", {
         "colab": [colab + cells[0], *cells[1:],
-                  "import asyncio\nawait asyncio.sleep(0)\nprint('done')\n"],
+                  "import asyncio\nawait asyncio.sleep(0)\nprint('done')\n",
+                  "@torch.compile\ndef twice(x):\n    return 2 * x\nprint(twice(torch.ones(2)))\n"
+                  "@torch.jit.script\ndef thrice(x):\n    return 3 * x\nprint(thrice(torch.ones(2)))\n"],
         "asks": [cells[0] + "\nname = input('Your name: ')\n", *cells[1:]],
         "reads": [*cells, "with open('/content/drive/MyDrive/data.csv') as f:\n    f.read()\n"],
         "float64": [cells[0] + "\ntorch.set_default_dtype(torch.float64)\n", *cells[1:]],

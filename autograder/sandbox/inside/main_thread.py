@@ -9,6 +9,7 @@ where the grader cannot read those from outside (counters.py).
 import ast
 import builtins
 import inspect
+import linecache
 import signal
 import sys
 import traceback
@@ -52,9 +53,10 @@ def run_cell(index, source, namespace, out):
     a coroutine, run to its end."""
     signal.signal(signal.SIGALRM, _on_alarm)
     name, skipped, body = f"<code cell {index + 1}>", [], None
+    python = python_source(source)[0]
+    linecache.cache[name] = (len(python), None, python.splitlines(True), name)  # as IPython
     try:
-        code = compile(python_source(source)[0], name, "exec",
-                       flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        code = compile(python, name, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     except SyntaxError as error:
         out.append({"type": "SyntaxError", "message": f"line {error.lineno}: {error.msg}"})
         return
@@ -72,7 +74,7 @@ def run_cell(index, source, namespace, out):
         except BaseException as caught:  # the cell may raise anything, SystemExit included
             error, failed = error_info(caught), None
             if _isinstance(caught, _ImportError):
-                body = body or ast.parse(python_source(source)[0], name).body
+                body = body or ast.parse(python, name).body
                 failed = _import_statement(body, caught, name)
             if failed is not None:
                 skipped.append(f"line {failed.lineno}: {error['message']}")
