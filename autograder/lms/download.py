@@ -79,8 +79,9 @@ def pick(files, assignment, on_disk=None):
     the assignment (Canvas appends ``-N`` to a re-upload: the highest N wins) when it holds
     answers; else the one answering most of the questions (a draft, a copy of the stub and
     the answers, in any order); else the only notebook or zip, else the first in name
-    order. None when there is none."""
-    gradable = sorted((f for f in files if f.suffix.lower() in GRADABLE),
+    order; never Jupyter's autosaved copy in .ipynb_checkpoints. None when there is none."""
+    gradable = sorted((f for f in files if f.suffix.lower() in GRADABLE
+                       and not f.name.startswith(".") and f.parent.name != ".ipynb_checkpoints"),
                       key=lambda f: (f.suffix.lower() != ".ipynb", f.name))
     if not gradable:
         return None, sorted(files)

@@ -7,6 +7,7 @@ import zipfile
 import pytest
 
 from autograder import lms
+from autograder.lms.download import pick
 
 import downloads
 from conftest import solution_cells, stub_cells
@@ -45,6 +46,17 @@ def test_the_answers_are_graded_beside_a_copy_of_the_stub_or_a_draft(tmp_path):
     assert found["101"].identity.ignored == [f"{A}.ipynb"]
     assert found["102"].path.name.endswith("final.ipynb")
     assert found["102"].identity.ignored == ["draft.ipynb"]
+
+
+def test_jupyters_autosaved_copy_is_never_the_one_graded(tmp_path):
+    """A student's folder as uploaded to Gradescope, .ipynb_checkpoints included: the
+    autosave may hold more answers than the notebook saved last, but it is not the work."""
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    saved = tmp_path / f"{A}.ipynb"
+    saved.write_text(downloads.stub())
+    autosave = tmp_path / ".ipynb_checkpoints" / f"{A}-checkpoint.ipynb"
+    autosave.write_text(downloads.good())
+    assert pick([autosave, saved], A) == (saved, [autosave])
 
 
 def test_moodle_participants_with_full_names(tmp_path):
