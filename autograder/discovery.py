@@ -77,10 +77,16 @@ def seed_for(assignment, student):
 def notebook_in(folder):
     """The notebook a student's folder holds, if it holds only one; otherwise the folder
     itself (lms.read picks among several; grading reports a folder with none)."""
-    found = [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
-             if p.suffix.lower() in SUBMITTED and p.is_file()
-             and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+    found = notebooks_in(folder)
     return found[0] if len(found) == 1 else folder
+
+
+def notebooks_in(folder):
+    """The notebooks and otter zips in a student's folder, three levels deep at most, less
+    what is hidden (.ipynb_checkpoints, __MACOSX)."""
+    return [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
+            if p.suffix.lower() in SUBMITTED and p.is_file()
+            and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
 
 
 def content_digest(path):

@@ -79,11 +79,16 @@ def answered(path, functions):
         cells = read_cells(path)
     except NotebookError:
         return 0
-    return sum(any(re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.MULTILINE)
-                   and not _STUB.search(source) for _, source in cells) for name in functions)
+    return sum(any(_defines(source, name) and not _STUB.search(source) for _, source in cells)
+               for name in functions)
 
 
 _STUB = re.compile(r"^\s*raise\s+NotImplementedError", re.MULTILINE)
+
+
+def _defines(source, name):
+    """Whether ``source`` has ``def name(`` at the start of a line."""
+    return re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.MULTILINE) is not None
 
 
 def outside_code(path, functions):
@@ -99,8 +104,7 @@ def outside_code(path, functions):
     for cell in cells:
         source = _source(cell) if cell.get("cell_type") in ("markdown", "raw") else None
         for name in functions if source and "```" not in source else ():
-            if name not in found and re.search(rf"^def\s+{re.escape(name)}\s*\(", source,
-                                               re.MULTILINE):
+            if name not in found and _defines(source, name):
                 found[name] = next(line.strip() for line in source.splitlines()
                                    if line.strip())[:80]
     return found

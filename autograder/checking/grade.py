@@ -70,7 +70,8 @@ def excerpts(cells, messages, around=2):
 
 def _failed_import(student, cells):
     """The first import that failed, said as the cause of what follows; or None."""
-    for index, skipped in sorted(student.imports.items()):
+    if student.imports:
+        index, skipped = min(student.imports.items())
         return msg("{cell}: an import failed ({imports}), so the grader skipped it and ran "
                    "the rest of the cell: code that uses what it imports fails, and the errors "
                    "below may come from that. The grader has PyTorch, Python's standard "
@@ -134,13 +135,14 @@ def _defined_again(cells, outcomes, asked):
 def _default_dtype(cells, outcomes):
     """A note when points were lost and the notebook changes torch's default dtype: what
     its functions create then differs from the grader's float32 inputs."""
-    if all(o.passed for o in outcomes):
+    found = next(((index, call) for index, source in cells
+                  if (call := _DTYPE.search(source))), None)
+    if found is None or all(o.passed for o in outcomes):
         return []
     return [msg("{cell} changes torch's default dtype ({call}): tensors your functions create "
                 "are then not float32 like the grader's inputs (and the questions' examples), "
                 "which can make them fail or differ. Remove that line.",
-                cell=_cell(cells, index), call=found.group(0))
-            for index, source in cells for found in [_DTYPE.search(source)] if found][:1]
+                cell=_cell(cells, found[0]), call=found[1].group(0))]
 
 
 _DTYPE = re.compile(r"\bset_default_(?:dtype|tensor_type)\s*\([^)\n]*\)")

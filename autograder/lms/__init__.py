@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from zipfile import is_zipfile
 
-from ..discovery import find, printable
+from ..discovery import find, notebooks_in, printable
 from . import blackboard, canvas, gradescope, moodle
-from .download import GRADABLE, Budget, UnpackError, names, pick, unpack
+from .download import Budget, UnpackError, names, pick, unpack
 from .export import absent, export, lms_of  # noqa: F401  (the pipeline's way out)
 from .sheet import Sheet, SheetError
 
@@ -121,10 +121,7 @@ def _one_notebook(submission, assignment):
     folder = submission.path
     if not folder.is_dir() or folder.is_symlink():
         return submission
-    files = [p for p in sorted(folder.rglob("*")) if p.suffix.lower() in GRADABLE
-             and p.is_file() and not any(part.startswith((".", "__"))
-                                         for part in p.relative_to(folder).parts)]
-    chosen, others = pick(files, assignment)
+    chosen, others = pick(notebooks_in(folder), assignment)
     if chosen is None:
         return submission
     return replace(submission, path=chosen, identity=replace(submission.identity, ignored=[

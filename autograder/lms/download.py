@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..assignments import questions
+from ..discovery import SUBMITTED
 from ..notebook import answered
 
 MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download, zips inside it included
@@ -70,9 +71,6 @@ def unpack(path, parent, log=print, budget=None):
     return target
 
 
-GRADABLE = (".ipynb", ".zip")
-
-
 def pick(files, assignment, on_disk=None):
     """(the file to grade, [the others]) among one student's files (``on_disk`` maps a name
     to the file that holds it; by default each is its own file). The notebook named after
@@ -80,18 +78,19 @@ def pick(files, assignment, on_disk=None):
     answers; else the one answering most of the questions (a draft, a copy of the stub and
     the answers, in any order); else the only notebook or zip, else the first in name
     order; never Jupyter's autosaved copy in .ipynb_checkpoints. None when there is none."""
-    gradable = sorted((f for f in files if f.suffix.lower() in GRADABLE
+    gradable = sorted((f for f in files if f.suffix.lower() in SUBMITTED
                        and not f.name.startswith(".") and f.parent.name != ".ipynb_checkpoints"),
                       key=lambda f: (f.suffix.lower() != ".ipynb", f.name))
-    if not gradable:
-        return None, sorted(files)
+    if len(gradable) < 2:  # nothing to choose: nothing read
+        chosen = gradable[0] if gradable else None
+        return chosen, sorted(f for f in files if f != chosen)
 
     def upload(file):
         match = re.fullmatch(rf"{re.escape(assignment)}(?:-(\d+))?", file.stem)
         return int(match.group(1) or 0) if match else None
 
     named = sorted((f for f in gradable if upload(f) is not None), key=upload)
-    functions = list(questions(assignment)) if len(gradable) > 1 else []
+    functions = list(questions(assignment))
     answers = {f: answered((on_disk or {}).get(f, f), functions) for f in gradable}
     if any(answers[f] for f in named):
         chosen = max((f for f in named if answers[f]), key=upload)
