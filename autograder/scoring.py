@@ -32,9 +32,9 @@ def score(questions, checks, detail=None):
 
 
 def once(messages):
-    """One message per mistake: messages that differ only in the call they name (one error
-    met on several inputs, a function that hangs on each) are said once, naming the
-    shortest call, which is the smallest input."""
+    """One message per mistake: messages that differ only in the call they name and the
+    example they give (one error met on several inputs, a function that hangs on each) are
+    said once, naming the shortest call, which is the smallest input."""
     kept = {}
     for message in messages:
         key = _mistake(message)
@@ -47,14 +47,15 @@ def _mistake(value):
     if not isinstance(value, Message):
         return repr(value)
     return value.text, tuple(sorted((name, _mistake(v)) for name, v in value.params.items()
-                                    if name != "call"))
+                                    if name not in ("call", "example")))
 
 
 def _call(message):
     """The call a message names, as text ("" when it names none)."""
     if "call" in message.params:
         return repr(message.params["call"])
-    return next((_call(v) for v in message.params.values() if isinstance(v, Message)), "")
+    return next((found for v in message.params.values() if isinstance(v, Message)
+                 for found in [_call(v)] if found), "")
 
 
 def record(assignment, submission, outcome, questions):

@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from ..i18n import N_
 from ..records import Message, msg
 from ..sandbox.inside.probe import MAX_VALUES
 from .source import ELSEWHERE
@@ -80,17 +81,67 @@ def relative_error(mine, reference):
     return (mine - reference).abs().max().item() / scale
 
 
-def expect_close(info, expected, what, rtol=None, atol=None):
+def expect_close(info, expected, what, rtol=None, atol=None, call=None):
     """Values (not only shape) must match ``expected``; the tolerance follows the result's
-    dtype (TOLERANCES) unless given."""
+    dtype (TOLERANCES) unless given. A mismatch names the first wrong element (for ``call``,
+    the call that made it, when given) and how all the values relate to the right ones,
+    where one simple relation holds."""
     expect(info.data is not None, "{what} has no values (is it on the meta device?).", what=what)
     expect(tuple(info.shape) == tuple(expected.shape),
            "{what} should have shape {expected}, but has {actual}.", what=what,
            expected=tuple(expected.shape), actual=tuple(info.shape))
     expect(bool(torch.isfinite(info.data).all()) or not bool(torch.isfinite(expected).all()),
            "{what} contains NaN or infinity.", what=what)
-    expect(matches(info, expected, rtol, atol),
-           "{what} has the right shape but wrong values.", what=what)
+    rtol, atol = _tolerance(info, rtol, atol)
+    if not is_close(info.data, expected, rtol, atol):
+        raise CheckFailed("{what} has the right shape but wrong values: {example}.", what=what,
+                          example=_example(info.data, expected, call, rtol, atol))
+
+
+def _tolerance(info, rtol, atol):
+    default = TOLERANCES.get(info.dtype, (0.0, 0.0))
+    return default[0] if rtol is None else rtol, default[1] if atol is None else atol
+
+
+# (a call given, an index to show): the template naming the first wrong element
+EXAMPLES = {(True, True): N_("for {call}, the value at {index} is {actual}, not {expected}"),
+            (True, False): N_("for {call}, it is {actual}, not {expected}"),
+            (False, True): N_("the value at {index} is {actual}, not {expected}"),
+            (False, False): N_("it is {actual}, not {expected}")}
+
+
+def _example(actual, expected, call, rtol, atol):
+    """The first wrong element of ``actual``, and the relation all its values have to the
+    right ones (when one holds), as a Message."""
+    a, b = actual.double().flatten(), expected.double().flatten()
+    scale = max(1.0, b.abs().max().item()) if b.numel() else 1.0
+    wrong = int(((a - b).abs() > atol * scale + rtol * b.abs()).nonzero()[0])
+    values = {"actual": f"{a[wrong].item():.6g}", "expected": f"{b[wrong].item():.6g}"}
+    if expected.dim():
+        index = [int(i) for i in torch.unravel_index(torch.tensor(wrong), expected.shape)]
+        values["index"] = str(index)
+    if call:
+        values["call"] = call
+    example = msg(EXAMPLES[bool(call), "index" in values], **values)
+    relation = _relation(a, b, rtol, atol) if a.numel() > 1 else None
+    return msg("{example} ({relation})", example=example, relation=relation) if relation \
+        else example
+
+
+def _relation(a, b, rtol, atol):
+    """What every value of ``a`` has in common against the right values ``b``, or None."""
+    if is_close(a.sort().values, b.sort().values, rtol, atol):
+        return msg("the right values are all there, but in the wrong places")
+    if is_close(a, -b, rtol, atol):
+        return msg("every value has the wrong sign")
+    norm = (b * b).sum().item()
+    factor = (a * b).sum().item() / norm if norm else 0.0
+    if norm and abs(factor) > 1e-12 and is_close(a, factor * b, rtol, atol):
+        return msg("every value is {factor} times the right one", factor=f"{factor:.4g}")
+    offset = (a - b).mean().item()
+    if is_close(a, b + offset, rtol, atol):
+        return msg("every value is off by the same amount, {offset}", offset=f"{offset:+.4g}")
+    return None
 
 
 def matches(info, expected, rtol=None, atol=None):
@@ -98,9 +149,7 @@ def matches(info, expected, rtol=None, atol=None):
     dtype (TOLERANCES) or the one given."""
     if info.data is None:
         return False
-    default = TOLERANCES.get(info.dtype, (0.0, 0.0))
-    return is_close(info.data, expected, default[0] if rtol is None else rtol,
-                    default[1] if atol is None else atol)
+    return is_close(info.data, expected, *_tolerance(info, rtol, atol))
 
 
 def departure(losses, reference, rtol=1e-4):

@@ -109,7 +109,7 @@ class Student:
         value = decode(reply.get("value"))
         if value is None:  # no `return`, most likely: said on this function's failed checks
             self.nothing.setdefault(function, call)
-        return Reply(value, [decode(a) for a in args], usage, backward_error)
+        return Reply(value, [decode(a) for a in args], usage, backward_error, call)
 
     def code(self, function):
         """What ``function`` reaches in the submitted source (source.Code), read here in the

@@ -35,6 +35,7 @@ class Reply:
     args: list
     usage: dict
     backward_error: object = None
+    call: str = ""  # the call as a student would write it (describe_call)
 
 
 def tensor(data, requires_grad=False, grad=None, name=None, device="cpu"):
@@ -73,7 +74,7 @@ def describe_call(function, args, kwargs):
         if type(value) is dict and "__tensor__" in value:
             data, grad = value["__tensor__"], value["requires_grad"]
             if data.numel() <= 6:
-                return f"tensor({data.tolist()}{', requires_grad=True' if grad else ''})"
+                return f"tensor({_numbers(data.tolist())}{', requires_grad=True' if grad else ''})"
             return f"<{'×'.join(map(str, data.shape))} tensor{' requiring grad' if grad else ''}>"
         if type(value) is dict and "__ref__" in value:
             return value["__ref__"]
@@ -87,6 +88,16 @@ def describe_call(function, args, kwargs):
         return text if len(text) <= 40 else text[:37] + "..."
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
     return f"{function}({', '.join(parts)})"
+
+
+def _numbers(value):
+    """A tensor's values as a student would type them: floats to 4 significant digits."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_numbers(item) for item in value) + "]"
+    if not isinstance(value, float):
+        return repr(value)
+    text = f"{value:.4g}"
+    return text if any(c in text for c in ".ein") else text + ".0"
 
 
 def mentions_meta(value):

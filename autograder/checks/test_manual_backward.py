@@ -65,7 +65,8 @@ def test_manual_grad_leaves_inputs_and_types_alone(student, rng):
     reply = student.run("manual_grad", [tensor(t) for t in (W, x, target)])
     for name, before, after in zip(("W", "x", "target"), (W, x, target), reply.args):
         expect_close(after, before, msg("{name} after manual_grad (do not change the inputs, "
-                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
+                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0,
+                     call=reply.call)
     result = expect_tensor(reply.value, result_of("manual_grad"))
     expect(result.dtype == "torch.float64", "manual_grad changed the dtype: float64 inputs "
            "should give a float64 gradient.")
@@ -130,7 +131,8 @@ def test_linear_grads_leaves_its_inputs_alone(student, rng):
     reply = student.run("linear_grads", [tensor(t) for t in (w, b, x, y)])
     for name, before, after in zip(("w", "b", "x", "y"), (w, b, x, y), reply.args):
         expect_close(after, before, msg("{name} after linear_grads (do not change the inputs, "
-                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0)
+                     "e.g. with -= or in-place methods)", name=name), rtol=0, atol=0,
+                     call=reply.call)
         expect(not after.requires_grad, "linear_grads turned on requires_grad on the caller's "
                "{name}; derive the gradients by hand instead.", name=name)
 
@@ -183,7 +185,7 @@ def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
     x = torch.randn(3, 2, generator=rng, dtype=torch.float64)
     reply = student.run("mean_grad", [tensor(x)])
     expect_close(reply.args[0], x, msg("x after mean_grad (do not change the input)"),
-                 rtol=0, atol=0)
+                 rtol=0, atol=0, call=reply.call)
     expect(expect_tensor(reply.value, result_of("mean_grad")).dtype == "torch.float64",
            "mean_grad changed the dtype: a float64 x should give a float64 gradient.")
     meta = dry_run(student, "mean_grad", [tensor(x, device="meta")])
@@ -245,7 +247,7 @@ def test_bigram_grad_leaves_inputs_and_types_alone(student, device, rng):
     reply = student.run("bigram_grad", [tensor(t, device=device) for t in (W, xs, ys)])
     for name, before, after in zip(("W", "xs", "ys"), (W, xs, ys), reply.args):
         expect_close(after, before, msg("{name} after bigram_grad (do not change the inputs)",
-                                        name=name), rtol=0, atol=0)
+                                        name=name), rtol=0, atol=0, call=reply.call)
     result = expect_tensor(reply.value, result_of("bigram_grad"))
     expect(result.dtype == "torch.float64", "bigram_grad changed the dtype: a float64 W "
            "should give a float64 gradient.")

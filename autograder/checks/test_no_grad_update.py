@@ -24,7 +24,7 @@ def test_sgd_step_updates_the_callers_tensor(student, device, rng, lr):
     reply, W, W0, grad = _step(student, device, rng, lr)
     expect_close(W, W0 - lr * grad, msg("W after sgd_step (it must become W − lr·W.grad, "
                  "changed in place so the caller sees it: use W -= ... inside "
-                 "torch.no_grad())"))
+                 "torch.no_grad())"), call=reply.call)
 
 
 @question("sgd_step", points=1)

@@ -62,7 +62,8 @@ def test_loss_graph_keeps_the_graph_and_calls_no_backward(student, rng):
            "loss_graph's loss is not part of the "
            "graph (it is a leaf, or does not require grad); do not detach it.")
     expect_close(info, (W * x - target) ** 2,
-                 msg("loss_graph's loss (it should be (W·x − target)²)"))
+                 msg("loss_graph's loss (it should be (W·x − target)²)"),
+                 call=reply.call)
     text = N_("loss_graph called backward(): W should have no .grad after the call. Walking "
               "the graph needs no backward pass.")
     expect_by_hand(student, "loss_graph", ("torch.autograd.backward", "torch.autograd.grad"),
@@ -124,7 +125,8 @@ def test_multistep_grad_values(student, device, rng, case):
     result = expect_tensor(reply.value, result_of("multistep_grad"))
     expect(result.device == device, "multistep_grad's result is on another device than x.")
     expect_close(result, multistep_reference(x), msg("multistep_grad's result (for y=3x+2, "
-                 "z=2y², out=z.mean() the gradient is 12·y/n, n the number of elements)"))
+                 "z=2y², out=z.mean() the gradient is 12·y/n, n the number of elements)"),
+                 call=reply.call)
 
 
 @question("multistep_grad", points=1)
@@ -133,7 +135,8 @@ def test_multistep_grad_leaves_the_callers_tensor_alone(student, device):
     plain = student.run("multistep_grad", [tensor(EXAMPLE, device=device)])
     expect(not plain.args[0].requires_grad, "multistep_grad turned on requires_grad on the "
            "caller's tensor; work on x.detach().clone() instead.")
-    expect_close(plain.args[0], EXAMPLE, msg("The caller's x after multistep_grad"))
+    expect_close(plain.args[0], EXAMPLE, msg("The caller's x after multistep_grad"),
+                 call=plain.call)
     leaf = student.run("multistep_grad", [tensor(EXAMPLE, requires_grad=True, device=device)])
     expect(leaf.args[0].grad is None, "multistep_grad left a .grad on the caller's tensor; "
            "compute the gradient on a copy (x.detach().clone().requires_grad_(True)).")
@@ -150,7 +153,7 @@ def test_multistep_grad_does_not_accumulate(student, device, rng):
         expect_close(expect_tensor(reply.value, result_of("multistep_grad")),
                      multistep_reference(x), msg("multistep_grad called twice on the same "
                      "tensor (the second answer must equal the first: do not let gradients "
-                     "add up)"))
+                     "add up)"), call=reply.call)
 
 
 @question("multistep_grad", points=1)
@@ -184,7 +187,8 @@ def test_predict_values(student, device, rng, shape):
            "shape {expected}, not {actual}.", expected=shape, actual=result.shape)
     expect(result.device == device, "predict moved the result to {actual}; keep x's device.",
            actual=result.device)
-    expect_close(result, w * x + b, msg("predict's result (it should be w·x + b)"))
+    expect_close(result, w * x + b, msg("predict's result (it should be w·x + b)"),
+                 call=reply.call)
 
 
 @question("predict", points=2)
@@ -212,8 +216,9 @@ def test_predict_leaves_w_b_and_x_alone(student, rng):
                "grad: do not call requires_grad_(False) on it; use torch.no_grad() instead.",
                name=name)
         expect_close(after, torch.tensor(value), msg("{name} after predict (do not change it)",
-                                                     name=name), rtol=0, atol=0)
-    expect_close(reply.args[2], x, msg("x after predict (do not change it)"), rtol=0, atol=0)
+                                                     name=name), rtol=0, atol=0, call=reply.call)
+    expect_close(reply.args[2], x, msg("x after predict (do not change it)"), rtol=0, atol=0,
+                 call=reply.call)
     expect(not reply.usage.get("grad_off"), "predict turned gradient recording off for the "
            "rest of the notebook (torch.set_grad_enabled(False) as a statement), so the next "
            "backward() fails; use `with torch.no_grad():`, which turns it back on when the "

@@ -6,18 +6,14 @@ from autograder.checking import (CheckFailed, StudentError, dry_run, expect, exp
                                  expect_tensor, msg, question, result_of, tensor)
 
 
-def _same_tensor(info, expected, what):
-    expect_close(info, expected, what)
-
-
 def _expect_connected(reply, grad, function):
     """The result must stay in the autograd graph of the input."""
     expect(reply.backward_error is None and reply.args[0].grad is not None,
            "{function} cuts the result off from autograd: gradients cannot flow back to the "
            "input. Do not use .detach(), .data, torch.tensor(...) or NumPy here.",
            function=function)
-    _same_tensor(reply.args[0].grad, grad,
-                 msg("The gradient flowing back through {function}", function=function))
+    expect_close(reply.args[0].grad, grad, call=reply.call,
+                 what=msg("The gradient flowing back through {function}", function=function))
 
 
 @question("make_tensor", points=1)
@@ -59,9 +55,11 @@ def test_to_nchw_moves_every_value_to_its_place(student, device, rng, shape):
     expect(result.shape == tuple(expected.shape), "to_nchw of a {shape} batch should have "
            "shape {expected}, but has {actual}.", shape=shape, expected=tuple(expected.shape),
            actual=result.shape)
-    _same_tensor(result, expected, msg("to_nchw's result (each value must move with its "
-                                       "pixel and channel: use permute, not reshape or view)"))
-    _same_tensor(reply.args[0], batch, msg("The input batch after to_nchw (do not change it)"))
+    expect_close(result, expected, msg("to_nchw's result (each value must move with its "
+                                       "pixel and channel: use permute, not reshape or view)"),
+                 call=reply.call)
+    expect_close(reply.args[0], batch, msg("The input batch after to_nchw (do not change it)"),
+                 call=reply.call)
 
 
 @question("to_nchw", points=1)
@@ -100,8 +98,9 @@ def test_flatten_images_gives_one_row_per_image(student, device, rng, shape):
     expect(result.shape == tuple(expected.shape), "flatten_images of a {shape} batch should "
            "have shape {expected} (N rows), but has {actual}.", shape=shape,
            expected=tuple(expected.shape), actual=result.shape)
-    _same_tensor(result, expected, msg("flatten_images' result (row n must be image n's values "
-                                       "in their original C, H, W order)"))
+    expect_close(result, expected, msg("flatten_images' result (row n must be image n's values "
+                                       "in their original C, H, W order)"),
+                 call=reply.call)
 
 
 @question("flatten_images", points=1)
@@ -140,14 +139,15 @@ def test_image_to_batch_gives_a_float_batch_of_one(student, device, rng, shape):
     if result.data is not None and torch.allclose(result.data.double(), expected.double() * 255):
         raise CheckFailed("image_to_batch keeps values 0–255; divide by 255 so that they are "
                           "in [0, 1].")
-    _same_tensor(result, expected, msg("image_to_batch's result (result[0, c, h, w] must be "
-                                       "image[h, w, c] / 255: move the channels with permute)"))
+    expect_close(result, expected, msg("image_to_batch's result (result[0, c, h, w] must be "
+                                       "image[h, w, c] / 255: move the channels with permute)"),
+                 call=reply.call)
 
 
 def _keeps_input_and_device(student, function, value, changed, moved):
     """``function`` leaves its input as it was and answers on the input's device."""
     reply = student.run(function, [tensor(value)])
-    _same_tensor(reply.args[0], value, changed)
+    expect_close(reply.args[0], value, changed, call=reply.call)
     meta = dry_run(student, function, [tensor(value, device="meta")])
     if meta is not None:
         expect(expect_tensor(meta.value, result_of(function)).device == "meta", moved)
@@ -189,8 +189,9 @@ def test_batch_to_image_gives_rounded_uint8_pixels(student, device, rng, shape):
             torch.equal(result.data.cpu(), truncated):
         raise CheckFailed("batch_to_image cuts values down instead of rounding them: round() "
                           "before converting to uint8.")
-    _same_tensor(result, expected, msg("batch_to_image's result (result[h, w, c] must be "
-                                       "round(batch[0, c, h, w] · 255))"))
+    expect_close(result, expected, msg("batch_to_image's result (result[h, w, c] must be "
+                                       "round(batch[0, c, h, w] · 255))"),
+                 call=reply.call)
 
 
 @question("batch_to_image", points=1)

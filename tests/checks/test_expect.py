@@ -1,0 +1,66 @@
+"""What a student reads when a returned tensor has the right shape but wrong values: the call,
+the first wrong element, and how all the values relate to the right ones."""
+import pytest
+import torch
+
+from autograder.checking import CheckFailed, expect_close, msg, tensor
+from autograder.checking.values import TensorInfo, describe_call
+from autograder.records import CheckOutcome
+from autograder.reports.render import render
+from autograder.scoring import score
+
+RIGHT = torch.tensor([[10.0, 16.0, 22.0], [22.0, 16.0, 10.0]])
+
+
+def _info(data):
+    return TensorInfo(data, "Tensor", str(data.dtype), "cpu", tuple(data.shape),
+                      "torch.strided", False, True, None, None, 0, None)
+
+
+def _said(actual, expected=RIGHT, call="f(x)"):
+    with pytest.raises(CheckFailed) as failed:
+        expect_close(_info(actual), expected, msg("f's result"), call=call)
+    return failed.value.message
+
+
+@pytest.mark.parametrize("actual, relation", [
+    (RIGHT * 6, " (every value is 6 times the right one)"),        # a sum instead of a mean
+    (-RIGHT, " (every value has the wrong sign)"),
+    (RIGHT + 0.5, " (every value is off by the same amount, +0.5)"),
+    (RIGHT.flip(1) * torch.tensor([[1.0, 1, 1], [1, 1, 1]]).roll(1, 0),
+     " (the right values are all there, but in the wrong places)"),  # reshape for permute
+    (RIGHT + torch.tensor([[0.0, 0, 1], [0, 0, 0]]), ""),             # one slip: no relation
+])
+def test_wrong_values_name_the_call_the_first_wrong_element_and_the_relation(actual, relation):
+    first = next(i for i, (a, b) in enumerate(zip(actual.flatten(), RIGHT.flatten())) if a != b)
+    index = [first // 3, first % 3]
+    expected = (f"f's result has the right shape but wrong values: for f(x), the value at "
+                f"{index} is {actual.flatten()[first].item():.6g}, not "
+                f"{RIGHT.flatten()[first].item():.6g}{relation}.")
+    assert render(_said(actual)) == expected
+
+
+def test_a_number_is_shown_without_an_index_and_a_relation():
+    said = _said(torch.tensor(60.0), torch.tensor(10.0), call=None)
+    assert render(said) == "f's result has the right shape but wrong values: it is 60, not 10."
+
+
+def test_right_values_within_float32_rounding_pass():
+    expect_close(_info(RIGHT * (1 + 1e-7)), RIGHT.double(), "f's result")
+
+
+def test_one_mistake_met_on_several_inputs_is_said_once_for_the_smallest_call():
+    calls = ["f(<3×4 tensor>)", "f(tensor(1.5))", "f(<2×3×4 tensor>)"]
+    values = [RIGHT * 2, RIGHT * 3, RIGHT * 4]
+    failed = score({"q": 3}, [CheckOutcome("q", "t", 1, False, _said(v, call=c))
+                              for c, v in zip(calls, values)])["q"].failed
+    assert len(failed) == 1 and "for f(tensor(1.5))," in render(failed[0])
+    assert "3 times" in render(failed[0])
+
+
+def test_a_call_shows_small_tensors_rounded_as_a_student_would_type_them():
+    x = torch.tensor([[-0.7740959381952198, 2.0], [1e-6, 3.0]])
+    assert describe_call("f", [tensor(x), 2], {"lr": 0.1}) == (
+        "f(tensor([[-0.7741, 2.0], [1e-06, 3.0]]), 2, lr=0.1)")
+    assert describe_call("f", [tensor(torch.tensor(2.0), requires_grad=True)], {}) == (
+        "f(tensor(2.0, requires_grad=True))")
