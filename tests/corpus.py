@@ -437,7 +437,7 @@ WRONG = {
          "        p = F.softmax(W[cur], dim=0)\n"
          "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
          "    return ''.join(out)"),
-        ("includes start", "sample", "do not include `start`",
+        ("includes start", "sample", "without `start`",
          "_sample = sample\n"
          "def sample(W, itos, start, n, seed):\n    return start + _sample(W, itos, start, n, seed)"),
         ("raw logits as probabilities", "sample", "softmax of the logits",

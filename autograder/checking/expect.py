@@ -115,7 +115,7 @@ def _example(actual, expected, call, rtol, atol):
     right ones (when one holds), as a Message."""
     a, b = actual.double().flatten(), expected.double().flatten()
     scale = max(1.0, b.abs().max().item()) if b.numel() else 1.0
-    wrong = int(((a - b).abs() > atol * scale + rtol * b.abs()).nonzero()[0])
+    wrong = int((~((a - b).abs() <= atol * scale + rtol * b.abs())).nonzero()[0])  # NaN too
     values = {"actual": f"{a[wrong].item():.6g}", "expected": f"{b[wrong].item():.6g}"}
     if expected.dim():
         index = [int(i) for i in torch.unravel_index(torch.tensor(wrong), expected.shape)]

@@ -107,16 +107,20 @@ def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
     """`train_bigram` records each step's loss as a Python float."""
     W, losses = _trained(student, device).value
     curve(losses, reference_training(TEXT)[1])
-    expect(isinstance(losses, list) and len(losses) == STEPS,
-           "losses should be a list with one entry per step ({steps}).", steps=STEPS)
-    expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
-           "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
+    _expect_float_per_step(losses)
     start = nll(torch.randn(len(set(TEXT)), len(set(TEXT)), generator=rng), TEXT)
     expect(losses[-1] < losses[0] and losses[0] > 1.5 and abs(losses[0] - start) < 3,
            "The recorded losses do not start at a random model's loss and go down.")
     if W.data is not None:
         expect(abs(nll(W.data, TEXT) - losses[-1]) < 0.05, "The last recorded loss does not "
                "match the returned W; record loss.item() of each step's real loss.")
+
+
+def _expect_float_per_step(losses):
+    expect(isinstance(losses, list) and len(losses) == STEPS,
+           "losses should be a list with one entry per step ({steps}).", steps=STEPS)
+    expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
+           "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
 
 
 @question("train_bigram", points=1)
@@ -127,9 +131,7 @@ def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
     (what train_bigram returns after 0 steps), so a loss with a term added, an update
     written wrong or a curve not made by training cannot match."""
     losses = _trained(student, device).value[1]
-    expect(isinstance(losses, list) and len(losses) == STEPS and
-           all(type(loss) is float for loss in losses),
-           "losses should be a list with one entry per step ({steps}).", steps=STEPS)
+    _expect_float_per_step(losses)
     start = student.call("train_bigram", TEXT, 0, LR, 0, device=device)
     W0 = expect_tensor(start[0] if isinstance(start, (tuple, list)) else start, W_OF)
     expect(W0.data is not None and W0.shape == (len(set(TEXT)),) * 2,
@@ -190,10 +192,15 @@ def _sample(student, W, start, n, seed, device="cpu"):
     value = student.call("sample", tensor(W, device=device), ITOS, start, n, seed)
     expect(type(value) is str, "sample should return a string, not {kind}.",
            kind=getattr(value, "type", type(value).__name__))
-    expect(len(value) == n, "sample(..., n={n}) should return {n} characters, not "
-           "{count} (do not include `start`).", n=n, count=len(value))
+    _expect_length(value, n)
     expect(set(value) <= set(ALPHABET), "sample returned characters that are not in itos.")
     return value
+
+
+def _expect_length(value, n):
+    expect(len(value) == n, "sample should return exactly n characters, without `start`: "
+           "{example}.", example=msg("{call} returned {count}", call=f"sample(..., n={n})",
+                                     count=len(value)))
 
 
 @question("sample", points=1)
@@ -228,8 +235,9 @@ def test_sample_tracks_no_gradients(student, device, rng):
     """`sample` builds no computational graph."""
     W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     reply = student.run("sample", [tensor(W, requires_grad=True, device=device), ITOS, "b", 5, 3])
-    expect(type(reply.value) is str and len(reply.value) == 5, "sample(..., n=5) should return "
-           "a string of 5 characters.")
+    expect(type(reply.value) is str, "sample should return a string, not {kind}.",
+           kind=getattr(reply.value, "type", type(reply.value).__name__))
+    _expect_length(reply.value, 5)
     expect_observable(student, "sample")
     expect(reply.usage.get("graph", 0) == 0, "sample recorded {count} operations for autograd "
            "on a W that requires gradients: sample inside `with torch.no_grad():` so no graph "
