@@ -198,6 +198,8 @@ WRONG = {
         ("sum instead of mean", "linear_grads", "Both gradients are wrong. dL/dw is n times too large",
          "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
          "    return (2 * e * x).sum(), (2 * e).sum()"),
+        ("one gradient per point, not averaged", "linear_grads", "not one per point",
+         "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n    return 2 * e * x, 2 * e"),
         ("db without the 2", "linear_grads", "dL/db is half of what it should be",
          "def linear_grads(w, b, x, y):\n    e = w * x + b - y\n"
          "    return (2 * e * x).mean(), e.mean()"),

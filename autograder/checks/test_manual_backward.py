@@ -1,4 +1,6 @@
 """Hidden checks for assignment 3, manual_backward (autograd is the answer key here)."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -105,12 +107,16 @@ def test_linear_grads_match_autograd(student, device, rng, index):
                                           "of a square brings a factor 2.")),
              (lambda right: -right, N_("{name} has the wrong sign: differentiate (w·x + b − "
                                        "y)², whose inner derivative is x for w and 1 for b.")))
-    wrong = [m for m in (diagnose(dw, ref_w, slips, N_(
-        "{name} is wrong: differentiate one point's squared error with the chain rule (check "
-        "the factor 2 and the inner derivative x), then average over the points."), name="dL/dw"),
-        diagnose(db, ref_b, slips, N_("{name} is wrong: differentiate one point's squared "
-                                      "error with respect to b (check the factor 2), then "
-                                      "average over the points."), name="dL/db")) if m]
+    generic = {"dL/dw": N_("{name} is wrong: differentiate one point's squared error with the "
+                           "chain rule (check the factor 2 and the inner derivative x), then "
+                           "average over the points."),
+               "dL/db": N_("{name} is wrong: differentiate one point's squared error with "
+                           "respect to b (check the factor 2), then average over the points.")}
+    wrong = [m for m in (
+        msg("{name} should be one number (a scalar tensor, like w and b), not one per point: "
+            "average the points' gradients (.mean()).", name=name)
+        if math.prod(info.shape) != 1 else diagnose(info, right, slips, generic[name], name=name)
+        for info, right, name in ((dw, ref_w, "dL/dw"), (db, ref_b, "dL/db"))) if m]
     if wrong:
         raise CheckFailed(wrong[0] if len(wrong) == 1 else msg(
             "Both gradients are wrong. {dw} {db}", dw=wrong[0], db=wrong[1]))
