@@ -439,6 +439,14 @@ WRONG = {
          "        p = F.softmax(W[cur], dim=0)\n"
          "        cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
          "    return ''.join(out)"),
+        ("stops at the end of a name, as makemore's sampler does", "sample", "after a `.`",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    g = torch.Generator(device=W.device).manual_seed(seed)\n    ix, out = stoi[start], []\n"
+         "    with torch.no_grad():\n        for _ in range(n):\n"
+         "            p = F.softmax(W[ix], dim=0)\n"
+         "            ix = torch.multinomial(p, 1, replacement=True, generator=g).item()\n"
+         "            if ix == stoi['.']:\n                break\n"
+         "            out.append(itos[ix])\n    return ''.join(out)"),
         ("includes start", "sample", "without `start`",
          "_sample = sample\n"
          "def sample(W, itos, start, n, seed):\n    return start + _sample(W, itos, start, n, seed)"),

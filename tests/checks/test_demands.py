@@ -142,7 +142,8 @@ ASKED = {
              "W.detach() taken once before the loop; W[i].detach() is too late"],
         "test_sample_is_reproducible_for_a_seed":
             ["so that the same seed always gives the same text",
-             "return the n drawn characters as a string (without start)"],
+             "return the n drawn characters as a string (without start)",
+             "Always draw all n characters: a . (the end of a name) does not end the text"],
     },
 }
 
