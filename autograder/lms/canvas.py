@@ -9,8 +9,11 @@ from .sheet import Sheet, SheetError, clean, table
 # <sortable name>[_LATE]_<user id>_<submission id>_<original name>
 NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)",
                   re.IGNORECASE)
-IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
-HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]  # what the importer needs
+# The exporter's columns before the assignments' (a name, or LastName and FirstName when the
+# gradebook splits names), in its order; the importer needs them through Section.
+IDENTITY = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
+            "Integration ID", "Root Account", "Section")
+HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS = "    Points Possible"
 ASSIGNMENT = re.compile(r"(.+) \((\d+)\)")  # an assignment's column: "<title> (<id>)"
 
@@ -21,7 +24,8 @@ def detect(folder):
 
 
 def is_roster(sheet):
-    return {"Student", "ID"} <= set(sheet.header)
+    columns = set(sheet.header)
+    return "ID" in columns and ("Student" in columns or {"LastName", "FirstName"} <= columns)
 
 
 def read(folder, assignment, log=print, roster=None):
@@ -63,7 +67,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
     for row in rows:
         values = dict(zip(header, row))
         user = values.get("ID", "").strip()
-        if not user or values.get("Student", "").strip() == "Points Possible":
+        if not user or row[0].strip() == "Points Possible":
             continue
         seen.add(user)
         if user not in graded:
@@ -79,10 +83,14 @@ def gradebook(records, assignment, course, max_score, roster=None):
 
 
 def names(roster):
-    """{user id: the name the roster shows ("Nguyễn, Thị Hồng")}."""
+    """{user id: the name the roster shows ("Nguyễn, Thị Hồng"; split names joined so)}."""
     sheet = Sheet(roster)
-    return {dict(zip(sheet.header, row)).get("ID", "").strip():
-            dict(zip(sheet.header, row)).get("Student", "").strip() for row in sheet.rows}
+    found = {}
+    for row in sheet.rows:
+        values = {key: value.strip() for key, value in zip(sheet.header, row)}
+        split = ", ".join(filter(None, (values.get("LastName"), values.get("FirstName"))))
+        found[values.get("ID", "")] = values.get("Student") or split
+    return found
 
 
 def _column(header, assignment, roster):

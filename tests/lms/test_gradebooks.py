@@ -7,7 +7,7 @@ import pytest
 
 from autograder.config import Assignment, Course
 from autograder.lms import blackboard, canvas, moodle
-from autograder.lms.sheet import SheetError
+from autograder.lms.sheet import Sheet, SheetError
 from autograder.records import Identity, QuestionResult, Record, Status, msg
 from autograder.reports.feedback import comment_html
 from autograder.reports.pages import feedback
@@ -48,6 +48,7 @@ def test_canvas_import_from_the_gradebook_export(tmp_path):
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                         'Week 1, "tensors" (55)']
     assert table[1][0] == "    Points Possible" and table[1][-1] == "7"
+    assert canvas_reads(table, 'Week 1, "tensors" (55)')["101"] == "7"
     by_id = {row[1]: row for row in table[2:]}
     assert by_id["101"][0] == "Lovelace, Ada" and by_id["103"][0] == "O'Brien, \"Pat\""
     assert by_id["102"][0].startswith("'=")  # a spreadsheet shows it, never runs it
@@ -57,6 +58,47 @@ def test_canvas_import_from_the_gradebook_export(tmp_path):
     assert all(by_id[i][-1] == expected[i] for i in ("101", "102"))
     text, _, _ = canvas.gradebook(records, WEEK, Course(missing="zero"), 7.0, roster)
     assert {r[1]: r[-1] for r in rows(text)[2:]}["103"] == "0"
+
+
+def canvas_reads(table, title):
+    """{user id: grade} as Canvas's GradebookImporter reads the file: the header starts with
+    Student, ID (or LastName, FirstName, ID), the SIS columns it knows follow, and the column
+    just before the assignments' must be Section; rows whose first cell says Points Possible
+    are not students."""
+    header = table[0]
+    split = header[:2] == ["LastName", "FirstName"]
+    assert (header[0] == "Student" and header[1] == "ID") or (split and header[2] == "ID")
+    count = 4 if split else 3
+    if header[count - 1] == "SIS Login ID":
+        count += 1
+    elif header[count - 1:count + 1] == ["SIS User ID", "SIS Login ID"]:
+        count += 2 + (header[count + 1] == "Integration ID")
+        count += header[count - 1] == "Root Account"
+    assert header[count - 1] == "Section", header
+    column = header.index(title)
+    return {row[2 if split else 1]: row[column] for row in table[1:]
+            if "Points Possible" not in row[0]}
+
+
+def test_canvas_import_from_an_export_with_split_names_and_every_sis_column(tmp_path):
+    roster = tmp_path / "export.csv"  # as lib/gradebook_exporter.rb writes it with these options
+    roster.write_text(
+        "LastName,FirstName,ID,SIS User ID,SIS Login ID,Integration ID,Root Account,Section,"
+        "Notes,Week 1 (55),Current Score\n"
+        ",,,,,,,,,Manual Posting,\n"
+        "    Points Possible,,,,,,,,,7,(read only)\n"
+        "Lovelace,Ada,101,s1,ada,i1,school.example.edu,A,keen,,\n"
+        "Curie,Marie,102,s2,marie,i2,school.example.edu,A,,,\n", encoding="utf-8")
+    week = Assignment("tensor_shapes", "Week 1", "55")
+    text, missing, unknown = canvas.gradebook([record("101", 6.5, "lovelaceada", "canvas")],
+                                              week, Course(), 7.0, roster)
+    table = rows(text)
+    assert table[0] == ["LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
+                        "Integration ID", "Root Account", "Section", "Week 1 (55)"]
+    assert canvas_reads(table, "Week 1 (55)") == {"101": "6.5", "102": ""}
+    assert missing == ["102"] and unknown == []
+    assert canvas.is_roster(Sheet(roster))
+    assert canvas.names(roster)["101"] == "Lovelace, Ada"
 
 
 def test_canvas_import_without_a_roster_lists_the_graded(tmp_path):
