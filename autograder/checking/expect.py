@@ -152,6 +152,22 @@ def matches(info, expected, rtol=None, atol=None):
     return is_close(info.data, expected, *_tolerance(info, rtol, atol))
 
 
+def expect_float_losses(losses, steps):
+    """The recorded ``losses`` must be a list of ``steps`` Python floats."""
+    expect(isinstance(losses, list) and len(losses) == steps,
+           "losses should be a list with one entry per step ({steps}).", steps=steps)
+    expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
+           "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
+
+
+def expect_trajectory(losses, reference, text):
+    """The recorded ``losses`` must follow ``reference`` step by step (departure); ``text``
+    says how to fix it, with {step}, {mine} and {theirs} filled from the first step off."""
+    step = departure(losses, reference)
+    if step is not None:
+        raise CheckFailed(text, step=step, mine=losses[step], theirs=reference[step])
+
+
 def departure(losses, reference, rtol=1e-4):
     """The first step where recorded ``losses`` leave the ``reference`` trajectory (beyond
     ``rtol`` of the larger of 1 and the reference's loss), or None when they follow it."""

@@ -4,9 +4,10 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, departure, dry_run,
-                                 expect, expect_by_hand, expect_observable, expect_tensor,
-                                 expect_uses, msg, question, tensor)
+from autograder.checking import (AUTOGRAD, LAYERS, N_, OPTIMIZERS, dry_run, expect,
+                                 expect_by_hand, expect_float_losses, expect_observable,
+                                 expect_tensor, expect_trajectory, expect_uses, msg, question,
+                                 tensor)
 
 TEXT = ("anna.bob.clara.dora.emil.eva.ida.ivan.jan.lena.leo.lina.mara.nina.olaf.otto."
         "petra.rosa.sara.tom.vera.zoe.")
@@ -107,20 +108,13 @@ def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
     """`train_bigram` records each step's loss as a Python float."""
     W, losses = _trained(student, device).value
     curve(losses, reference_training(TEXT)[1])
-    _expect_float_per_step(losses)
+    expect_float_losses(losses, STEPS)
     start = nll(torch.randn(len(set(TEXT)), len(set(TEXT)), generator=rng), TEXT)
     expect(losses[-1] < losses[0] and losses[0] > 1.5 and abs(losses[0] - start) < 3,
            "The recorded losses do not start at a random model's loss and go down.")
     if W.data is not None:
         expect(abs(nll(W.data, TEXT) - losses[-1]) < 0.05, "The last recorded loss does not "
                "match the returned W; record loss.item() of each step's real loss.")
-
-
-def _expect_float_per_step(losses):
-    expect(isinstance(losses, list) and len(losses) == STEPS,
-           "losses should be a list with one entry per step ({steps}).", steps=STEPS)
-    expect(all(type(loss) is float for loss in losses), "losses should hold Python floats "
-           "(loss.item()), not tensors: each tensor keeps its step's autograd graph alive.")
 
 
 @question("train_bigram", points=1)
@@ -131,20 +125,18 @@ def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
     (what train_bigram returns after 0 steps), so a loss with a term added, an update
     written wrong or a curve not made by training cannot match."""
     losses = _trained(student, device).value[1]
-    _expect_float_per_step(losses)
+    expect_float_losses(losses, STEPS)
     start = student.call("train_bigram", TEXT, 0, LR, 0, device=device)
     W0 = expect_tensor(start[0] if isinstance(start, (tuple, list)) else start, W_OF)
     expect(W0.data is not None and W0.shape == (len(set(TEXT)),) * 2,
            "train_bigram with 0 steps should return the starting W.")
     key = (reference_training(TEXT)[1] if torch.equal(W0.data, reference_start(TEXT))
            else descend(W0.data, TEXT)[1])
-    step = departure(losses, key)
-    expect(step is None, "train_bigram's loss at step {step} is {mine:.6g}, but plain "
-           "gradient descent from your own starting W gives {theirs:.6g}: the loss must be "
-           "F.cross_entropy(W[xs], ys) with nothing added (no regularization), recorded in "
-           "each step before that step's update W -= lr * W.grad.", step=step,
-           mine=losses[step] if step is not None else 0.0,
-           theirs=key[step] if step is not None else 0.0)
+    expect_trajectory(losses, key, N_(
+        "train_bigram's loss at step {step} is {mine:.6g}, but plain gradient descent from "
+        "your own starting W gives {theirs:.6g}: the loss must be F.cross_entropy(W[xs], ys) "
+        "with nothing added (no regularization), recorded in each step before that step's "
+        "update W -= lr * W.grad."))
 
 
 @question("train_bigram", points=1)
@@ -190,14 +182,14 @@ ITOS = dict(enumerate(ALPHABET))
 
 def _sample(student, W, start, n, seed, device="cpu"):
     value = student.call("sample", tensor(W, device=device), ITOS, start, n, seed)
-    expect(type(value) is str, "sample should return a string, not {kind}.",
-           kind=getattr(value, "type", type(value).__name__))
-    _expect_length(value, n)
+    _expect_text(value, n)
     expect(set(value) <= set(ALPHABET), "sample returned characters that are not in itos.")
     return value
 
 
-def _expect_length(value, n):
+def _expect_text(value, n):
+    expect(type(value) is str, "sample should return a string, not {kind}.",
+           kind=getattr(value, "type", type(value).__name__))
     example = msg("{call} returned {count}", call=f"sample(..., n={n})", count=len(value))
     expect(len(value) <= n, "sample should return exactly n characters, without `start`: "
            "{example}.", example=example)
@@ -237,9 +229,7 @@ def test_sample_tracks_no_gradients(student, device, rng):
     """`sample` builds no computational graph."""
     W = torch.randn(len(ALPHABET), len(ALPHABET), generator=rng)
     reply = student.run("sample", [tensor(W, requires_grad=True, device=device), ITOS, "b", 5, 3])
-    expect(type(reply.value) is str, "sample should return a string, not {kind}.",
-           kind=getattr(reply.value, "type", type(reply.value).__name__))
-    _expect_length(reply.value, 5)
+    _expect_text(reply.value, 5)
     expect_observable(student, "sample")
     expect(reply.usage.get("graph", 0) == 0, "sample recorded {count} operations for autograd "
            "on a W that requires gradients: sample inside `with torch.no_grad():` so no graph "

@@ -4,9 +4,10 @@ import functools
 import pytest
 import torch
 
-from autograder.checking import (LAYERS, N_, OPTIMIZERS, TensorInfo, departure, dry_run,
-                                 expect, expect_by_hand, expect_close, expect_observable,
-                                 expect_tensor, expect_uses, msg, question, result_of, tensor)
+from autograder.checking import (LAYERS, N_, OPTIMIZERS, TensorInfo, dry_run, expect,
+                                 expect_by_hand, expect_close, expect_float_losses,
+                                 expect_observable, expect_tensor, expect_trajectory,
+                                 expect_uses, msg, question, result_of, tensor)
 
 
 def _step(student, device, rng, lr=0.1):
@@ -125,18 +126,12 @@ def test_fit_linear_records_decreasing_float_losses(student, device, curve):
     """`fit_linear` records falling losses as Python floats."""
     w, b, losses = _fit(student, device, steps=50)
     curve(losses, reference_losses(50))
-    expect(isinstance(losses, list) and len(losses) == 50,
-           "losses should be a list with one entry per step.")
-    expect(all(type(loss) is float for loss in losses),
-           "losses should hold Python floats (loss.item()), not tensors: a tensor keeps "
-           "its step's whole autograd graph alive.")
-    step = departure(losses, reference_losses(50))
-    expect(step is None, "fit_linear's loss at step {step} is {mine:.6g}, but gradient descent "
-           "from w = 0 and b = 0 gives {theirs:.6g}: start from w = 0 and b = 0, use the mean "
-           "squared error, subtract lr·grad, reset the gradients every step, and record each "
-           "step's loss before its update.", step=step,
-           mine=losses[step] if step is not None else 0.0,
-           theirs=reference_losses(50)[step] if step is not None else 0.0)
+    expect_float_losses(losses, 50)
+    expect_trajectory(losses, reference_losses(50), N_(
+        "fit_linear's loss at step {step} is {mine:.6g}, but gradient descent from w = 0 and "
+        "b = 0 gives {theirs:.6g}: start from w = 0 and b = 0, use the mean squared error, "
+        "subtract lr·grad, reset the gradients every step, and record each step's loss "
+        "before its update."))
 
 
 
@@ -214,17 +209,12 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
     weight, bias, losses = _fit_nn(student, device).value
     reference = reference_losses(60)
     curve(losses, reference)
-    expect(isinstance(losses, list) and len(losses) == 60 and
-           all(type(loss) is float for loss in losses),
-           "losses should be a list of Python floats (loss.item()), one per step.")
-    step = departure(losses, reference)
-    expect(step is None,
-           "fit_linear_nn's loss at step {step} is {mine:.6g}, but the hand-written loop "
-           "gives {theirs:.6g}: start from weight 0 and bias 0, give the model x and y as "
-           "(n, 1) columns, use nn.MSELoss (the mean) and SGD with the given lr, and call "
-           "zero_grad() every step.", step=step,
-           mine=losses[step] if step is not None else 0.0,
-           theirs=reference[step] if step is not None else 0.0)
+    expect_float_losses(losses, 60)
+    expect_trajectory(losses, reference, N_(
+        "fit_linear_nn's loss at step {step} is {mine:.6g}, but the hand-written loop gives "
+        "{theirs:.6g}: start from weight 0 and bias 0, give the model x and y as (n, 1) "
+        "columns, use nn.MSELoss (the mean) and SGD with the given lr, and call zero_grad() "
+        "every step."))
 
 
 @question("fit_linear_nn", points=1)
