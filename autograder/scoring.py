@@ -34,11 +34,11 @@ def score(questions, checks, detail=None):
 def once(messages):
     """One message per mistake: messages that differ only in the call they name and the
     example they give (one error met on several inputs, a function that hangs on each) are
-    said once, naming the shortest call, which is the smallest input."""
+    said once, naming the call with the smallest input (_size)."""
     kept = {}
     for message in messages:
         key = _mistake(message)
-        if key not in kept or len(_call(message)) < len(_call(kept[key])):
+        if key not in kept or _size(_call(message)) < _size(_call(kept[key])):
             kept[key] = message
     return list(kept.values())
 
@@ -48,6 +48,12 @@ def _mistake(value):
         return repr(value)
     return value.text, tuple(sorted((name, _mistake(v)) for name, v in value.params.items()
                                     if name not in ("call", "example")))
+
+
+def _size(call):
+    """How big a call's inputs are: tensors too big to show ("<2×3×4 tensor>") count first,
+    then the length of the text."""
+    return call.count("<"), len(call)
 
 
 def _call(message):

@@ -95,7 +95,7 @@ def expect_close(info, expected, what, rtol=None, atol=None, call=None):
     rtol, atol = _tolerance(info, rtol, atol)
     if not is_close(info.data, expected, rtol, atol):
         raise CheckFailed("{what} has the right shape but wrong values: {example}.", what=what,
-                          example=_example(info.data, expected, call, rtol, atol))
+                          example=example(info.data, expected, call, rtol, atol))
 
 
 def _tolerance(info, rtol, atol):
@@ -110,12 +110,14 @@ EXAMPLES = {(True, True): N_("for {call}, the value at {index} is {actual}, not 
             (False, False): N_("it is {actual}, not {expected}")}
 
 
-def _example(actual, expected, call, rtol, atol):
-    """The first wrong element of ``actual``, and the relation all its values have to the
-    right ones (when one holds), as a Message."""
+def example(actual, expected, call=None, rtol=1e-5, atol=1e-6):
+    """The first element of ``actual`` off ``expected`` by more than is_close allows (else
+    the farthest), and the relation all its values have to the right ones (where one holds),
+    as a Message for the ``example`` of a failure text (scoring.once ignores it)."""
     a, b = actual.double().flatten(), expected.double().flatten()
     scale = max(1.0, b.abs().max().item()) if b.numel() else 1.0
-    wrong = int((~((a - b).abs() <= atol * scale + rtol * b.abs())).nonzero()[0])  # NaN too
+    off = ~((a - b).abs() <= atol * scale + rtol * b.abs())  # NaN too
+    wrong = int(off.nonzero()[0]) if off.any() else int((a - b).abs().argmax())
     values = {"actual": f"{a[wrong].item():.6g}", "expected": f"{b[wrong].item():.6g}"}
     if expected.dim():
         index = [int(i) for i in torch.unravel_index(torch.tensor(wrong), expected.shape)]

@@ -4,9 +4,9 @@ import torch
 import torch.nn.functional as F
 
 from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, CheckFailed, diagnose,
-                                 dry_run, expect, expect_by_hand, expect_close, expect_tensor,
-                                 holds, matches, msg, question, relative_error, result_of,
-                                 tensor)
+                                 dry_run, example, expect, expect_by_hand, expect_close,
+                                 expect_tensor, holds, matches, msg, question, relative_error,
+                                 result_of, tensor)
 
 
 def autograd(loss, *tensors):
@@ -153,10 +153,9 @@ def no_autograd(student, reply, name):
            "your formula alone, without requires_grad.", name=name)
 
 
-MEAN_CASES = {N_("the course's example"): lambda rng: torch.tensor([[1.0, 2.0, 3.0],
-                                                                     [3.0, 2.0, 1.0]]),
-              N_("a single number"): lambda rng: torch.randn((), generator=rng),
-              N_("a 3-d tensor"): lambda rng: torch.randn(2, 3, 4, generator=rng)}
+MEAN_CASES = {"the course's example": lambda rng: torch.tensor([[1.0, 2.0, 3.0], [3.0, 2, 1]]),
+              "a single number": lambda rng: torch.randn((), generator=rng),
+              "a 3-d tensor": lambda rng: torch.randn(2, 3, 4, generator=rng)}
 
 
 @question("mean_grad", points=2)
@@ -169,10 +168,11 @@ def test_mean_grad_matches_autograd(student, device, rng, name):
     expect(result.shape == tuple(x.shape), "mean_grad should return a tensor shaped like x "
            "{expected}, not {actual}.", expected=tuple(x.shape), actual=result.shape)
     expected = autograd(lambda x: (2 * (3 * x + 2) ** 2).mean(), x)[0]
-    expect(result.data is not None and relative_error(result.data, expected) < 1e-5,
-           "mean_grad is wrong for {case}: chain the three steps one at a time (dz/dy comes from "
-           "z = 2y², dy/dx = 3) and do not forget the 1/n of the mean over all n elements.",
-           case=msg(name))
+    expect(result.data is not None, "mean_grad's result has no values.")
+    expect(relative_error(result.data, expected) < 1e-5, "mean_grad is wrong: {example}. "
+           "Chain the three steps one at a time (dz/dy comes from z = 2y², dy/dx = 3) and do "
+           "not forget the 1/n of the mean over all n elements.",
+           example=example(result.data, expected, reply.call))
 
 
 @question("mean_grad", points=1)
@@ -207,8 +207,7 @@ def bigram_case(name, rng):
 
 
 @question("bigram_grad", points=3)
-@pytest.mark.parametrize("name", [N_("repeated characters"), N_("one pair"),
-                                  N_("27 characters")])
+@pytest.mark.parametrize("name", [N_("repeated characters"), N_("one pair"), N_("27 characters")])
 def test_bigram_grad_matches_autograd(student, device, rng, name):
     """`bigram_grad` gives the gradient autograd gives."""
     W, xs, ys = bigram_case(name, rng)
@@ -231,8 +230,9 @@ def test_bigram_grad_matches_autograd(student, device, rng, name):
     else:
         hint = msg("each pair adds (softmax of its logits − one-hot of its target) to row "
                    "xs[i]; check the one-hot part and which rows receive what")
-    expect(False, "bigram_grad is wrong for {case} (relative error {error:.2g} against autograd): "
-           "{hint}.", case=msg(name), error=relative_error(mine, expected), hint=hint)
+    raise CheckFailed("bigram_grad is wrong for {example}: {hint}.", hint=hint, example=msg(
+        "{case} (relative error {error:.2g} against autograd)", case=msg(name),
+        error=relative_error(mine, expected)))
 
 
 @question("bigram_grad", points=1)

@@ -56,6 +56,10 @@ def test_one_mistake_met_on_several_inputs_is_said_once_for_the_smallest_call():
                               for c, v in zip(calls, values)])["q"].failed
     assert len(failed) == 1 and "for f(tensor(1.5))," in render(failed[0])
     assert "3 times" in render(failed[0])
+    shown = "f(tensor([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))"  # longer, but the input is smaller
+    failed = score({"q": 2}, [CheckOutcome("q", "t", 1, False, _said(RIGHT * 2, call=c))
+                              for c in ("f(<2×3×4 tensor>)", shown)])["q"].failed
+    assert f"for {shown}," in render(failed[0])
 
 
 def test_a_call_shows_small_tensors_rounded_as_a_student_would_type_them():
