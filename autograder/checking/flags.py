@@ -43,6 +43,14 @@ ATTRIBUTES = {"__array_interface__": RAW_MEMORY, "__array_struct__": RAW_MEMORY,
               "__subclasses__": FRAMES, "_execution_engine": PRIVATE, "__dict__": DYNAMIC,
               "_C": PRIVATE, "_dynamo": PRIVATE, "_functorch": PRIVATE,
               "__getattribute__": DYNAMIC}
+# inspect's helpers that read a function's text or signature and reach no frame: named
+# directly on the module (``inspect.signature(f)``), they are not flagged; the module itself,
+# or any other of its names, is.
+READ_ONLY = {"inspect": {"signature", "Signature", "Parameter", "getsource", "getsourcelines",
+                         "getdoc", "cleandoc", "getfullargspec", "isfunction", "ismethod",
+                         "isclass", "ismodule", "isbuiltin", "isroutine",
+                         "isgeneratorfunction", "iscoroutinefunction"}}
+NAMESPACES = ("globals", "locals", "vars", "dir")  # ``'x' in globals()`` only tests a name
 GETTERS = {"getattr": 1, "operator.attrgetter": 0, "operator.methodcaller": 0}  # name's place
 PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
 
@@ -157,6 +165,16 @@ class _Reader(ast.NodeVisitor):
                 self.found.append((node, PRIVATE))
         self.generic_visit(node)
 
+    def visit_Compare(self, node):
+        """``name in globals()`` answers yes or no: the namespace call is not a flag there."""
+        plain = all(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops)
+        for part in [node.left, *node.comparators]:
+            if not (plain and part is not node.left and isinstance(part, ast.Call)
+                    and isinstance(part.func, ast.Name) and part.func.id in NAMESPACES
+                    and part.func.id not in self.aliases and not part.args
+                    and not part.keywords):
+                self.visit(part)
+
     def visit_Subscript(self, node):
         if self._resolved(node.value) == "sys.modules":  # a module chosen by its name
             self.found.append((node, DYNAMIC))
@@ -176,6 +194,10 @@ class _Reader(ast.NodeVisitor):
             self.found.append((node, RAW_MEMORY))
 
     def _qualified(self, node, full):
+        module, _, name = full.partition(".")
+        if module in READ_ONLY and (name.split(".")[0] in READ_ONLY[module]
+                                    or (not name and isinstance(node, ast.Import))):
+            return  # its uses decide
         for table in (NAMES, MODULES):
             hit = next((what for prefix, what in table.items()
                         if full == prefix or full.startswith(prefix + ".")), None)

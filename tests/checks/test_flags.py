@@ -16,7 +16,10 @@ REACHES = {
         "import numpy as np\nview = np.ctypeslib.as_array", "m = open('/proc/self/mem', 'rb')",
         "path = '/proc/self/maps'"],
     "frames": [
-        "import sys\nframe = sys._getframe(1)", "import inspect", "import gc\nobjs = gc.get_objects()",
+        "import sys\nframe = sys._getframe(1)", "import gc\nobjs = gc.get_objects()",
+        "import inspect\nf = inspect.currentframe()", "from inspect import currentframe",
+        "import inspect as i\nm = i\nf = m.stack()", "from inspect import *",
+        "import inspect\nf = getattr(inspect, 'stack')()",
         "def f():\n    return (lambda: 0).__globals__", "tb = e.__traceback__.tb_frame",
         "g = f.__code__"],
     "private torch": ["import torch\nn = torch._C._autograd._get_sequence_nr()",
@@ -50,7 +53,10 @@ EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in
             "import numpy as np\na = np.asarray([1, 2]).mean()", "print('x')",
             "w = getattr(model, 'weight')", "import operator\nk = operator.itemgetter(1)",
             "from operator import attrgetter\nget = attrgetter('weight')",
-            "import sys\nprint(sys.version, 'torch' in sys.modules)"]
+            "import sys\nprint(sys.version, 'torch' in sys.modules)",
+            "import inspect\nprint(inspect.signature(f), inspect.getsource(f))",
+            "from inspect import getdoc\nprint(getdoc(f))",
+            "print('W' in globals(), 'x' not in locals())"]
 
 
 @pytest.mark.parametrize("code", [code for codes in REACHES.values() for code in codes])
