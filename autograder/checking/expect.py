@@ -124,10 +124,10 @@ def example(actual, expected, call=None, rtol=1e-5, atol=1e-6):
         values["index"] = str(index)
     if call:
         values["call"] = call
-    example = msg(EXAMPLES[bool(call), "index" in values], **values)
+    first = msg(EXAMPLES[bool(call), "index" in values], **values)
     relation = _relation(a, b, rtol, atol) if a.numel() > 1 else None
-    return msg("{example} ({relation})", example=example, relation=relation) if relation \
-        else example
+    return msg("{example} ({relation})", example=first, relation=relation) if relation \
+        else first
 
 
 def _relation(a, b, rtol, atol):
