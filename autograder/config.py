@@ -9,6 +9,35 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: solutions/, assignments/, demo/
+
+
+class _Strict(yaml.SafeLoader):
+    """YAML's safe loader that refuses a key given twice in one mapping (plain YAML keeps
+    the last and drops the first without a word)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key, _ in node.value:
+            name = self.construct_object(key, deep=True)
+            if isinstance(name, str) and name in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{name} is given twice; keep one", key.start_mark)
+            seen.add(name)
+        return super().construct_mapping(node, deep)
+
+
+def load_yaml(path):
+    """The settings file ``path``'s YAML, read safely ({} when empty); ConfigError, with the
+    line where there is one, when it cannot be read or a key is given twice."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Strict) or {}
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "cannot be read"
+        raise ConfigError(f"{path.name}, {where}: {error.problem or error.context}") from None
+    except (OSError, UnicodeError, yaml.YAMLError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ConfigError(f"{path.name} cannot be read: {reason}") from None
 PACKAGE = ROOT / "autograder"
 
 
@@ -99,17 +128,7 @@ class Course:
         path = Path(path)
         if not path.exists():
             return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "cannot be read"
-            raise ConfigError(f"{path.name}, {where}: {error.problem or error.context}") \
-                from None
-        except (OSError, UnicodeError, yaml.YAMLError) as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise ConfigError(f"{path.name} cannot be read: {reason}") from None
-        return cls.from_dict(data, path.parent)
+        return cls.from_dict(load_yaml(path), path.parent)
 
     @classmethod
     def from_dict(cls, data, base=ROOT):

@@ -7,14 +7,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfDict
 
 from ..assignments import NAMES
-from ..config import ConfigError
+from ..config import ConfigError, load_yaml
 
 PLATFORM_KEYS = ("issuer", "client_id", "deployment_ids", "auth_login_url", "auth_token_url",
                  "key_set_url")
@@ -42,14 +41,10 @@ class Settings:
         (default: lti-key.pem beside it), made there on first use, readable only by its
         owner."""
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
+        if not path.exists():
             raise ConfigError(f"{path} does not exist: copy lti.example.yaml and register the "
-                              "tool with your LMS (README: The LTI tool)") from None
-        except (OSError, UnicodeError, yaml.YAMLError) as error:
-            raise ConfigError(f"{path.name} cannot be read: {str(error).splitlines()[0]}") \
-                from None
+                              "tool with your LMS (README: The LTI tool)")
+        data = load_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("platforms"), list) \
                 or not data["platforms"]:
             raise ConfigError(f"{path.name}: `platforms:` must list at least one platform "

@@ -119,6 +119,10 @@ def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course
     ("title: x\n  bad: indent\n", "course.yaml, line 2, column 6: mapping values are not "
                                    "allowed here"),
     ("title: x\nassignments: {a: [1, 2}\n", "course.yaml, line 2, column 23: expected ','"),
+    ("isolation: strict\nlms: canvas\nisolation: default\n",  # plain YAML keeps the last
+     "course.yaml, line 3, column 1: isolation is given twice; keep one"),
+    ("assignments:\n  char_model: {title: A, title: B}\n",
+     "course.yaml, line 2, column 26: title is given twice"),
 ])
 def test_bad_course_files_are_one_line_naming_the_key(tmp_path, capsys, text, words):
     (tmp_path / "course.yaml").write_text(text)
