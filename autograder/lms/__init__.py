@@ -77,22 +77,28 @@ class _Where:
     roster: object
 
 
-def roster(assignment, course, folder=None):
+def roster(assignment, course, download=None):
     """The LMS's gradebook file for ``assignment``: course.yaml's, else the spreadsheet
-    beside the submissions in ``folder`` that reads as one (a Canvas export, a Blackboard
-    Grade Centre download or a Moodle grading worksheet), else None."""
+    beside the submissions that reads as one (a Canvas export, a Blackboard Grade Centre
+    download or a Moodle grading worksheet): in the ``download`` folder, or in the folder of
+    the download zip; else None. Several there: LayoutError (which one is never guessed)."""
     for path in (assignment.roster, course.roster):
         if path:
             return Path(path)
-    if not (folder and Path(folder).is_dir()):
+    folder = Path(download) if download else None
+    folder = folder if folder is None or folder.is_dir() else folder.parent
+    if not (folder and folder.is_dir()):
         return None
-    for path in sorted(Path(folder).iterdir()):
-        if (path.suffix.lower() in (".csv", ".xls", ".tsv", ".txt") and path.is_file()
-                and not path.is_symlink() and path.stat().st_size < MAX_SHEET
-                and (sheet := _sheet(path)) and any(
-                    module.is_roster(sheet) for module in (canvas, blackboard, moodle))):
-            return path
-    return None
+    found = [path for path in sorted(folder.iterdir())
+             if path.suffix.lower() in (".csv", ".xls", ".tsv", ".txt") and path.is_file()
+             and not path.is_symlink() and path.stat().st_size < MAX_SHEET
+             and (sheet := _sheet(path))
+             and any(module.is_roster(sheet) for module in (canvas, blackboard, moodle))]
+    if len(found) > 1:
+        raise LayoutError(f"{len(found)} gradebook files beside the download in {folder.resolve()} "
+                          f"({', '.join(p.name for p in found[:5])}): keep the one for "
+                          f"{assignment.name} there, or name it in course.yaml (roster:)")
+    return found[0] if found else None
 
 
 def _sheet(path):

@@ -150,6 +150,26 @@ def test_a_folder_that_is_not_a_class_stops_the_command_with_one_line(tmp_path, 
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
+EXPORT = ("Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (55)\n    Points Possible,,,,,7\n"
+          "\"Lovelace, Ada\",101,,,A,\n\"Absent, Al\",105,,,A,\n")
+
+
+def test_the_gradebook_beside_a_download_zip_is_its_roster_and_two_are_never_guessed(
+        tmp_path, capsys):
+    (tmp_path / "submissions.zip").write_bytes(downloads.canvas("tensor_shapes"))
+    (tmp_path / "export.csv").write_text(EXPORT, encoding="utf-8")
+    args = ["grade", "tensor_shapes", str(tmp_path / "submissions.zip"), "--out",
+            str(tmp_path / "out"), "--jobs", "2"]
+    assert cli.main(args) == 0
+    assert "1 in the roster with no submission (left blank): Absent, Al (105)" in \
+        capsys.readouterr().out
+    (tmp_path / "export (1).csv").write_text(EXPORT, encoding="utf-8")
+    assert cli.main(args) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "2 gradebook files beside the download" in error \
+        and "export (1).csv" in error and "course.yaml (roster:)" in error
+
+
 def test_a_misspelt_assignment_folder_is_named_with_the_one_meant(tmp_path, capsys):
     (tmp_path / "submissions" / "tensor_shape").mkdir(parents=True)
     (tmp_path / "submissions" / "tensor_shape" / "ann.ipynb").write_text(downloads.good())
