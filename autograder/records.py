@@ -43,6 +43,13 @@ class Message:
     def to_dict(self):
         return asdict(self)
 
+    def kind(self):
+        """The mistake this says, whatever fills it: its template and those of the prose in
+        it, less the ``example`` (one case of the mistake)."""
+        return self.text, tuple(sorted((name, value.kind()) for name, value in
+                                       self.params.items()
+                                       if isinstance(value, Message) and name != "example"))
+
     @classmethod
     def from_dict(cls, data):
         return cls(data["text"], {k: cls.from_dict(v) if isinstance(v, dict) else v

@@ -189,7 +189,8 @@ def _not_graded(record, lang):
 
 def _mistakes(records, size, lang):
     """The mistakes the class made, commonest first: one item per question and kind of
-    failure (the message's template, whatever numbers fill it), with who made it. Failures
+    failure (Message.kind: the templates, whatever numbers fill them), with who made it and
+    one of them as the example shown. Failures
     that only say a function was not written or never finished are not mistakes: the
     Statuses section counts them."""
     who, shown = defaultdict(list), {}
@@ -198,7 +199,7 @@ def _mistakes(records, size, lang):
             continue
         for qid, entry in record.questions.items():
             for message in entry.failed:
-                key = (qid, message.text)
+                key = (qid, message.kind())
                 if message.text not in NOT_ATTEMPTED and record not in who[key]:
                     who[key].append(record)
                     shown.setdefault(key, render(message, "html", lang))
@@ -207,9 +208,9 @@ def _mistakes(records, size, lang):
     if not ranked:
         return "<p>" + _h("No check failed.", lang) + "</p>"
     items = ["<li><strong>" + _h("{share} of the class", lang, share=f"{len(people) / size:.0%}")
-             + f"</strong> ({len(people)}): <code>{_e(qid)}</code>: {shown[(qid, text)]}"
+             + f"</strong> ({len(people)}): <code>{_e(key[0])}</code>: {shown[key]}"
              + f"<br><span class='muted'>{_people(people, lang)}</span></li>"
-             for (qid, text), people in ranked]
+             for key, people in ranked]
     return "<ol class='mistakes'>" + "".join(items) + "</ol>"
 
 

@@ -62,3 +62,20 @@ def test_the_isolation_line_is_in_the_reports_language():
     assert "Elszigetelés: vezérlőcsoport (folyamatok, memória), seccomp (rendszerhívások)." \
         in shown
     assert "Isolation: none." in pages.report(CLASS, {"to_nchw": 2.0}, {}, lambda s: s)
+
+
+def test_a_mistake_is_told_apart_by_its_prose_not_by_the_example_it_gives():
+    def wrong(what, factor):
+        return msg("{what} has the right shape but wrong values: {example}.", what=msg(what),
+                   example=msg("{example} ({relation})", example=msg(
+                       "the value at {index} is {actual}, not {expected}", index="[0]",
+                       actual=str(factor * 10), expected="10"), relation=msg(
+                       "every value is {factor} times the right one", factor=str(factor))))
+    result = "to_nchw's result"
+    mistakes = pages.report(
+        [record("a", [wrong(result, 6)]), record("b", [wrong(result, 3)]),
+         record("c", [wrong("The input batch after to_nchw", 2)])],
+        {"to_nchw": 2.0}, {}, lambda s: s).split("Commonest mistakes", 1)[1].split("<h2>")[0]
+    assert mistakes.count("<li>") == 2
+    assert "(2): <code>to_nchw</code>: to_nchw's result" in mistakes
+    assert "Name a (a), Name b (b)" in mistakes and "(1)" in mistakes
