@@ -33,7 +33,9 @@ DOMAINS = ("feedback", "notebooks")
 # Calls whose literal argument is a student-visible English template (Babel keyword specs);
 # a plain string naming a value (``expect_tensor(x, "f(2, 3)")``) is code and stays as it is.
 KEYWORDS = {"msg": None, "_": None, "_h": None, "N_": None, "CheckFailed": None,
-            "StudentError": None, "expect": (2,), "NotebookError": (2,)}
+            "StudentError": None, "NotebookError": (2,), "expect": (2,), "expect_values": (3,),
+            "expect_trajectory": (3,), "diagnose": (4,), "expect_by_hand": (4,),
+            "expect_uses": (4,)}
 
 
 def N_(text):

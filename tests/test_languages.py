@@ -3,6 +3,7 @@ placeholders, released notebooks whose code is the English code, and in each lan
 reference scoring 100%, the stub 0 with translated feedback, and a corpus mistake getting its
 hint in that language."""
 import ast
+import inspect
 import io
 import json
 import tokenize
@@ -45,6 +46,19 @@ def test_every_text_is_translated_with_the_same_placeholders(domain):
                                 f"{message.id!r}")
     assert not problems, ("run `python -m autograder catalogs` and translate:\n" +
                           "\n".join(problems[:40]))
+
+
+def test_every_check_helper_that_takes_a_feedback_text_has_it_extracted():
+    """A template given to a helper of the checks API is found by `catalogs` (so it is
+    translated) only where i18n.KEYWORDS names that helper and the text's place."""
+    from autograder.checking import expect
+    missing = [f"{name}: ({place},)" for name, function in vars(expect).items()
+               if callable(function) and not name.startswith("_")
+               and getattr(function, "__module__", "") == expect.__name__
+               for place, parameter in enumerate(inspect.signature(function).parameters, 1)
+               if parameter in ("text", "generic")
+               and i18n.KEYWORDS.get(name) != (place,)]
+    assert not missing, f"add to i18n.KEYWORDS: {missing}"
 
 
 def _code_tokens(source):

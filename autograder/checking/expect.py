@@ -92,10 +92,19 @@ def expect_close(info, expected, what, rtol=None, atol=None, call=None):
            expected=tuple(expected.shape), actual=tuple(info.shape))
     expect(bool(torch.isfinite(info.data).all()) or not bool(torch.isfinite(expected).all()),
            "{what} contains NaN or infinity.", what=what)
+    expect_values(info, expected, "{what} has the right shape but wrong values: {example}.",
+                  call, rtol, atol, what=what)
+
+
+def expect_values(info, expected, text, call=None, rtol=None, atol=None, **params):
+    """``info`` must hold ``expected``'s values within the tolerance of its dtype (matches);
+    else ``text`` fails the check, its ``{example}`` the first wrong element (example)."""
+    if info.data is None:
+        raise CheckFailed(text, example=msg("the result has no values"), **params)
     rtol, atol = _tolerance(info, rtol, atol)
     if not is_close(info.data, expected, rtol, atol):
-        raise CheckFailed("{what} has the right shape but wrong values: {example}.", what=what,
-                          example=example(info.data, expected, call, rtol, atol))
+        raise CheckFailed(text, example=example(info.data, expected, call, rtol, atol),
+                          **params)
 
 
 def _tolerance(info, rtol, atol):

@@ -5,8 +5,8 @@ import torch.nn.functional as F
 
 from autograder.checking import (AUTOGRAD, AUTOGRAD_METHODS, N_, CheckFailed, diagnose,
                                  dry_run, example, expect, expect_by_hand, expect_close,
-                                 expect_tensor, holds, matches, msg, question, relative_error,
-                                 result_of, tensor)
+                                 expect_tensor, expect_values, holds, msg, question,
+                                 relative_error, result_of, tensor)
 
 
 def autograd(loss, *tensors):
@@ -38,9 +38,9 @@ def test_manual_grad_matches_autograd(student, device, rng, name):
     expected = autograd(lambda W: ((W * x.double() - target.double()) ** 2).sum(), W)[0]
     expect(result.shape == tuple(W.shape), "manual_grad should return a tensor shaped like W "
            "{expected}, not {actual}.", expected=tuple(W.shape), actual=result.shape)
-    expect(matches(result, expected),
-           "manual_grad gives the wrong gradient: for L = (W·x − target)² it is "
-           "2·(W·x − target)·x (check the factor 2, the sign and the factor x).")
+    expect_values(result, expected, "manual_grad gives the wrong gradient: {example}. For "
+                  "L = (W·x − target)² it is 2·(W·x − target)·x (check the factor 2, the sign "
+                  "and the factor x).", reply.call)
 
 
 @question("manual_grad", points=1)
