@@ -209,6 +209,7 @@ def _layout(name):
     """Whether an entry's name (at the top, or up to two folders down: a download unpacked
     into a folder, or that folder in another, and zipped again) is in an LMS's layout."""
     parts = [part for part in name.rstrip("/").split("/") if part != "__MACOSX"]
-    return any(canvas.NAME.fullmatch(part) or moodle.NAME.fullmatch(part)
+    return any(canvas.ANONYMOUS.fullmatch(part) or canvas.NAME.fullmatch(part)
+               or moodle.NAME.fullmatch(part)
                or blackboard.NAME.fullmatch(part) or part == gradescope.METADATA
                for part in parts[:3])

@@ -6,9 +6,11 @@ from ..records import Identity, Submission
 from .download import pick
 from .sheet import Sheet, SheetError, clean, table
 
-# <sortable name>[_LATE]_<user id>_<submission id>_<original name>
+# <sortable name>[_LATE]_<user id>_<attachment id>_<original name>; with anonymous grading,
+# [LATE_]anon_<anonymous id>_<attachment id>_<original name> (lib/content_zipper.rb)
 NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)",
                   re.IGNORECASE)
+ANONYMOUS = re.compile(r"(?P<late>LATE_)?(?P<user>anon_[A-Za-z0-9]+)_(?P<sub>\d+)_(?P<file>.+)")
 # The exporter's columns before the assignments' (a name, or LastName and FirstName when the
 # gradebook splits names), in its order; the importer needs them through Section.
 IDENTITY = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
@@ -20,7 +22,16 @@ ASSIGNMENT = re.compile(r"(.+) \((\d+)\)")  # an assignment's column: "<title> (
 
 def detect(folder):
     files = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return bool(files) and sum(bool(NAME.fullmatch(p.name)) for p in files) * 2 > len(files)
+    return bool(files) and sum(bool(_match(p.name)) for p in files) * 2 > len(files)
+
+
+def _match(name):
+    return ANONYMOUS.fullmatch(name) or NAME.fullmatch(name)
+
+
+def anonymous(user):
+    """Whether a Canvas id is an anonymous grading id (the download names no user)."""
+    return (user or "").startswith("anon_")
 
 
 def is_roster(sheet):
@@ -29,13 +40,15 @@ def is_roster(sheet):
 
 
 def read(folder, assignment, log=print, roster=None):
-    """One Submission per Canvas user id, its display name the sortable name."""
+    """One Submission per Canvas user id (or anonymous id), its display name the sortable
+    name (none when anonymous)."""
     students = {}
     for path in sorted(folder.iterdir()):
-        match = NAME.fullmatch(path.name)
+        match = _match(path.name)
         if match and path.is_file():
+            name = match.groupdict().get("name") or ""
             entry = students.setdefault(match["user"], {"files": {}, "late": False,
-                                                       "name": match["name"]})
+                                                       "name": name})
             entry["files"][path.parent / match["file"]] = path
             entry["late"] |= bool(match["late"])
     found = []
@@ -53,8 +66,12 @@ def gradebook(records, assignment, course, max_score, roster=None):
     roster's, else blank but for Student and ID), then the assignment's column after a
     ``Points Possible`` row. With a roster (the gradebook export) every student in it gets
     a row, in the export's own column for the assignment; else every graded student.
-    Returns (csv text, [roster ids with no submission], [graded ids not in the roster])."""
-    graded = {r.identity.user_id or r.student: r for r in records}
+    Returns (csv text, [roster ids with no submission], [graded ids not in the roster]).
+    Anonymous submissions are left out (Canvas imports no grade for them), and beside them
+    no one is known to have no submission: their rows stay blank."""
+    graded = {r.identity.user_id or r.student: r for r in records
+              if not anonymous(r.identity.user_id)}
+    unknown_who = len(graded) < len(records)  # anonymous: who submitted is not known
     sheet = Sheet(roster) if roster else None
     header, rows = (sheet.header, sheet.rows) if sheet else (HEADER, [])
     if "ID" not in header:
@@ -70,10 +87,11 @@ def gradebook(records, assignment, course, max_score, roster=None):
         if not user or row[0].strip() == "Points Possible":
             continue
         seen.add(user)
-        if user not in graded:
+        if user not in graded and not unknown_who:
             missing.append(user)
         rows_out.append([clean(values.get(h, "")) for h in ids]
-                        + [_grade(graded.get(user), course)])
+                        + ["" if unknown_who and user not in graded
+                           else _grade(graded.get(user), course)])
     if not sheet:
         for user, record in sorted(graded.items()):
             seen.add(user)

@@ -21,10 +21,11 @@ def lms_of(submissions):
 def absent(records, roster):
     """The students of the roster (the LMS's gradebook file) with no submission, by the
     roster's names; none without a roster. In Moodle, by the worksheet's rows, so the
-    members of a graded team are not absent."""
+    members of a graded team are not absent. None when a submission is anonymous (Canvas
+    anonymous grading): who submitted is then not known."""
     kind = lms_of(records)
     shown = _names(kind, roster)
-    if not shown:
+    if not shown or any(canvas.anonymous(r.identity.user_id) for r in records):
         return []
     try:
         if kind == "moodle":
@@ -62,6 +63,11 @@ def export(records, assignment, course, max_score, out, roster=None):
             text, missing, unknown = canvas.gradebook(records, assignment, course, max_score,
                                                       roster)
             lines.append(f"for canvas: {_write(out / 'canvas-import.csv', text)}")
+            hidden = [r.student for r in records if canvas.anonymous(r.identity.user_id)]
+            if hidden:
+                lines.append(f"{len(hidden)} graded anonymously (Canvas anonymous grading): "
+                             "not in canvas-import.csv, since Canvas imports no grade for an "
+                             "anonymous assignment; enter them in SpeedGrader from grades.csv")
         elif kind == "blackboard":
             text, missing, unknown = blackboard.upload(records, assignment, course, max_score,
                                                        roster, html)

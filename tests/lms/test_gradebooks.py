@@ -7,6 +7,7 @@ import pytest
 
 from autograder.config import Assignment, Course
 from autograder.lms import blackboard, canvas, moodle
+from autograder.lms.export import absent, export
 from autograder.lms.sheet import Sheet, SheetError
 from autograder.records import Identity, QuestionResult, Record, Status, msg
 from autograder.reports.feedback import comment_html
@@ -99,6 +100,22 @@ def test_canvas_import_from_an_export_with_split_names_and_every_sis_column(tmp_
     assert missing == ["102"] and unknown == []
     assert canvas.is_roster(Sheet(roster))
     assert canvas.names(roster)["101"] == "Lovelace, Ada"
+
+
+def test_canvas_anonymous_grades_stay_out_of_the_import_and_no_one_is_marked_absent(tmp_path):
+    roster = tmp_path / "export.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section,Week 1 (55)\n"
+                      "    Points Possible,,,,,7\n\"Lovelace, Ada\",101,,,A,N/A\n",
+                      encoding="utf-8")
+    graded = [record("anon_PzS2K", 7, "", "canvas")]
+    text, missing, unknown = canvas.gradebook(graded, WEEK, Course(missing="zero"), 7.0,
+                                              roster)
+    assert canvas_reads(rows(text), "Week 1 (55)") == {"101": ""}  # not 0: who sent what?
+    assert missing == [] and unknown == []
+    assert absent(graded, roster) == []
+    lines = export(graded, WEEK, Course(lms="canvas"), 7.0, tmp_path, roster)
+    assert any(line.startswith("1 graded anonymously") and "SpeedGrader" in line
+               for line in lines)
 
 
 def test_canvas_import_without_a_roster_lists_the_graded(tmp_path):

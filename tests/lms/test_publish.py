@@ -47,6 +47,16 @@ def test_canvas_dry_run_prints_the_changes_and_sends_nothing(server):
     assert any("local" in line and "not sent" in line for line in logs)
 
 
+def test_canvas_anonymous_grading_ids_are_said_and_never_sent(server):
+    logs = []
+    changes = publish([record("101", 7), record("anon_PzS2K", 5)], canvas_remote(server),
+                      comment, apply=True, log=logs.append)
+    assert [c.user for c in changes] == ["101"] and server.grades == {"101": 7.0}
+    assert not any("anon_PzS2K" in str(request) for request in server.requests)
+    assert any(line.startswith("1 graded anonymously, not sent") and "anon_PzS2K" in line
+               for line in logs)
+
+
 def test_canvas_sends_grades_and_comments_once(server):
     publish(CLASS, canvas_remote(server), comment, apply=True, log=lambda *_: None)
     assert server.grades == {"101": 7.0, "102": 3.5}

@@ -33,6 +33,18 @@ def test_canvas_ids_late_marks_and_reuploads(tmp_path):
     assert {s.identity.lms for s in found.values()} == {"canvas"}
 
 
+def test_canvas_anonymous_grading_downloads_are_one_row_per_anonymous_id(tmp_path):
+    # lib/content_zipper.rb: [LATE_]anon_<anonymous id>_<attachment id>_<file> (no name)
+    found, _ = read(tmp_path, "submissions.zip", downloads.zipped({
+        f"anon_PzS2K_9001_{A}.ipynb": downloads.good(),
+        f"LATE_anon_x7QmA_9002_{A}.ipynb": downloads.stub(),
+        f"anon_Hk3bZ_9003_{A}.ipynb": downloads.good(), "anon_Hk3bZ_9004_notes.txt": "x"}))
+    assert sorted(found) == ["anon_Hk3bZ", "anon_PzS2K", "anon_x7QmA"]
+    assert found["anon_x7QmA"].identity.late and not found["anon_PzS2K"].identity.late
+    assert found["anon_Hk3bZ"].identity.ignored == ["notes.txt"]
+    assert all(s.identity.lms == "canvas" and s.identity.name == "" for s in found.values())
+
+
 def test_the_answers_are_graded_beside_a_copy_of_the_stub_or_a_draft(tmp_path):
     """Several notebooks from one student: the one answering most of the questions counts,
     whatever the names; a copy of the stub named after the assignment does not."""
