@@ -76,7 +76,7 @@ def publish(records, remote, comment, apply=False, log=print):
     """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
     has ``state(user) -> (grade or None, [comment texts])``, ``points(record)`` (the grade
     on the LMS's scale), ``send(change)`` and, where the LMS has them, ``anonymous(user)``
-    (an id that names no user to send to: skipped and said)).
+    (an id that names no user to send to: skipped and said).
     Returns the changes that were (or, dry, would be) sent."""
     changes, skipped, hidden = [], [], []
     for record in records:
