@@ -4,13 +4,16 @@ import re
 import canvasapi
 import canvasapi.exceptions as canvas_errors
 import requests
+from canvasapi.util import combine_kwargs
 
+from .canvas import anonymous
 from .publish import PublishError, Transient, unreachable
 
 
 class Remote:
     """One Canvas assignment through canvasapi: each student's score and comments, and
-    ``PUT …/submissions/:user_id`` with ``posted_grade`` and ``text_comment``."""
+    ``PUT …/submissions/:user_id`` with ``posted_grade`` and ``text_comment`` (by anonymous
+    id under anonymous grading)."""
     lms = "canvas"
 
     def __init__(self, url, token, course_id, assignment_id):
@@ -23,19 +26,15 @@ class Remote:
         if self._assignment is None:
             self._assignment = _call(lambda: self._canvas.get_course(self._ids[0])
                                      .get_assignment(self._ids[1]))
-        submission = _call(lambda: self._assignment.get_submission(
-            user, include=["submission_comments"]))
+        submission = _call(lambda: _Anonymous(self._assignment, user) if anonymous(user)
+                           else self._assignment.get_submission(
+                               user, include=["submission_comments"]))
         self._submissions[user] = submission
         comments = getattr(submission, "submission_comments", None) or []
         return getattr(submission, "score", None), [c.get("comment") or "" for c in comments]
 
     def points(self, record):
         return record.score
-
-    @staticmethod
-    def anonymous(user):
-        """An anonymous grading id names no Canvas user to send a grade to."""
-        return user.startswith("anon_")
 
     def send(self, change):
         changes = {}
@@ -44,6 +43,24 @@ class Remote:
         if change.send_comment:
             changes["comment"] = {"text_comment": change.comment}
         _call(lambda: self._submissions[change.user].edit(**changes))
+
+
+class _Anonymous:
+    """A submission under anonymous grading, by its anonymous id (``anon_<id>`` in the
+    download): ``GET`` and ``PUT …/anonymous_submissions/:anonymous_id`` of Canvas's
+    Submissions API, which canvasapi does not wrap; ``edit`` as canvasapi's Submission."""
+
+    def __init__(self, assignment, user):
+        self._requester = assignment._requester
+        self._path = (f"courses/{assignment.course_id}/assignments/{assignment.id}/"
+                      f"anonymous_submissions/{user.removeprefix('anon_')}")
+        data = self._requester.request("GET", self._path, _kwargs=combine_kwargs(
+            include=["submission_comments"])).json()
+        self.score, self.submission_comments = data.get("score"), data.get(
+            "submission_comments") or []
+
+    def edit(self, **changes):
+        self._requester.request("PUT", self._path, _kwargs=combine_kwargs(**changes))
 
 
 def _call(work):

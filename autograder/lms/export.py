@@ -67,7 +67,7 @@ def export(records, assignment, course, max_score, out, roster=None):
             if hidden:
                 lines.append(f"{len(hidden)} graded anonymously (Canvas anonymous grading): "
                              "not in canvas-import.csv, since Canvas imports no grade for an "
-                             "anonymous assignment; enter them in SpeedGrader from grades.csv")
+                             "anonymous assignment; send them with publish (by anonymous id)")
         elif kind == "blackboard":
             text, missing, unknown = blackboard.upload(records, assignment, course, max_score,
                                                        roster, html)

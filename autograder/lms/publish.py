@@ -75,17 +75,13 @@ class Change:
 def publish(records, remote, comment, apply=False, log=print):
     """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
     has ``state(user) -> (grade or None, [comment texts])``, ``points(record)`` (the grade
-    on the LMS's scale), ``send(change)`` and, where the LMS has them, ``anonymous(user)``
-    (an id that names no user to send to: skipped and said).
+    on the LMS's scale) and ``send(change)``.
     Returns the changes that were (or, dry, would be) sent."""
-    changes, skipped, hidden = [], [], []
+    changes, skipped = [], []
     for record in records:
         user = record.identity.user_id
         if not user or record.identity.lms != remote.lms:
             skipped.append(record.student)
-            continue
-        if getattr(remote, "anonymous", lambda user: False)(user):
-            hidden.append(record.student)
             continue
         change = _retry(lambda: _compare(remote, record, user, comment(record)), log)
         if change.send_grade or change.send_comment:
@@ -95,9 +91,6 @@ def publish(records, remote, comment, apply=False, log=print):
     if skipped:
         log(f"{len(skipped)} not from a {remote.lms} download (no {remote.lms} id), not sent: "
             + printable(", ".join(skipped)))
-    if hidden:
-        log(f"{len(hidden)} graded anonymously, not sent (the download names no user; enter "
-            "them in the LMS's grader): " + printable(", ".join(hidden)))
     if not apply:
         if changes:
             log(f"dry run: nothing was sent. Add --yes to send these {len(changes)} change(s).")

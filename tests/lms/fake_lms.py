@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TOKEN = "s3cret-T0KEN-never-shown"
-SUBMISSION = re.compile(r"/api/v1/courses/(\d+)/assignments/(\d+)/submissions/(\d+)")
+SUBMISSION = re.compile(r"/api/v1/courses/(\d+)/assignments/(\d+)/"
+                        r"(submissions/\d+|anonymous_submissions/\w+)")
 BB_KEY = "app-key:bb-s3cret-never-shown"  # Blackboard's "<application key>:<secret>"
 BB_COLUMN = re.compile(r"/learn/api/public/v2/courses/courseId:C1/gradebook/columns/_8812_1"
                        r"(?:/users/userName:(?P<user>[^/]+))?")
@@ -110,14 +111,18 @@ class FakeLMS:
     def canvas(self, method, url, form):
         parts = url.path.split("/")
         match = SUBMISSION.fullmatch(url.path)
-        if match:
-            course, assignment, user = match.groups()
+        if match:  # by user id, or by anonymous id (kept as the download names it)
+            course, assignment, which = match.groups()
+            kind, user = which.split("/")
+            user = f"anon_{user}" if kind == "anonymous_submissions" else user
             if method == "PUT":
                 if "submission[posted_grade]" in form:
                     self.grades[user] = float(form["submission[posted_grade]"][0])
                 if "comment[text_comment]" in form:
                     self.comments.setdefault(user, []).append(form["comment[text_comment]"][0])
-            return 200, {"id": int(user) + 1000, "user_id": int(user),
+            who = ({"anonymous_id": user[5:]} if kind == "anonymous_submissions"
+                   else {"user_id": int(user)})
+            return 200, {"id": abs(hash(user)) % 10**6, **who,
                          "assignment_id": int(assignment), "course_id": int(course),
                          "score": self.grades.get(user),
                          "submission_comments": [{"comment": c}

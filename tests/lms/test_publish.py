@@ -47,14 +47,16 @@ def test_canvas_dry_run_prints_the_changes_and_sends_nothing(server):
     assert any("local" in line and "not sent" in line for line in logs)
 
 
-def test_canvas_anonymous_grading_ids_are_said_and_never_sent(server):
-    logs = []
-    changes = publish([record("101", 7), record("anon_PzS2K", 5)], canvas_remote(server),
-                      comment, apply=True, log=logs.append)
-    assert [c.user for c in changes] == ["101"] and server.grades == {"101": 7.0}
-    assert not any("anon_PzS2K" in str(request) for request in server.requests)
-    assert any(line.startswith("1 graded anonymously, not sent") and "anon_PzS2K" in line
-               for line in logs)
+def test_canvas_anonymous_grading_goes_by_anonymous_id_once(server):
+    graded = [record("101", 7), record("anon_PzS2K", 5)]
+    changes = publish(graded, canvas_remote(server), comment, apply=True, log=lambda *_: None)
+    assert [c.user for c in changes] == ["101", "anon_PzS2K"]
+    assert server.grades == {"101": 7.0, "anon_PzS2K": 5.0}
+    assert server.comments["anon_PzS2K"] == [comment(graded[1])]
+    assert any(method == "PUT" and path.endswith("/anonymous_submissions/PzS2K")
+               for method, path, _, _ in server.requests)
+    assert publish(graded, canvas_remote(server), comment, apply=True,
+                   log=lambda *_: None) == []  # nothing new
 
 
 def test_canvas_sends_grades_and_comments_once(server):
