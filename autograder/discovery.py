@@ -17,6 +17,7 @@ from pathlib import Path
 from .records import Submission
 
 SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
+SCRIPT = ".py"  # a notebook downloaded as Python: graded where a student sent no notebook
 
 
 def find(paths, log=print, skip=()):
@@ -82,11 +83,13 @@ def notebook_in(folder):
 
 
 def notebooks_in(folder):
-    """The notebooks and otter zips in a student's folder, three levels deep at most, less
-    what is hidden (.ipynb_checkpoints, __MACOSX)."""
-    return [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
-            if p.suffix.lower() in SUBMITTED and p.is_file()
-            and not any(part.startswith((".", "__")) for part in p.relative_to(folder).parts)]
+    """The notebooks and otter zips in a student's folder (with none, its Python scripts),
+    three levels deep at most, less what is hidden (.ipynb_checkpoints, __MACOSX)."""
+    files = [p for depth in ("*", "*/*", "*/*/*") for p in sorted(folder.glob(depth))
+             if p.is_file() and not any(part.startswith((".", "__"))
+                                        for part in p.relative_to(folder).parts)]
+    return ([p for p in files if p.suffix.lower() in SUBMITTED]
+            or [p for p in files if p.suffix.lower() == SCRIPT])
 
 
 def content_digest(path):

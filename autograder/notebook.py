@@ -137,6 +137,12 @@ def _load(path):
             raw = _notebook_in_zip(path)
         else:
             raw = _read_regular(path)
+        if str(path).lower().endswith(".py") and len(raw) <= MAX_BYTES:
+            return {"cells": [{"cell_type": "code", "source": source}
+                              for source in _script_cells(_text(raw))]}
+    except UnicodeDecodeError:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The script is not valid UTF-8 text; "
+                            "submit the .ipynb notebook saved by Jupyter.")
     except OSError as error:
         raise NotebookError(Status.UNREADABLE, "The file could not be read ({why}).",
                             why=error.strerror or "error")
@@ -162,6 +168,35 @@ def _load(path):
         raise NotebookError(Status.WRONG_KERNEL, "The notebook uses a {language} kernel; "
                             "this assignment must be written in Python.", language=language)
     return data
+
+
+# A cell mark in a script: "# %%" (VS Code, Spyder, jupytext) or nbconvert's "# In[3]:"
+SCRIPT_CELL = re.compile(r"#\s?(?:%%|In\[[ \d]*\]:)")
+QUOTES = ('"' * 3, "'" * 3)
+MAX_SCRIPT_CELLS = 300
+
+
+def _script_cells(text):
+    """A notebook downloaded as Python, as code cells: split at its cell marks, else before
+    each string at the margin (how Colab writes a Markdown cell); each cell is padded with
+    empty lines so that its line numbers are the script's."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if SCRIPT_CELL.match(line)]
+    if not starts:
+        opened = None
+        for i, line in enumerate(lines):
+            if opened is None and line.startswith(QUOTES):
+                starts.append(i)
+                rest = line.strip()[3:]
+                opened = None if line[:3] in rest else line[:3]
+            elif opened and opened in line:
+                opened = None
+    starts = sorted({0, *starts})
+    if len(starts) > MAX_SCRIPT_CELLS or sum(starts) > MAX_CODE:  # the padding stays small
+        starts = [0]
+    return [("\n" * begin) + "".join(lines[begin:end])
+            for begin, end in zip(starts, [*starts[1:], len(lines)])
+            if "".join(lines[begin:end]).strip()]
 
 
 def _text(raw):

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..assignments import questions
-from ..discovery import SUBMITTED
+from ..discovery import SCRIPT, SUBMITTED
 from ..notebook import answered
 
 MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download, zips inside it included
@@ -77,10 +77,13 @@ def pick(files, assignment, on_disk=None):
     the assignment (Canvas appends ``-N`` to a re-upload: the highest N wins) when it holds
     answers; else the one answering most of the questions (a draft, a copy of the stub and
     the answers, in any order); else the only notebook or zip, else the first in name
-    order; never Jupyter's autosaved copy in .ipynb_checkpoints. None when there is none."""
-    gradable = sorted((f for f in files if f.suffix.lower() in SUBMITTED
+    order; never Jupyter's autosaved copy in .ipynb_checkpoints. With no notebook, a Python
+    script (a notebook downloaded as .py) is chosen the same way. None when there is none."""
+    def of(kinds):
+        return sorted((f for f in files if f.suffix.lower() in kinds
                        and not f.name.startswith(".") and f.parent.name != ".ipynb_checkpoints"),
                       key=lambda f: (f.suffix.lower() != ".ipynb", f.name))
+    gradable = of(SUBMITTED) or of((SCRIPT,))
     if len(gradable) < 2:  # nothing to choose: nothing read
         chosen = gradable[0] if gradable else None
         return chosen, sorted(f for f in files if f != chosen)

@@ -45,6 +45,16 @@ def test_canvas_anonymous_grading_downloads_are_one_row_per_anonymous_id(tmp_pat
     assert all(s.identity.lms == "canvas" and s.identity.name == "" for s in found.values())
 
 
+def test_a_script_is_chosen_only_where_a_student_sent_no_notebook(tmp_path):
+    found, _ = read(tmp_path, "submissions.zip", downloads.zipped({
+        f"lovelaceada_101_9001_{A}.py": "x = 1\n",
+        "erdospal_102_9002_helpers.py": "x = 1\n",
+        f"erdospal_102_9003_{A}.ipynb": downloads.good()}))
+    assert found["101"].identity.attempt == f"{A}.py"
+    assert found["102"].identity.attempt == f"{A}.ipynb"
+    assert found["102"].identity.ignored == ["helpers.py"]
+
+
 def test_the_answers_are_graded_beside_a_copy_of_the_stub_or_a_draft(tmp_path):
     """Several notebooks from one student: the one answering most of the questions counts,
     whatever the names; a copy of the stub named after the assignment does not."""
