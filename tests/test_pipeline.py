@@ -315,13 +315,16 @@ def test_a_notebook_downloaded_as_python_is_graded_where_no_notebook_was_sent(tm
                                                "    return None\n")
     broken = _colab_script([*SOLUTION, "def flatten_images(batch):\n    return batch.nope()"])
     (tmp_path / "ivy.py").write_text(broken)
-    records = {r.student: r for r in pipeline.grade(ASSIGNMENT, [root, tmp_path / "ivy.py"],
-                                                    tmp_path / "out", 2, FAST,
-                                                    log=lambda *_: None)}
+    (tmp_path / "jo.py").write_bytes(b"x = '\xe9'\n")  # Latin-1
+    records = {r.student: r for r in pipeline.grade(
+        ASSIGNMENT, [root, tmp_path / "ivy.py", tmp_path / "jo.py"], tmp_path / "out", 2, FAST,
+        log=lambda *_: None)}
     assert records["gail"].score == records["hank"].score == 13
     assert records["gail"].path.endswith("hw.py")
     line = broken.splitlines().index("    return batch.nope()") + 1
     assert f"line {line})" in said(records["ivy"])  # the script's own line number
+    assert records["jo"].status == Status.INVALID_NOTEBOOK
+    assert "The script is not valid UTF-8 text" in said(records["jo"])
 
 
 def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
