@@ -28,8 +28,8 @@ def read_cells(path):
     """Return [(index, source)] for the notebook's code cells (index among code cells), less
     those that hold only otter's self-check calls.
 
-    ``path`` is a notebook, or a zip holding exactly one (what otter's ``grader.export()``
-    makes); nothing from a zip is written to disk.
+    ``path`` is a notebook, a zip holding exactly one (what otter's ``grader.export()``
+    makes; nothing from it is written to disk), or a notebook downloaded as Python (.py).
     """
     sources = [_source(cell) for cell in _load(path)["cells"]
                if isinstance(cell, dict) and cell.get("cell_type") == "code"]
@@ -180,7 +180,7 @@ def _script_cells(text):
     """A notebook downloaded as Python, as code cells: split at its cell marks, else before
     each string at the margin (how Colab writes a Markdown cell); each cell is padded with
     empty lines so that its line numbers are the script's."""
-    lines = text.splitlines(keepends=True)
+    lines = io.StringIO(text, newline="").readlines()  # the line ends Python counts
     starts = [i for i, line in enumerate(lines) if SCRIPT_CELL.match(line)]
     if not starts:
         opened = None
