@@ -86,7 +86,8 @@ def roster(assignment, course, download=None):
         if path:
             return Path(path)
     folder = Path(download) if download else None
-    folder = folder if folder is None or folder.is_dir() else folder.parent
+    if folder and not folder.is_dir():
+        folder = folder.parent  # the download zip's folder
     if not (folder and folder.is_dir()):
         return None
     found = [path for path in sorted(folder.iterdir())

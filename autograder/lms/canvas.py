@@ -71,7 +71,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
     no one is known to have no submission: their rows stay blank."""
     graded = {r.identity.user_id or r.student: r for r in records
               if not anonymous(r.identity.user_id)}
-    unknown_who = len(graded) < len(records)  # anonymous: who submitted is not known
+    unknown_who = any(anonymous(r.identity.user_id) for r in records)  # who submitted?
     sheet = Sheet(roster) if roster else None
     header, rows = (sheet.header, sheet.rows) if sheet else (HEADER, [])
     if "ID" not in header:
