@@ -158,8 +158,7 @@ def _load(path):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The file is not valid notebook JSON (it may be "
                             "truncated or edited by hand). Re-download it from Jupyter.")
     if isinstance(data, dict) and "worksheets" in data:
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is saved in the old format 3; "
-                            "open it in a current Jupyter and save it again.")
+        data = _upgrade(data)
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The file is JSON but not a Jupyter notebook "
                             "(it has no list of cells).")
@@ -168,6 +167,16 @@ def _load(path):
         raise NotebookError(Status.WRONG_KERNEL, "The notebook uses a {language} kernel; "
                             "this assignment must be written in Python.", language=language)
     return data
+
+
+def _upgrade(data):
+    """A notebook saved in format 3 or older (IPython 2 and before), as format 4."""
+    import nbformat  # only for these rare files: it takes a tenth of a second to import
+    try:
+        return nbformat.convert(nbformat.from_dict(data), 4)
+    except Exception:  # nbformat's errors for a damaged old notebook have no common base
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is saved in the old format 3 "
+                            "and is damaged; open it in a current Jupyter and save it again.")
 
 
 # A cell mark in a script: "# %%" (VS Code, Spyder, jupytext) or nbconvert's "# In[3]:"

@@ -64,7 +64,15 @@ BATCH = {
                               cell["source"] else "raw"}
                              if "def make_tensor" in cell["source"] or "def to_nchw" in
                              cell["source"] else cell for cell in _code(SOLUTION)]),
-    "format3": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
+    # IPython 2's format 3: code in worksheets, as "input" (upgraded by nbformat)
+    "format3": json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+                           "worksheets": [{"metadata": {}, "cells": [
+                               {"cell_type": "heading", "level": 1, "source": "Shapes",
+                                "metadata": {}},
+                               *({"cell_type": "code", "language": "python", "input": code,
+                                  "outputs": [], "collapsed": False, "metadata": {}}
+                                 for code in SOLUTION)]}]}).encode(),
+    "format3_damaged": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
     "=cmd": stub_cells(ASSIGNMENT),
     "magics": ["%%time\n" + c if "def " in c else "%timeit -n 3 " + c if "\n" not in c.strip()
@@ -128,7 +136,8 @@ def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
      "the last one to run is the one graded."),
     ("renamed", 11, Status.GRADED, "make_tensor is not defined, but make_tensors is: the grader "
      "calls make_tensor by that name, so rename make_tensors back to make_tensor."),
-    ("format3", 0, Status.INVALID_NOTEBOOK, "format 3"),
+    ("format3", 13, Status.GRADED, None),
+    ("format3_damaged", 0, Status.INVALID_NOTEBOOK, "old format 3 and is damaged"),
     ("huge_output", 13, Status.GRADED, None),
     ("loop", 13, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
     ("magics", 13, Status.GRADED, "%%bash was not run"),
