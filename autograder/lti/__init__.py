@@ -2,7 +2,9 @@
 
     settings  -- lti.yaml: the platforms registered, attempts and cooldown per assignment;
                  the tool's key (pylti1p3's tool configuration)
-    attempts  -- the queue of submitted notebooks and the launches already used (SQLite)
+    attempts  -- the queue of submitted files (notebooks, otter zips, scripts) and the
+                 launches already used (SQLite)
+    claims    -- what a launch's id_token says, as the values a session keeps
     web       -- the web service (Flask): OIDC login, launch, JWKS, Deep Linking, the
                  student's and the instructor's pages (their HTML: views)
     worker    -- grades what is queued, in a process of its own (never in the web

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS by_user ON attempts (issuer, context, user, assignment);
 CREATE TABLE IF NOT EXISTS launches (nonce TEXT PRIMARY KEY, used REAL);
 """
+KINDS = (".ipynb", ".zip", ".py")  # a notebook, otter's export zip, a notebook saved as Python
 FIELDS = ("id", "assignment", "issuer", "client_id", "context", "user", "name", "lineitem",
           "late", "created", "status", "score", "max_score", "comment", "error", "posted", "tries",
           "next_try")
@@ -36,13 +37,15 @@ class Attempts:
         self._db.executescript(SCHEMA)
 
     def notebook(self, attempt_id):
-        """Where an attempt's notebook is kept."""
-        return self.folder / "notebooks" / f"{attempt_id}.ipynb"
+        """Where an attempt's file is kept: a notebook, an otter export zip or a script."""
+        paths = [self.folder / "notebooks" / f"{attempt_id}{kind}" for kind in KINDS]
+        return next((path for path in paths if path.is_file()), paths[0])
 
-    def add(self, data, launch):
-        """Queue a notebook (its bytes) for the student of ``launch``; returns its id."""
+    def add(self, data, kind, launch):
+        """Queue a file (its bytes; ``kind``: one of KINDS) for the student of ``launch``;
+        returns the attempt's id."""
         attempt_id = secrets.token_urlsafe(16)
-        path = self.notebook(attempt_id)
+        path = self.folder / "notebooks" / f"{attempt_id}{kind}"
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data)
         self._db.execute(

@@ -84,7 +84,7 @@ def home(launch, attempts, rule, csrf, wait, lang):
     else:
         form = (f"<form method='post' action='/lti/submit' enctype='multipart/form-data'>"
                 f"<input type='hidden' name='csrf' value='{_e(csrf)}'>"
-                f"<p><input type='file' name='notebook' accept='.ipynb,.zip' required> "
+                f"<p><input type='file' name='notebook' accept='.ipynb,.zip,.py' required> "
                 f"<button type='submit'>{_t(SUBMIT, lang)}</button></p></form>"
                 "<p class='muted'>" + _t(LEFT, lang, left=left, cooldown=rule.cooldown)
                 + "</p>")

@@ -10,7 +10,7 @@ import hmac
 import secrets
 import tempfile
 import time
-from datetime import datetime, timezone
+from contextlib import closing
 from pathlib import Path
 
 from flask import Flask, Response, abort, redirect, request, session
@@ -27,14 +27,8 @@ from ..reports import file_stem
 from ..reports.pages import report
 from ..reports.render import render
 from ..store import Store
-from . import views
+from . import claims, views
 from .attempts import Attempts
-
-CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
-CONTEXT = "https://purl.imsglobal.org/spec/lti/claim/context"
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-DEPLOYMENT = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
-DEEP_LINK = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 
 
 def create_app(settings, data, out, lang="en"):
@@ -69,23 +63,18 @@ def create_app(settings, data, out, lang="en"):
         session.clear()
         session["csrf"] = secrets.token_urlsafe(24)
         staff = message.check_teacher_access() or message.check_teaching_assistant_access()
-        context = (body.get(CONTEXT) or {}).get("id", "")
-        base = {"issuer": body["iss"], "client_id": _audience(body), "context": context,
-                "user": body["sub"], "name": _name(body), "instructor": bool(staff),
-                "deployment": body.get(DEPLOYMENT, "")}
+        base = claims.person(body, staff)
         if message.is_deep_link_launch():
             if not staff:
                 return views.refused(views.NOT_STAFF, lang), 403
-            session["deep_link"] = {**base, "settings": body.get(DEEP_LINK, {})}
+            session["deep_link"] = {**base, "settings": claims.deep_link_settings(body)}
             return views.page(N_("Place an assignment"), views.picker(
                 assignments.NAMES, session["csrf"], lang), lang)
-        custom = body.get(CUSTOM) or {}
-        name = custom.get("assignment") or request.args.get("assignment", "")
+        name, lineitem, late = claims.placement(body)
+        name = name or request.args.get("assignment", "")
         if name not in assignments.NAMES:
             return views.refused(views.NO_ASSIGNMENT, lang), 400
-        session["launch"] = {**base, "assignment": name,
-                             "lineitem": (body.get(AGS) or {}).get("lineitem", ""),
-                             "late": _late(custom.get("due_at"))}
+        session["launch"] = {**base, "assignment": name, "lineitem": lineitem, "late": late}
         return redirect("/lti/")
 
     @app.route("/lti/")
@@ -105,12 +94,13 @@ def create_app(settings, data, out, lang="en"):
                               lang), 429
         upload = request.files.get("notebook")
         data = upload.read() if upload else b""
-        problem = _unreadable(data, lang)
+        kind = _kind(data, upload.filename if upload else "")
+        problem = _unreadable(data, kind, lang)
         if problem:
             return views.page(N_("Not a notebook"), views.notice(problem, lang, problem
                                                                  is not views.NO_FILE),
                               lang), 400
-        return redirect(f"/lti/attempt/{queue.add(data, launch)}", 303)
+        return redirect(f"/lti/attempt/{queue.add(data, kind, launch)}", 303)
 
     @app.route("/lti/attempt/<attempt_id>")
     def attempt(attempt_id):
@@ -133,11 +123,8 @@ def create_app(settings, data, out, lang="en"):
         launch = _launch(staff=True)
         name, records = launch["assignment"], []
         if (out / name / "grades.sqlite").is_file():  # else nothing is graded yet
-            store = Store(out / name / "grades.sqlite")
-            try:
+            with closing(Store(out / name / "grades.sqlite")) as store:
                 records = store.records(name)
-            finally:
-                store.close()
         return report(records, assignments.questions(name), {"assignment": name},
                       lambda student: student, lang)
 
@@ -221,13 +208,21 @@ def _wait(mine, rule):
     return max(0, int(mine[0]["created"] + rule.cooldown - time.time()))
 
 
-def _unreadable(data, lang):
-    """Why ``data`` is not a notebook (or an otter export zip) the grader can read; None
-    when it is one."""
+def _kind(data, name):
+    """What was uploaded, as the suffix it is kept with: an otter export zip, a notebook
+    downloaded as Python (graded as ``grade`` grades one), or a notebook."""
+    if data[:2] == b"PK":
+        return ".zip"
+    return ".py" if (name or "").lower().endswith(".py") else ".ipynb"
+
+
+def _unreadable(data, kind, lang):
+    """Why ``data`` is not a notebook, an otter export zip or a script (``kind``) the
+    grader can read; None when it is one."""
     if not data:
         return views.NO_FILE
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ("upload.zip" if data[:2] == b"PK" else "upload.ipynb")
+        path = Path(folder) / f"upload{kind}"
         path.write_bytes(data)
         try:
             read_cells(path)
@@ -239,22 +234,3 @@ def _unreadable(data, lang):
 def _why(error):
     """What a refused launch is told: pylti1p3's reason, or that the platform is unknown."""
     return str(error)[:200] if isinstance(error, LtiException) else views.UNKNOWN
-
-
-def _audience(body):
-    audience = body.get("aud")
-    return audience[0] if isinstance(audience, list) else audience
-
-
-def _name(body):
-    return str(body.get("name") or " ".join(
-        filter(None, (body.get("given_name"), body.get("family_name")))) or body["sub"])[:200]
-
-
-def _late(due):
-    """Whether now is past the LMS's due date, when the launch carries one."""
-    try:
-        return datetime.now(timezone.utc) > datetime.fromisoformat(str(due).replace("Z",
-                                                                                   "+00:00"))
-    except ValueError:
-        return False

@@ -2,12 +2,15 @@
 lti1p3platform): launches, uploads, the feedback page, scores posted exactly once (after a
 refusal and after a restart in the middle of grading too), Deep Linking, the instructor's
 pages, and what must be refused."""
+import io
+import json
 import logging
 import multiprocessing
 import re
 import sqlite3
 import threading
 import time
+import zipfile
 
 import pytest
 import requests
@@ -16,7 +19,7 @@ from waitress.server import create_server
 
 from autograder.assignments import questions
 from autograder.config import ROOT
-from autograder.lti import worker
+from autograder.lti import claims, worker
 from autograder.lti.settings import Rules, Settings
 from autograder.lti.web import create_app
 
@@ -84,10 +87,10 @@ def csrf(page):
     return re.search(r"name='csrf' value='([^']+)'", page).group(1)
 
 
-def submit(platform, http, data=REFERENCE):
+def submit(platform, http, data=REFERENCE, name="mine.ipynb"):
     page = http.get(f"{platform.tool_url}/lti/").text
     return http.post(f"{platform.tool_url}/lti/submit", data={"csrf": csrf(page)},
-                     files={"notebook": ("mine.ipynb", data)}, allow_redirects=False)
+                     files={"notebook": (name, data)}, allow_redirects=False)
 
 
 def feedback(platform, http, location, seconds=120):
@@ -158,6 +161,41 @@ def test_a_restart_in_the_middle_of_grading_loses_nothing(lti):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert len(scores_of(platform, "student-3")) == 1
+
+
+def _exported():
+    """The reference as otter's grader.export() zips it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{A}.ipynb", REFERENCE)
+    return buffer.getvalue()
+
+
+def _script():
+    """The reference as Colab's or VS Code's "Download .py" writes it."""
+    cells = json.loads(REFERENCE)["cells"]
+    return "".join(f"# %%\n{''.join(c['source'])}\n" if c["cell_type"] == "code" else
+                   f"# %% [markdown]\n# {''.join(c['source'])[:40]!r}\n"
+                   for c in cells).encode()
+
+
+@pytest.mark.parametrize("user, name, data", [
+    ("student-6", f"{A}.zip", _exported()), ("student-7", f"{A}.py", _script())])
+def test_an_otter_export_and_a_notebook_saved_as_python_are_graded(lti, user, name, data):
+    platform, _ = lti
+    http = launched(platform, user)
+    sent = submit(platform, http, data, name)
+    assert sent.status_code == 303, sent.text[:300]
+    page = feedback(platform, http, sent.headers["Location"])
+    assert "13 / 13" in page.text or "full marks" in page.text, page.text[:2000]
+
+
+@pytest.mark.parametrize("due, late", [("2000-01-01T00:00:00Z", True), ("2000-01-01T00:00", True),
+                                       ("2999-01-01T00:00:00+02:00", False), ("soon", False),
+                                       (None, False)])
+def test_a_due_date_with_or_without_a_zone_marks_an_attempt_late(due, late):
+    body = {claims.CUSTOM: {"assignment": A, "due_at": due}}
+    assert claims.placement(body) == (A, "", late)
 
 
 @pytest.mark.parametrize("forgery", ["another key", "wrong audience", "no nonce", "replayed"])
