@@ -77,7 +77,7 @@ DERIVED_STEPS = (5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 ASSIGNMENTS = ("tensor_shapes", "requires_grad", "manual_backward", "no_grad_update",
                "char_model")
-LMS = ("none", "canvas", "moodle", "blackboard", "gradescope")
+LMS = ("none", "canvas", "moodle", "blackboard", "brightspace", "gradescope")
 LANGUAGES = ("en", "hu", "ko", "pl")
 # What a notebook may import besides torch and the standard library: import name -> the
 # package pyproject.toml installs. The released notebooks name them (release.py).

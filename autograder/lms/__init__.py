@@ -8,13 +8,14 @@ from pathlib import Path
 from zipfile import is_zipfile
 
 from ..discovery import find, notebooks_in, printable
-from . import blackboard, canvas, gradescope, moodle
+from . import blackboard, brightspace, canvas, gradescope, moodle
 from .download import Budget, UnpackError, names, pick, unpack
 from .export import absent, export, lms_of  # noqa: F401  (the pipeline's way out)
 from .sheet import Sheet, SheetError
 
 READERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard,
-           "gradescope": gradescope}
+           "brightspace": brightspace, "gradescope": gradescope}
+ROSTERS = ("canvas", "blackboard", "moodle", "brightspace")  # those with a gradebook file
 DEPTH = 3  # a zip inside a zip inside a zip at most
 MAX_SHEET = 50 * 2**20  # bytes: a larger file beside the download is not a roster
 
@@ -80,7 +81,7 @@ class _Where:
 def roster(assignment, course, download=None):
     """The LMS's gradebook file for ``assignment``: course.yaml's, else the spreadsheet
     beside the submissions that reads as one (a Canvas export, a Blackboard Grade Centre
-    download or a Moodle grading worksheet): in the ``download`` folder, or in the folder of
+    download, a Moodle grading worksheet or a Brightspace grades export): in the ``download`` folder, or in the folder of
     the download zip; else None. Several there: LayoutError (which one is never guessed)."""
     for path in (assignment.roster, course.roster):
         if path:
@@ -94,7 +95,7 @@ def roster(assignment, course, download=None):
              if path.suffix.lower() in (".csv", ".xls", ".tsv", ".txt") and path.is_file()
              and not path.is_symlink() and path.stat().st_size < MAX_SHEET
              and (sheet := _sheet(path))
-             and any(module.is_roster(sheet) for module in (canvas, blackboard, moodle))]
+             and any(READERS[kind].is_roster(sheet) for kind in ROSTERS)]
     if len(found) > 1:
         raise LayoutError(f"{len(found)} gradebook files beside the download in {folder.resolve()} "
                           f"({', '.join(p.name for p in found[:5])}): keep the one for "
@@ -112,7 +113,7 @@ def _sheet(path):
 def _named(found, path):
     """``found`` with each student's name as the roster at ``path`` shows it."""
     kind = lms_of(found)
-    if not path or kind not in ("canvas", "blackboard", "moodle"):
+    if not path or kind not in ROSTERS:
         return found
     try:
         shown = READERS[kind].names(path)
@@ -212,5 +213,6 @@ def _layout(name):
     parts = [part for part in name.rstrip("/").split("/") if part != "__MACOSX"]
     return any(canvas.ANONYMOUS.fullmatch(part) or canvas.NAME.fullmatch(part)
                or moodle.NAME.fullmatch(part)
-               or blackboard.NAME.fullmatch(part) or part == gradescope.METADATA
+               or blackboard.NAME.fullmatch(part) or brightspace.NAME.fullmatch(part)
+               or part == gradescope.METADATA
                for part in parts[:3])

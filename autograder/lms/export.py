@@ -8,7 +8,7 @@ from ..discovery import printable
 from ..reports import atomic_write
 from ..reports.feedback import comment_html
 from ..reports.pages import feedback
-from . import blackboard, canvas, moodle
+from . import blackboard, brightspace, canvas, moodle
 from .sheet import SheetError
 
 
@@ -40,7 +40,8 @@ def absent(records, roster):
 
 def _names(kind, roster):
     """{id: name} as the roster of LMS ``kind`` shows them; {} without one."""
-    module = {"canvas": canvas, "blackboard": blackboard, "moodle": moodle}.get(kind)
+    module = {"canvas": canvas, "blackboard": blackboard, "moodle": moodle,
+              "brightspace": brightspace}.get(kind)
     try:
         return module.names(roster) if module and roster else {}
     except SheetError:
@@ -74,11 +75,19 @@ def export(records, assignment, course, max_score, out, roster=None):
             lines.append(f"for blackboard: {_write(out / 'blackboard-upload.csv', text)}")
         elif kind == "moodle":
             lines, missing, unknown = _moodle(records, roster, course, out)
+        elif kind == "brightspace" and roster:
+            text, missing, unknown = brightspace.grades_import(records, assignment, course,
+                                                               max_score, roster)
+            lines.append(f"for brightspace: {_write(out / 'brightspace-import.csv', text)}")
     except SheetError as error:
         lines.append(f"error: {error}")
     if roster is None and kind in ("canvas", "blackboard"):
         lines.append(f"no {kind} roster (gradebook export) found: only graded students are "
                      "listed, so students who did not submit are not marked")
+    if roster is None and kind == "brightspace":
+        lines.append("no brightspace grades export found: its download names no username, "
+                     "so no import file was written; export the grades (Grades > Export, "
+                     "Key Field: Both, First and Last Name) beside the download")
     if missing:
         verdict = "given 0" if course.missing == "zero" else "left blank"
         shown = _names(kind, roster)

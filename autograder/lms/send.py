@@ -18,6 +18,10 @@ def send(course, name, results, kind, apply=False, log=print):
     """Publish the records of assignment ``name`` graded into ``results`` to ``kind``
     (course.yaml's lms unless given). Without a token, a dry run shows what would be sent
     without asking the LMS; ConfigError names exactly what is missing."""
+    if kind in ("brightspace", "gradescope"):
+        raise ConfigError(f"publish does not send to {kind}: " + (
+            f"import {results / 'brightspace-import.csv'} there (Grades > Import)"
+            if kind == "brightspace" else "its autograder sends the grades (make dist)"))
     if kind not in API:
         raise ConfigError(f"publish needs to know the LMS: set lms ({', '.join(API)}) in "
                           "course.yaml, or pass --lms")

@@ -96,3 +96,22 @@ def gradescope(A=A):
     return zipped({"submission_metadata.yml": yaml.safe_dump(metadata, allow_unicode=True),
                    f"submission_7001/{A}.ipynb": good(A),
                    f"submission_7002/{A}.ipynb": stub(A)})
+
+
+def brightspace(A=A, folders=False):
+    """Brightspace's "Download" of an assignment's submissions: "<submission id>-<file id> -
+    <First Last> - <date> - <file>" beside an index.html; with ``folders``, each submission
+    a folder "<submission id>-<file id> - <First Last> - <date>/" inside one named after the
+    assignment (how newer versions and a Mac's "Compress" lay it out)."""
+    entries = {}
+    for sid, name, date, file, content in (
+            (3101, "Ada Lovelace", "Mar 1, 2026 1005 AM", f"{A}.ipynb", stub(A)),
+            (3187, "Ada Lovelace", "Mar 2, 2026 930 PM", f"{A}.ipynb", good(A)),
+            (3140, "Paweł Nowak", "Mar 1, 2026 1159 PM", "hw - week 1.ipynb", good(A)),
+            (3141, "Kim Min-ji", "Mar 1, 2026 1200 PM", "notes.txt", "no notebook")):
+        head = f"{sid}-{sid + 50000} - {name} - {date}"
+        entries[f"Week 1 - Tensors/{head}/{file}" if folders else f"{head} - {file}"] = content
+    entries["Week 1 - Tensors/index.html" if folders else "index.html"] = "<html></html>"
+    if folders:
+        entries["__MACOSX/Week 1 - Tensors/._index.html"] = b"\x00\x05\x16\x07"
+    return zipped(entries)

@@ -1,6 +1,6 @@
-"""`make grade` on a course: a Canvas, a Moodle, a Blackboard and a Gradescope download
-dropped into submissions/<assignment>/ as downloaded, graded in one command into each
-LMS's files."""
+"""`make grade` on a course: a Canvas, a Moodle, a Blackboard, a Gradescope and a
+Brightspace download dropped into submissions/<assignment>/ as downloaded, graded in one
+command into each LMS's files."""
 import csv
 import io
 
@@ -109,6 +109,32 @@ def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course
     assert "4 submission(s) already graded" in output
     assert "1 in the roster with no submission (left blank): Absent, Al (105)" in output
     assert "103: graded tensor_shapes-1.ipynb; not graded: tensor_shapes.ipynb" in output
+
+
+def test_a_brightspace_download_and_its_grades_export(tmp_path, capsys):
+    folder = tmp_path / "submissions" / "tensor_shapes"
+    folder.mkdir(parents=True)
+    (folder / "Week 1 Download Mar 3, 2026 812 AM.zip").write_bytes(
+        downloads.brightspace(folders=True))
+    (folder / "Grades-Week 1.csv").write_text(
+        "OrgDefinedId,Username,Last Name,First Name,Email,"
+        "Week 1 Points Grade <Numeric MaxPoints:26 Weight:5>,End-of-Line Indicator\n"
+        "#7001,#alovelace,Lovelace,Ada,a@x,,#\n#7002,#pnowak,Nowak,Paweł,p@x,,#\n"
+        "#7003,#absent,Show,No,n@x,,#\n", encoding="utf-8-sig")
+    (tmp_path / "course.yaml").write_text("assignments:\n  tensor_shapes: {title: Week 1}\n")
+    assert cli.main(["grade", "--course", str(tmp_path / "course.yaml"),
+                     "--out", str(tmp_path / "out")]) == 0
+    output = capsys.readouterr().out
+    assert scores(tmp_path, "tensor_shapes") == {"alovelace": "13", "pnowak": "13",
+                                                 "Kim Min-ji": "0"}
+    rows = table(tmp_path / "out/tensor_shapes/brightspace-import.csv")
+    assert rows == [["OrgDefinedId", "Username",
+                     "Week 1 Points Grade <Numeric MaxPoints:26 Weight:5>",
+                     "End-of-Line Indicator"],
+                    ["#7001", "#alovelace", "26", "#"], ["#7002", "#pnowak", "26", "#"]]
+    assert "1 in the roster with no submission (left blank): No Show (absent)" in output
+    assert "1 graded but not in the roster (not in the brightspace file): Kim Min-ji" in output
+    assert "alovelace: graded Mar 2, 2026 930 PM; not graded: submission of Mar 1" in output
 
 
 @pytest.mark.parametrize("text, words", [

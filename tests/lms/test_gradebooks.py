@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from autograder.config import Assignment, Course
-from autograder.lms import blackboard, canvas, moodle
+from autograder.lms import blackboard, brightspace, canvas, moodle
 from autograder.lms.export import absent, export
 from autograder.lms.sheet import Sheet, SheetError
 from autograder.records import Identity, QuestionResult, Record, Status, msg
@@ -218,3 +218,55 @@ def test_blackboard_upload_from_a_utf16_grade_centre_download(tmp_path):
     assert table[0] == ["Username", "Week 1 [Total Pts: 7 Score] |8812"]
     assert table[1:] == [["alovelace", generic(records)["alovelace"]], ["p_nowak", ""]]
     assert missing == ["p_nowak"] and unknown == ["@evil"]
+
+
+LAB = Assignment("tensor_shapes", "Week 1")
+BRIGHTSPACE_EXPORT = (
+    "OrgDefinedId,Username,Last Name,First Name,Email,"
+    "Week 1 Points Grade <Numeric MaxPoints:14 Weight:10 Category:Labs>,"
+    "Quiz Points Grade <Numeric MaxPoints:5>,End-of-Line Indicator\n"
+    "#7001,#alovelace,Lovelace,Ada,ada@example.edu,,3,#\n"
+    f"#7002,#pnowak,Nowak,Paweł,p@example.edu,,4,#\n"
+    f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",#evil,Evil,Eve,e@example.edu,,,#\n')
+
+
+def brightspace_reads(table):
+    """{user: grade} as Brightspace's import takes the file: OrgDefinedId first, Username
+    second, "<item> Points Grade" columns, the end-of-line mark last on every row."""
+    header = table[0]
+    assert header[:2] == ["OrgDefinedId", "Username"] and header[-1] == "End-of-Line Indicator"
+    assert all(row[-1] == "#" and len(row) == len(header) for row in table[1:])
+    [column] = [i for i, h in enumerate(header) if " Points Grade" in h]
+    return {row[1].lstrip("#"): row[column] for row in table[1:]}
+
+
+@pytest.mark.parametrize("missing", ["blank", "zero"])
+def test_brightspace_import_from_the_grades_export_on_its_scale(tmp_path, missing):
+    roster = tmp_path / "grades.csv"
+    roster.write_text(BRIGHTSPACE_EXPORT, encoding="utf-8-sig")
+    records = [record("alovelace", 7, "Ada Lovelace", "brightspace"),
+               record("evil", 3.5, "Eve Evil", "brightspace"),
+               Record("Kim Min-ji", "tensor_shapes", "k.ipynb", Status.GRADED, None, 2, 7, {},
+                      identity=Identity("Kim Min-ji", "brightspace"))]
+    text, absent_ones, unknown = brightspace.grades_import(
+        records, LAB, Course(missing=missing), 7.0, roster)
+    table = rows(text)
+    assert table[0][2] == "Week 1 Points Grade <Numeric MaxPoints:14 Weight:10 Category:Labs>"
+    grades = brightspace_reads(table)
+    assert grades["alovelace"] == "14" and grades["evil"] == "7"  # on the item's 14 points
+    assert table[1][:2] == ["#7001", "#alovelace"]  # the export's ids, as it wrote them
+    assert all(not row[0].startswith("=") for row in table[1:])
+    assert absent_ones == ["pnowak"] and unknown == ["Kim Min-ji"]
+    assert grades.get("pnowak") == ("0" if missing == "zero" else None)  # never a blank
+
+
+def test_brightspace_export_names_the_column_or_says_which_to_choose(tmp_path):
+    roster = tmp_path / "grades.csv"
+    roster.write_text(BRIGHTSPACE_EXPORT.replace("Week 1 Points", "Lab 1 Points"))
+    with pytest.raises(SheetError, match="2 Points Grade columns and none is titled"):
+        brightspace.grades_import([], LAB, Course(), 7.0, roster)
+    roster.write_text("OrgDefinedId,Username,End-of-Line Indicator\n#1,#a,#\n")
+    text, _, _ = brightspace.grades_import([record("a", 7, "A", "brightspace")], LAB,
+                                           Course(), 7.0, roster)
+    assert rows(text)[0][2] == 'Week 1 Points Grade'  # a new item, on our scale
+    assert brightspace_reads(rows(text)) == {"a": "7"}

@@ -256,6 +256,7 @@ def test_without_a_token_the_dry_run_previews_from_the_store(server, tmp_path, m
 
 @pytest.mark.parametrize("course_text, words", [
     ("url: https://x\n", "publish needs to know the LMS: set lms"),
+    ("lms: brightspace\n", "publish does not send to brightspace: import "),
     ("lms: moodle\n", "publish to moodle needs url in course.yaml (or TORCHGRADE_LMS_URL) and "
                       "lms_id of tensor_shapes"),
     ("lms: moodle\nurl: moodle.example.edu\nassignments:\n  tensor_shapes: {lms_id: 7}\n",

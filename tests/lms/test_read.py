@@ -99,6 +99,29 @@ def test_blackboard_latest_attempt_and_usernames_with_underscores(tmp_path):
     assert found["p_nowak"].identity.name == "Paweł Nowak"
 
 
+@pytest.mark.parametrize("folders", [False, True])
+def test_brightspace_latest_submission_by_name_or_by_the_exports_username(tmp_path, folders):
+    found, _ = read(tmp_path, "Week 1 Download Mar 3, 2026 812 AM.zip",
+                    downloads.brightspace(folders=folders))
+    assert sorted(found) == ["Ada Lovelace", "Kim Min-ji", "Paweł Nowak"]
+    ada = found["Ada Lovelace"]
+    assert ada.identity.attempt == "Mar 2, 2026 930 PM" and "3187-" in str(ada.path)
+    assert ada.identity.ignored == ["submission of Mar 1, 2026 1005 AM"]
+    assert ada.identity.user_id == "" and ada.identity.lms == "brightspace"
+    assert found["Paweł Nowak"].path.name.endswith("hw - week 1.ipynb")
+    assert found["Kim Min-ji"].identity.ignored == ["notes.txt"]  # no notebook: still a row
+    export = tmp_path / "grades.csv"
+    export.write_text("OrgDefinedId,Username,Last Name,First Name,End-of-Line Indicator\n"
+                      "#7001,#alovelace,Lovelace,Ada,#\n#7002,#pnowak,Nowak,Paweł,#\n"
+                      "#7003,#kimmj,Min-ji,Kim,#\n#7004,#kimmj2,Min-ji,Kim,#\n")
+    path = tmp_path / "again.zip"
+    path.write_bytes(downloads.brightspace(folders=folders))
+    named = {s.student: s for s in lms.read([path], A, tmp_path / "u2", print, export)}
+    assert sorted(named) == ["Kim Min-ji", "alovelace", "pnowak"]  # two Kim Min-ji: by name
+    assert named["pnowak"].identity.user_id == "pnowak"
+    assert named["Kim Min-ji"].identity.user_id == ""
+
+
 def test_gradescope_submitters_from_the_metadata(tmp_path):
     found, _ = read(tmp_path, "export.zip", downloads.gradescope())
     assert sorted(found) == ["minji@example.edu", "s1", "s3"]  # a group counts for each
