@@ -1,5 +1,5 @@
 """Blackboard Learn: the Grade Centre's "Assignment File Download" in (the latest attempt
-of each student is graded, the others listed); the Grade Centre upload file out."""
+with files of each student is graded, the others listed); the Grade Centre upload file out."""
 import re
 from datetime import datetime
 
@@ -38,9 +38,11 @@ def names(roster):
 
 
 def read(folder, assignment, log=print, roster=None):
-    """One Submission per username: its latest attempt, with the earlier ones listed. The
-    username comes from Blackboard's part of each name: the one among the Grade Centre's
-    (``roster``) it ends with, else the receipt's (in any language), else the last word."""
+    """One Submission per username: its latest attempt with files, with the others listed
+    (a student whose attempts have only a receipt, a text submission, is a row with no
+    notebook). The username comes from Blackboard's part of each name: the one among the
+    Grade Centre's (``roster``) it ends with, else the receipt's (in any language), else
+    the last word."""
     known = sorted(names(roster) if roster else (), key=len, reverse=True)
     receipts = {}  # head -> (username, full name) as the receipt has them
     for path in sorted(folder.glob("*_attempt_*.txt")):
@@ -52,7 +54,7 @@ def read(folder, assignment, log=print, roster=None):
     attempts = {}
     for path in sorted(folder.iterdir()):
         match = NAME.fullmatch(path.name)
-        if not match or not match["file"]:
+        if not match:
             continue
         head, stamp = match["head"], match["stamp"]
         user, name = receipts.get(head, ("", ""))
@@ -60,16 +62,18 @@ def read(folder, assignment, log=print, roster=None):
         user = (next((k for k in known if ending.endswith(f"_{k}")), None)
                 or (user if ending.endswith(f"_{user}") and user else match["user"]))
         attempt = attempts.setdefault(user, {}).setdefault(stamp, {"name": name, "files": {}})
-        attempt["files"][path.with_name(match["file"])] = path
+        if match["file"]:  # else the receipt: an attempt with no file is still a row
+            attempt["files"][path.with_name(match["file"])] = path
     found = []
     for user, by_stamp in sorted(attempts.items()):
         stamps = sorted(by_stamp, key=lambda s: datetime.strptime(s, "%Y-%m-%d-%H-%M-%S"))
-        latest = by_stamp[stamps[-1]]
+        stamp = ([s for s in stamps if by_stamp[s]["files"]] or stamps)[-1]
+        latest = by_stamp[stamp]
         chosen, others = pick(list(latest["files"]), assignment, latest["files"])
         path = latest["files"][chosen] if chosen else folder / f"{user}-no-notebook"
-        ignored = [f"attempt {s}" for s in stamps[:-1]] + [f.name for f in others]
+        ignored = [f"attempt {s}" for s in stamps if s != stamp] + [f.name for f in others]
         found.append(Submission(user, path, identity=Identity(
-            latest["name"] or user, "blackboard", user, False, stamps[-1], ignored)))
+            latest["name"] or user, "blackboard", user, False, stamp, ignored)))
     return found
 
 

@@ -11,6 +11,9 @@ from .sheet import Sheet, SheetError, clean, table
 NAME = re.compile(r"(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)_(?P<sub>\d+)_(?P<file>.+)",
                   re.IGNORECASE)
 ANONYMOUS = re.compile(r"(?P<late>LATE_)?(?P<user>anon_[A-Za-z0-9]+)_(?P<sub>\d+)_(?P<file>.+)")
+# A text entry or a website URL submitted instead of a file: <prefix>_text.html, _link.html
+ONLINE = re.compile(r"(?:(?P<name>.+?)(?P<late>_LATE)?_(?P<user>\d+)|(?P<anon>LATE_)?"
+                    r"(?P<anon_user>anon_[A-Za-z0-9]+))_(?:text|link)\.html", re.IGNORECASE)
 # The exporter's columns before the assignments' (a name, or LastName and FirstName when the
 # gradebook splits names), in its order; the importer needs them through Section.
 IDENTITY = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
@@ -26,7 +29,7 @@ def detect(folder):
 
 
 def _match(name):
-    return ANONYMOUS.fullmatch(name) or NAME.fullmatch(name)
+    return ANONYMOUS.fullmatch(name) or NAME.fullmatch(name) or ONLINE.fullmatch(name)
 
 
 def anonymous(user):
@@ -41,16 +44,17 @@ def is_roster(sheet):
 
 def read(folder, assignment, log=print, roster=None):
     """One Submission per Canvas user id (or anonymous id), its display name the sortable
-    name (none when anonymous)."""
+    name (none when anonymous); a text entry or a link is a row with no notebook."""
     students = {}
     for path in sorted(folder.iterdir()):
         match = _match(path.name)
         if match and path.is_file():
-            name = match.groupdict().get("name") or ""
-            entry = students.setdefault(match["user"], {"files": {}, "late": False,
-                                                       "name": name})
-            entry["files"][path.parent / match["file"]] = path
-            entry["late"] |= bool(match["late"])
+            found = match.groupdict()
+            user = found.get("anon_user") or match["user"]
+            entry = students.setdefault(user, {"files": {}, "late": False,
+                                               "name": found.get("name") or ""})
+            entry["files"][path.parent / (found.get("file") or path.name)] = path
+            entry["late"] |= bool(match["late"] or found.get("anon"))
     found = []
     for user, entry in students.items():
         chosen, others = pick(list(entry["files"]), assignment, entry["files"])

@@ -33,6 +33,19 @@ def test_canvas_ids_late_marks_and_reuploads(tmp_path):
     assert {s.identity.lms for s in found.values()} == {"canvas"}
 
 
+def test_a_canvas_text_entry_or_link_is_a_row_without_a_notebook(tmp_path):
+    # lib/content_zipper.rb: a text entry is <prefix>_text.html, a website URL _link.html
+    found, _ = read(tmp_path, "submissions.zip", downloads.zipped({
+        f"lovelaceada_101_9001_{A}.ipynb": downloads.good(),
+        "erdőspál_LATE_102_link.html": "<html>https://colab.research.google.com/x</html>",
+        "kimminji_103_text.html": "<html>def make_tensor(shape, device): ...</html>",
+        "LATE_anon_x7QmA_text.html": "<html></html>"}))
+    assert sorted(found) == ["101", "102", "103", "anon_x7QmA"]
+    assert found["102"].identity.late and found["102"].identity.name == "erdőspál"
+    assert found["102"].identity.ignored == ["erdőspál_LATE_102_link.html"]
+    assert found["103"].path.name == "103-no-notebook" and found["anon_x7QmA"].identity.late
+
+
 def test_canvas_anonymous_grading_downloads_are_one_row_per_anonymous_id(tmp_path):
     # lib/content_zipper.rb: [LATE_]anon_<anonymous id>_<attachment id>_<file> (no name)
     found, _ = read(tmp_path, "submissions.zip", downloads.zipped({
@@ -120,6 +133,23 @@ def test_brightspace_latest_submission_by_name_or_by_the_exports_username(tmp_pa
     assert sorted(named) == ["Kim Min-ji", "alovelace", "pnowak"]  # two Kim Min-ji: by name
     assert named["pnowak"].identity.user_id == "pnowak"
     assert named["Kim Min-ji"].identity.user_id == ""
+
+
+def test_a_blackboard_attempt_with_only_a_receipt_is_a_row_and_never_beats_a_file(tmp_path):
+    head = "Week 1 - Tensors_{}_attempt_{}"
+    found, _ = read(tmp_path, "gradebook_C1_Week1.zip", downloads.zipped({
+        head.format("alovelace", "2026-03-01-10-00-00") + f"_{A}.ipynb": downloads.good(),
+        head.format("alovelace", "2026-03-01-10-00-00") + ".txt": downloads.receipt(
+            "Ada Lovelace", "alovelace", "2026-03-01-10-00-00"),
+        head.format("alovelace", "2026-03-02-10-00-00") + ".txt": downloads.receipt(
+            "Ada Lovelace", "alovelace", "2026-03-02-10-00-00"),  # "sorry, late": text only
+        head.format("p_nowak", "2026-03-01-12-00-00") + ".txt": downloads.receipt(
+            "Paweł Nowak", "p_nowak", "2026-03-01-12-00-00")}))
+    assert sorted(found) == ["alovelace", "p_nowak"]
+    assert found["alovelace"].identity.attempt == "2026-03-01-10-00-00"
+    assert found["alovelace"].identity.ignored == ["attempt 2026-03-02-10-00-00"]
+    assert found["p_nowak"].path.name == "p_nowak-no-notebook"
+    assert found["p_nowak"].identity.name == "Paweł Nowak"
 
 
 def test_gradescope_submitters_from_the_metadata(tmp_path):
