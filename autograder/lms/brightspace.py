@@ -36,18 +36,25 @@ def names(roster):
 def read(folder, assignment, log=print, roster=None):
     """One Submission per student (by the roster's Username when the grades export names
     them once, else by the name the download shows): the submission with the highest id,
-    which Brightspace numbers as they arrive."""
+    which Brightspace numbers as they arrive. Where the export names several students so,
+    each submission is a row of its own: whose is whose is never guessed."""
     known = {}
     for user, name, _ in _people(Sheet(roster)) if roster else ():
         known.setdefault(_plain(name), []).append(user)
-    students = {}  # user (or the name shown, when the export does not name one) -> ...
+    students, warned = {}, set()  # user (else the name shown) -> its submissions
     for path in sorted(folder.iterdir()):
         match = NAME.fullmatch(path.name)
         if not match or path.is_symlink():
             continue
         users = known.get(_plain(match["name"]), [])
-        student = students.setdefault(users[0] if len(users) == 1 else match["name"],
-                                      {"matched": len(users) == 1, "by_id": {}})
+        key = (users[0] if len(users) == 1 else match["name"] if not users
+               else f"{match['name']} (submission {match['sid']})")
+        if len(users) > 1 and match["name"] not in warned:
+            warned.add(match["name"])
+            log(f"warning: {len(users)} students named {match['name']} in the grades "
+                "export: each of their submissions is its own row, out of the import file; "
+                "enter those grades by hand")
+        student = students.setdefault(key, {"matched": len(users) == 1, "by_id": {}})
         entry = student["by_id"].setdefault(int(match["sid"]), {
             "name": match["name"], "date": match["date"], "files": {}})
         if path.is_dir() and not match["file"]:

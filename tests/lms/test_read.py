@@ -129,10 +129,14 @@ def test_brightspace_latest_submission_by_name_or_by_the_exports_username(tmp_pa
                       "#7003,#kimmj,Min-ji,Kim,#\n#7004,#kimmj2,Min-ji,Kim,#\n")
     path = tmp_path / "again.zip"
     path.write_bytes(downloads.brightspace(folders=folders))
-    named = {s.student: s for s in lms.read([path], A, tmp_path / "u2", print, export)}
-    assert sorted(named) == ["Kim Min-ji", "alovelace", "pnowak"]  # two Kim Min-ji: by name
+    logs = []
+    named = {s.student: s for s in lms.read([path], A, tmp_path / "u2", logs.append, export)}
+    assert sorted(named) == ["Kim Min-ji (submission 3141)", "alovelace", "pnowak"]
     assert named["pnowak"].identity.user_id == "pnowak"
-    assert named["Kim Min-ji"].identity.user_id == ""
+    assert named["Kim Min-ji (submission 3141)"].identity.user_id == ""  # two in the export
+    assert logs == ["warning: 2 students named Kim Min-ji in the grades export: each of "
+                    "their submissions is its own row, out of the import file; enter those "
+                    "grades by hand"]
 
 
 def test_a_blackboard_attempt_with_only_a_receipt_is_a_row_and_never_beats_a_file(tmp_path):
