@@ -179,6 +179,17 @@ def expect_trajectory(losses, reference, text):
         raise CheckFailed(text, step=step, mine=losses[step], theirs=reference[step])
 
 
+def follows(losses, reference):
+    """Whether ``losses`` (numbers, or one-element tensors) are as many as ``reference``
+    holds and on its trajectory."""
+    if not isinstance(losses, (list, tuple)) or len(losses) != len(reference):
+        return False
+    values = [loss.data.reshape(()).item() if isinstance(loss, TensorInfo) and loss.data
+              is not None and loss.data.numel() == 1 else loss for loss in losses]
+    return (all(type(value) in (int, float) for value in values)
+            and departure(values, reference) is None)
+
+
 def departure(losses, reference, rtol=1e-4):
     """The first step where recorded ``losses`` leave the ``reference`` trajectory (beyond
     ``rtol`` of the larger of 1 and the reference's loss), or None when they follow it."""

@@ -48,3 +48,14 @@ def test_every_question_has_three_wrong_solutions():
         for question in questions(assignment):
             count = sum(1 for case in WRONG[assignment] if case[1] == question)
             assert count >= 3, f"{assignment}.{question} has only {count} wrong solutions"
+
+
+@pytest.mark.parametrize("name", ["never resets grads", "starts from one"])
+def test_a_wrong_trajectory_is_not_also_blamed_on_backward(corpus_class, name):
+    """fit_linear's backward() is judged by the gradient y gathers on the reference's
+    trajectory: off it, that gradient differs however backward() was called, and the
+    trajectory check has said what is wrong."""
+    index = next(i for i, entry in enumerate(WRONG["no_grad_update"]) if entry[0] == name)
+    said = " ".join(failures(corpus_class("no_grad_update")[0][f"wrong{index}"], "fit_linear"))
+    assert "gradient descent from w = 0 and b = 0 gives" in said
+    assert "backward() does not start from each step's loss" not in said

@@ -3,7 +3,7 @@ the first wrong element, and how all the values relate to the right ones."""
 import pytest
 import torch
 
-from autograder.checking import CheckFailed, expect_close, msg, tensor
+from autograder.checking import CheckFailed, expect_close, follows, msg, tensor
 from autograder.checking.values import TensorInfo, describe_call
 from autograder.records import CheckOutcome
 from autograder.reports.render import render
@@ -68,3 +68,11 @@ def test_a_call_shows_small_tensors_rounded_as_a_student_would_type_them():
         "f(tensor([[-0.7741, 2.0], [1e-06, 3.0]]), 2, lr=0.1)")
     assert describe_call("f", [tensor(torch.tensor(2.0), requires_grad=True)], {}) == (
         "f(tensor(2.0, requires_grad=True))")
+
+
+def test_losses_follow_a_trajectory_as_numbers_or_one_element_tensors():
+    reference = (9.2, 7.5, 6.1)
+    assert follows([9.2, 7.5, 6.1], reference)
+    assert follows([_info(torch.tensor(v)) for v in reference], reference)
+    assert not follows([9.2, 7.5], reference) and not follows(None, reference)
+    assert not follows([9.2, 7.6, 6.1], reference) and not follows(["9.2", 7.5, 6.1], reference)
