@@ -6,8 +6,13 @@ from autograder.checking import (CheckFailed, StudentError, dry_run, expect, exp
                                  expect_tensor, msg, question, result_of, tensor)
 
 
-def _expect_connected(reply, grad, function):
-    """The result must stay in the autograd graph of the input."""
+def _expect_connected(reply, grad, shape, function):
+    """The result (of ``shape``: the weights back-propagated have it) must stay in the
+    autograd graph of the input."""
+    result = expect_tensor(reply.value, result_of(function))
+    expect(result.shape == shape, "The result of {function} has shape {actual}, not "
+           "{expected}, so the grader could not send gradients back through it.",
+           function=function, actual=result.shape, expected=shape)
     expect(reply.backward_error is None and reply.args[0].grad is not None,
            "{function} cuts the result off from autograd: gradients cannot flow back to the "
            "input. Do not use .detach(), .data, torch.tensor(...) or NumPy here.",
@@ -84,7 +89,7 @@ def test_to_nchw_keeps_autograd_working(student, device, rng):
     batch, weights = torch.randn(2, 4, 5, 3, generator=rng), torch.randn(2, 3, 4, 5, generator=rng)
     reply = student.run("to_nchw", [tensor(batch, requires_grad=True, device=device)],
                         backward=tensor(weights, device=device))
-    _expect_connected(reply, weights.permute(0, 2, 3, 1), "to_nchw")
+    _expect_connected(reply, weights.permute(0, 2, 3, 1), (2, 3, 4, 5), "to_nchw")
 
 
 @question("flatten_images", points=1)
@@ -113,7 +118,7 @@ def test_flatten_images_keeps_dtype_device_and_autograd(student, device, rng):
     result = expect_tensor(reply.value, result_of("flatten_images"))
     expect(result.dtype == "torch.float64", "flatten_images changed the dtype; keep it.")
     expect(result.device == device, "flatten_images moved the tensor to another device.")
-    _expect_connected(reply, weights.reshape(2, 3, 4, 5), "flatten_images")
+    _expect_connected(reply, weights.reshape(2, 3, 4, 5), (2, 60), "flatten_images")
 
 
 IMAGES = [(4, 5, 3), (1, 1, 1), (2, 3, 1)]  # H≠W, one pixel, one channel

@@ -59,3 +59,14 @@ def test_a_wrong_trajectory_is_not_also_blamed_on_backward(corpus_class, name):
     said = " ".join(failures(corpus_class("no_grad_update")[0][f"wrong{index}"], "fit_linear"))
     assert "gradient descent from w = 0 and b = 0 gives" in said
     assert "backward() does not start from each step's loss" not in said
+
+
+@pytest.mark.parametrize("name", ["transpose swaps H and W", "flattens everything"])
+def test_a_wrong_shape_is_not_also_blamed_on_autograd(corpus_class, name):
+    """Gradients of a result of the wrong shape cannot be checked: the feedback says that,
+    not that the function cut the result off from autograd (it did not)."""
+    index, question = next((i, entry[1]) for i, entry in enumerate(WRONG["tensor_shapes"])
+                           if entry[0] == name)
+    said = " ".join(failures(corpus_class("tensor_shapes")[0][f"wrong{index}"], question))
+    assert "the grader could not send gradients back through it" in said
+    assert "cuts the result off from autograd" not in said
