@@ -80,30 +80,37 @@ def read(folder, assignment, log=print, roster=None):
 def upload(records, assignment, course, max_score, roster=None, comment=None):
     """The Grade Centre upload file ("Work Offline > Upload"): ``Username``, the
     assignment's column (named with its ``|<id>`` as in the Grade Centre download), and
-    ``comment(record)`` as its Feedback to Learner (HTML); every field quoted. Returns
+    ``comment(record)`` as its Feedback to Learner (HTML); every field quoted. A row for
+    each graded student, and with ``missing: zero`` a 0 for each one in the roster with no
+    submission and no grade there yet (no one else has a row: nothing else changes). Returns
     (csv text, [roster usernames with no submission], [graded usernames not in the
     roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     column = f"{assignment.title} [Total Pts: {max_score:g} Score]"
-    users = sorted(graded)
+    users, current = sorted(graded), {}
     if roster:
         sheet = Sheet(roster)
         if not is_roster(sheet):
             raise SheetError(f"{roster.name}: no Username column; download the Grade Centre "
                              "with the Username column")
-        users = [dict(zip(sheet.header, row)).get("Username", "").strip() for row in sheet.rows]
         columns = [h for h in sheet.header if COLUMN.fullmatch(h.strip())]
         column = next((h for h in columns if assignment.lms_id and
                        COLUMN.fullmatch(h.strip())["id"] == assignment.lms_id),
                       next((h for h in columns if COLUMN.fullmatch(h.strip())["title"]
                             == assignment.title), column))
+        cells = [dict(zip(sheet.header, row)) for row in sheet.rows]
+        users = [cell.get("Username", "").strip() for cell in cells]
+        current = {cell.get("Username", "").strip(): cell.get(column, "").strip()
+                   for cell in cells}
     elif assignment.lms_id:
         column += f" |{assignment.lms_id}"
     rows = [["Username", column] + (["Feedback to Learner", "Feedback Format"] if comment
                                      else [])]
     for user in filter(None, users):
         record = graded.get(user)
-        grade = f"{record.score:g}" if record else ("0" if course.missing == "zero" else "")
+        if record is None and (course.missing != "zero" or current.get(user)):
+            continue  # no row, no change: a grade the Grade Centre has stays
+        grade = f"{record.score:g}" if record else "0"
         rows.append([clean(user), grade] + ([clean(comment(record)) if record else "",
                                              "HTML"] if comment else []))
     missing = [user for user in filter(None, users) if user not in graded]

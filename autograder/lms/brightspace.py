@@ -81,22 +81,22 @@ def grades_import(records, assignment, course, max_score, roster):
     """The grades import CSV: OrgDefinedId and Username as the export has them, the
     assignment's "Points Grade" column (on the export's MaxPoints), the end-of-line mark;
     one row per graded student the export names (and, with ``missing: zero``, a 0 for each
-    one with no submission). Returns (csv text, [users with no submission], [graded
-    students the export lacks])."""
+    one with no submission and no grade in the export). Returns (csv text, [users with no
+    submission], [graded students the export lacks])."""
     sheet = Sheet(roster)
     if not is_roster(sheet):
         raise SheetError(f"{roster.name}: no OrgDefinedId or Username column and no "
                          f"{END}; export the grades (Grades > Export, Key Field: Both)")
     column = _column(sheet.header, assignment, roster)
-    top = float(COLUMN.fullmatch(column)["max"] or max_score)
+    top = float(COLUMN.fullmatch(column.strip())["max"] or max_score)
     graded = {r.identity.user_id: r for r in records if r.identity.user_id}
     rows, missing = [[*KEYS, column, END]], []
     for user, _, values in _people(sheet):
         record = graded.get(user)
         if record is None:
             missing.append(user)
-            if course.missing != "zero":
-                continue
+            if course.missing != "zero" or values.get(column, "").strip():
+                continue  # no row, no change: a grade the export shows stays
         score = record.score * top / (max_score or 1) if record else 0.0
         rows.append([clean(values.get(key, "")) for key in KEYS]
                     + [f"{round(score, 2):g}", "#"])
@@ -128,7 +128,7 @@ def _column(header, assignment, roster):
     titled = [h for h in columns if COLUMN.fullmatch(h.strip())["item"]
               in (assignment.title, assignment.name)]
     if len(titled) == 1 or len(columns) == 1:
-        return (titled or columns)[0].strip()
+        return (titled or columns)[0]
     if columns:
         raise SheetError(f"{roster.name} has {len(columns)} Points Grade columns and none is "
                          f"titled {assignment.title!r}: {', '.join(columns[:8])}; set title "

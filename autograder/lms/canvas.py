@@ -21,6 +21,7 @@ IDENTITY = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS = "    Points Possible"
 ASSIGNMENT = re.compile(r"(.+) \((\d+)\)")  # an assignment's column: "<title> (<id>)"
+NUMBER = re.compile(r"-|-?\d+(?:[.,]\d+)?")  # a grade kept as it is ("-": none): no formula
 
 
 def detect(folder):
@@ -69,7 +70,9 @@ def gradebook(records, assignment, course, max_score, roster=None):
     """The Canvas gradebook import CSV: the identity columns through ``Section`` (the
     roster's, else blank but for Student and ID), then the assignment's column after a
     ``Points Possible`` row. With a roster (the gradebook export) every student in it gets
-    a row, in the export's own column for the assignment; else every graded student.
+    a row, in the export's own column for the assignment, and one not graded here keeps
+    the grade the export shows (Canvas's importer would delete it for a blank; with
+    ``missing: zero``, an empty one becomes 0); else every graded student.
     Returns (csv text, [roster ids with no submission], [graded ids not in the roster]).
     Anonymous submissions are left out (Canvas imports no grade for them), and beside them
     no one is known to have no submission: their rows stay blank."""
@@ -83,6 +86,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
                          "(Grades > Export > CSV) and put that file here")
     ids = [h for h in header if h in IDENTITY]
     title = _column(header, assignment, roster)
+    kept = header.index(title) if title in header else None  # the export's own grades
     rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score)]]
     seen, missing = set(), []
     for row in rows:
@@ -93,14 +97,16 @@ def gradebook(records, assignment, course, max_score, roster=None):
         seen.add(user)
         if user not in graded and not unknown_who:
             missing.append(user)
-        rows_out.append([clean(values.get(h, "")) for h in ids]
-                        + ["" if unknown_who and user not in graded
-                           else _grade(graded.get(user), course)])
+        current = row[kept].strip() if kept is not None else ""
+        rows_out.append([clean(values.get(h, "")) for h in ids] + [
+            _points(graded[user].score) if user in graded
+            else "0" if course.missing == "zero" and not unknown_who and current in ("", "-")
+            else current if NUMBER.fullmatch(current) else clean(current)])
     if not sheet:
         for user, record in sorted(graded.items()):
             seen.add(user)
             rows_out.append([clean(record.identity.name or record.student), clean(user)]
-                            + [""] * (len(ids) - 2) + [_grade(record, course)])
+                            + [""] * (len(ids) - 2) + [_points(record.score)])
     return table(rows_out), missing, sorted(set(graded) - seen)
 
 
@@ -133,12 +139,6 @@ def _column(header, assignment, roster):
                          f"for {assignment.name} in course.yaml to the number in the "
                          "parentheses of the column to fill")
     return assignment.title
-
-
-def _grade(record, course):
-    if record is None:
-        return "0" if course.missing == "zero" else ""
-    return _points(record.score)
 
 
 def _points(value):

@@ -89,7 +89,8 @@ def export(records, assignment, course, max_score, out, roster=None):
                      "so no import file was written; export the grades (Grades > Export, "
                      "Key Field: Both, First and Last Name) beside the download")
     if missing:
-        verdict = "given 0" if course.missing == "zero" else "left blank"
+        verdict = ("given 0 where the LMS has no grade for them" if course.missing == "zero"
+                   else "their grades in the LMS left as they are")
         shown = _names(kind, roster)
         lines.append(f"{len(missing)} in the roster with no submission ({verdict}): "
                      + ", ".join(f"{shown[user]} ({user})" if shown.get(user) else user
@@ -125,7 +126,8 @@ def _moodle(records, roster, course, out):
              if r.identity.user_id]
     if roster:
         data, warning, given, missing, unknown, note = moodle.worksheet(
-            records, roster, lambda record: comment_html(record, course.language))
+            records, roster, lambda record: comment_html(record, course.language),
+            zero=course.missing == "zero")
         lines.append(f"for moodle: {_write(out / 'moodle-worksheet.csv', data)}")
         lines += [line for line in (warning, note) if line]
         for record in {id(r): r for _, _, r in given}.values():

@@ -66,11 +66,12 @@ def read(folder, assignment, log=print, roster=None):
     return found
 
 
-def worksheet(records, roster, comment):
+def worksheet(records, roster, comment, zero=False):
     """The instructor's offline grading worksheet with the grade and the feedback comment
     (HTML, ``comment(record)``) filled in for each graded participant (each member of a
-    graded team), on the worksheet's Maximum Grade scale; every other row and cell goes
-    back byte for byte, in the file's encoding. Returns (bytes, a warning or "",
+    graded team), on the worksheet's Maximum Grade scale, and with ``zero`` a 0 for each
+    participant with no submission and no grade yet; every other row and cell goes back
+    byte for byte, in the file's encoding. Returns (bytes, a warning or "",
     [(participant id, full name, record) given a grade], [participant ids with no
     submission], [graded submissions the worksheet lacks], a note on columns or "")."""
     sheet = Sheet(roster)
@@ -93,12 +94,14 @@ def worksheet(records, roster, comment):
     for row in rows:
         record = by_id.get(_pid(row)) or (teams.get(_team(row[team])) if team is not None
                                            else None)
+        maximum = row[grade + 1] if grade + 1 < len(header) else ""
         if record is None:
             missing.append(_pid(row))
+            if zero and not row[grade].strip():
+                row[grade] = "0,00" if "," in maximum else "0.00"
             continue
         used.add(id(record))
         given.append((_pid(row), row[1], record))
-        maximum = row[grade + 1] if grade + 1 < len(header) else ""
         scale = (_number(maximum) or record.max_score) / (record.max_score or 1)
         value = f"{round(record.score * scale, 2):.2f}"
         row[grade] = value.replace(".", ",") if "," in maximum else value

@@ -107,7 +107,7 @@ def test_a_regrade_reuses_the_unpacked_downloads_and_grades_nothing_again(course
                      "--out", str(root / "out")]) == 0
     output = capsys.readouterr().out
     assert "4 submission(s) already graded" in output
-    assert "1 in the roster with no submission (left blank): Absent, Al (105)" in output
+    assert "1 in the roster with no submission (their grades in the LMS left as they are): Absent, Al (105)" in output
     assert "103: graded tensor_shapes-1.ipynb; not graded: tensor_shapes.ipynb" in output
 
 
@@ -132,7 +132,7 @@ def test_a_brightspace_download_and_its_grades_export(tmp_path, capsys):
                      "Week 1 Points Grade <Numeric MaxPoints:26 Weight:5>",
                      "End-of-Line Indicator"],
                     ["#7001", "#alovelace", "26", "#"], ["#7002", "#pnowak", "26", "#"]]
-    assert "1 in the roster with no submission (left blank): No Show (absent)" in output
+    assert "1 in the roster with no submission (their grades in the LMS left as they are): No Show (absent)" in output
     assert "1 graded but not in the roster (not in the brightspace file): Kim Min-ji" in output
     assert "alovelace: graded Mar 2, 2026 930 PM; not graded: submission of Mar 1" in output
 
@@ -187,7 +187,7 @@ def test_the_gradebook_beside_a_download_zip_is_its_roster_and_two_are_never_gue
     args = ["grade", "tensor_shapes", str(tmp_path / "submissions.zip"), "--out",
             str(tmp_path / "out"), "--jobs", "2"]
     assert cli.main(args) == 0
-    assert "1 in the roster with no submission (left blank): Absent, Al (105)" in \
+    assert "1 in the roster with no submission (their grades in the LMS left as they are): Absent, Al (105)" in \
         capsys.readouterr().out
     (tmp_path / "export (1).csv").write_text(EXPORT, encoding="utf-8")
     assert cli.main(args) == 2

@@ -81,6 +81,29 @@ def canvas_reads(table, title):
             if "Points Possible" not in row[0]}
 
 
+@pytest.mark.parametrize("missing", ["blank", "zero"])
+def test_canvas_import_keeps_every_grade_it_did_not_give(tmp_path, missing):
+    # lib/gradebook_exporter.rb: a "Manual Posting" row before Points Possible, a custom
+    # column after Section, EX (excused), N/A (not assigned), the Test Student last; the
+    # importer (gradebook_importer.rb, no_change_to_value?) reads a blank over a grade as
+    # deleting it.
+    roster = tmp_path / "export.csv"
+    roster.write_text('Student,ID,SIS User ID,SIS Login ID,Section,Notes,Week 1 (55),'
+                      'Current Points\n,,,,,,Manual Posting,\n'
+                      '    Points Possible,,,,,(read only),7,(read only)\n'
+                      '"Lovelace, Ada",101,s1,ada,A,,,0\n"Emailed, Late",102,s2,x,A,,5.5,5.5\n'
+                      '"Excused, Ed",103,s3,y,A,,EX,0\n"Other, Section",104,s4,z,B,,N/A,0\n'
+                      '"Dash, Dee",105,s5,d,A,,-,0\n"Student, Test",106,,t,A,,,0\n')
+    text, absent_ones, _ = canvas.gradebook([record("101", 7, "lovelaceada", "canvas")],
+                                            Assignment("tensor_shapes", "Week 1", "55"),
+                                            Course(missing=missing), 7.0, roster)
+    zero = "0" if missing == "zero" else None
+    grades = canvas_reads(rows(text), "Week 1 (55)")
+    assert grades == {"101": "7", "102": "5.5", "103": "EX", "104": "N/A",
+                      "105": zero or "-", "106": zero or ""}
+    assert absent_ones == ["102", "103", "104", "105", "106"]
+
+
 def test_canvas_import_from_an_export_with_split_names_and_every_sis_column(tmp_path):
     roster = tmp_path / "export.csv"  # as lib/gradebook_exporter.rb writes it with these options
     roster.write_text(
@@ -110,7 +133,7 @@ def test_canvas_anonymous_grades_stay_out_of_the_import_and_no_one_is_marked_abs
     graded = [record("anon_PzS2K", 7, "", "canvas")]
     text, missing, unknown = canvas.gradebook(graded, WEEK, Course(missing="zero"), 7.0,
                                               roster)
-    assert canvas_reads(rows(text), "Week 1 (55)") == {"101": ""}  # not 0: who sent what?
+    assert canvas_reads(rows(text), "Week 1 (55)") == {"101": "N/A"}  # kept: who sent what?
     assert missing == [] and unknown == []
     assert absent(graded, roster) == []
     lines = export(graded, WEEK, Course(lms="canvas"), 7.0, tmp_path, roster)
@@ -151,6 +174,14 @@ def test_moodle_worksheet_is_filled_in_place_with_scaled_grades(tmp_path):
     assert original.splitlines()[2] == data.splitlines()[2]
     assert given == [("501", "Ada Lovelace", records[0])]
     assert missing == ["502"] and unknown == []
+    zero = rows(moodle.worksheet(records, sheet, comment_html, zero=True)[0].decode("utf-8-sig"))
+    assert zero[2][4] == "0,00" and zero[2][9] == "-10%: late penalty waived"
+    body[1][4] = "80,00"  # graded by hand before: kept
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows([header] + body)
+    sheet.write_bytes(buffer.getvalue().encode("utf-8"))
+    again = moodle.worksheet(records, sheet, comment_html, zero=True)[0]
+    assert again.splitlines()[2] == buffer.getvalue().encode("utf-8").splitlines()[2]
 
 
 def test_moodle_worksheet_in_an_unlisted_language_is_read_by_its_shape(tmp_path):
@@ -208,16 +239,19 @@ def test_blackboard_upload_from_a_utf16_grade_centre_download(tmp_path):
     text = ("\"Last Name\"\t\"First Name\"\t\"Username\"\t\"Student ID\"\t"
             "\"Week 1 [Total Pts: 7 Score] |8812\"\n"
             "\"Lovelace\"\t\"Ada\"\t\"alovelace\"\t\"1\"\t\"\"\n"
-            "\"Nowak\"\t\"Paweł\"\t\"p_nowak\"\t\"2\"\t\"\"\n")
+            "\"Nowak\"\t\"Paweł\"\t\"p_nowak\"\t\"2\"\t\"\"\n"
+            "\"Emailed\"\t\"Late\"\t\"late\"\t\"3\"\t\"5.00000\"\n")
     roster.write_bytes(text.encode("utf-16"))
     records = [record("alovelace", 6, "Ada Lovelace", "blackboard"),
                record("@evil", 1, "x", "blackboard")]
-    upload, missing, unknown = blackboard.upload(
-        records, Assignment("tensor_shapes", "Week 1", "8812"), Course(), 7.0, roster)
+    week = Assignment("tensor_shapes", "Week 1", "8812")
+    upload, missing, unknown = blackboard.upload(records, week, Course(), 7.0, roster)
     table = rows(upload)
     assert table[0] == ["Username", "Week 1 [Total Pts: 7 Score] |8812"]
-    assert table[1:] == [["alovelace", generic(records)["alovelace"]], ["p_nowak", ""]]
-    assert missing == ["p_nowak"] and unknown == ["@evil"]
+    assert table[1:] == [["alovelace", generic(records)["alovelace"]]]  # no row: no change
+    assert missing == ["p_nowak", "late"] and unknown == ["@evil"]
+    zero = rows(blackboard.upload(records, week, Course(missing="zero"), 7.0, roster)[0])
+    assert zero[1:] == [["alovelace", "6"], ["p_nowak", "0"]]  # "late" keeps its 5
 
 
 LAB = Assignment("tensor_shapes", "Week 1")
@@ -227,6 +261,7 @@ BRIGHTSPACE_EXPORT = (
     "Quiz Points Grade <Numeric MaxPoints:5>,End-of-Line Indicator\n"
     "#7001,#alovelace,Lovelace,Ada,ada@example.edu,,3,#\n"
     f"#7002,#pnowak,Nowak,Paweł,p@example.edu,,4,#\n"
+    "#7005,#late,Emailed,Late,l@example.edu,9,,#\n"
     f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",#evil,Evil,Eve,e@example.edu,,,#\n')
 
 
@@ -256,8 +291,9 @@ def test_brightspace_import_from_the_grades_export_on_its_scale(tmp_path, missin
     assert grades["alovelace"] == "14" and grades["evil"] == "7"  # on the item's 14 points
     assert table[1][:2] == ["#7001", "#alovelace"]  # the export's ids, as it wrote them
     assert all(not row[0].startswith("=") for row in table[1:])
-    assert absent_ones == ["pnowak"] and unknown == ["Kim Min-ji"]
+    assert absent_ones == ["pnowak", "late"] and unknown == ["Kim Min-ji"]
     assert grades.get("pnowak") == ("0" if missing == "zero" else None)  # never a blank
+    assert "late" not in grades  # the 9 the export shows stays
 
 
 def test_brightspace_export_names_the_column_or_says_which_to_choose(tmp_path):
