@@ -17,7 +17,8 @@ NAME = re.compile(rf"(?P<head>(?P<prefix>.*?)_(?P<user>[^_]+)_attempt_(?P<stamp>
 RECEIPT_NAME = re.compile(r"\A\s*[^:\n]{1,40}:\s*(?P<name>[^\n]*?)\s*\((?P<user>[^()\n]+)\)"
                           r"\s*$", re.MULTILINE)
 # A Grade Centre column: "Week 1 [Total Pts: 7 Score] |8812"
-COLUMN = re.compile(r"(?P<title>.+) \[[^\]]*\](?: \|(?P<id>\d+))?")
+COLUMN = re.compile(r"(?P<title>.+) \[(?P<kind>[^\]]*)\](?: \|(?P<id>\d+))?")
+POINTS = re.compile(r"\d+(?:[.,]\d+)?")  # in "[Total Pts: 7 Score]", in any language
 
 
 def detect(folder):
@@ -80,7 +81,8 @@ def read(folder, assignment, log=print, roster=None):
 def upload(records, assignment, course, max_score, roster=None, comment=None):
     """The Grade Centre upload file ("Work Offline > Upload"): ``Username``, the
     assignment's column (named with its ``|<id>`` as in the Grade Centre download), and
-    ``comment(record)`` as its Feedback to Learner (HTML); every field quoted. A row for
+    ``comment(record)`` as its Feedback to Learner (HTML); every field quoted; scores on
+    the column's Total Pts (a full score is worth all of them). A row for
     each graded student, and with ``missing: zero`` a 0 for each one in the roster with no
     submission and no grade there yet (no one else has a row: nothing else changes). Returns
     (csv text, [roster usernames with no submission], [graded usernames not in the
@@ -104,13 +106,16 @@ def upload(records, assignment, course, max_score, roster=None, comment=None):
                    for cell in cells}
     elif assignment.lms_id:
         column += f" |{assignment.lms_id}"
+    found = COLUMN.fullmatch(column.strip())
+    possible = POINTS.search(found["kind"]) if found else None
+    scale = (float(possible[0].replace(",", ".")) if possible else max_score) / (max_score or 1)
     rows = [["Username", column] + (["Feedback to Learner", "Feedback Format"] if comment
                                      else [])]
     for user in filter(None, users):
         record = graded.get(user)
         if record is None and (course.missing != "zero" or current.get(user)):
             continue  # no row, no change: a grade the Grade Centre has stays
-        grade = f"{record.score:g}" if record else "0"
+        grade = f"{round(record.score * scale, 2):g}" if record else "0"
         rows.append([clean(user), grade] + ([clean(comment(record)) if record else "",
                                              "HTML"] if comment else []))
     missing = [user for user in filter(None, users) if user not in graded]

@@ -1,5 +1,6 @@
 """Canvas's files: the "Download Submissions" zip in, the gradebook import CSV out
 (its REST API: canvas_api.py)."""
+import math
 import re
 
 from ..records import Identity, Submission
@@ -70,7 +71,8 @@ def gradebook(records, assignment, course, max_score, roster=None):
     """The Canvas gradebook import CSV: the identity columns through ``Section`` (the
     roster's, else blank but for Student and ID), then the assignment's column after a
     ``Points Possible`` row. With a roster (the gradebook export) every student in it gets
-    a row, in the export's own column for the assignment, and one not graded here keeps
+    a row, in the export's own column for the assignment and on its points possible (a
+    full score is worth all of them), and one not graded here keeps
     the grade the export shows (Canvas's importer would delete it for a blank; with
     ``missing: zero``, an empty one becomes 0); else every graded student.
     Returns (csv text, [roster ids with no submission], [graded ids not in the roster]).
@@ -87,7 +89,10 @@ def gradebook(records, assignment, course, max_score, roster=None):
     ids = [h for h in header if h in IDENTITY]
     title = _column(header, assignment, roster)
     kept = header.index(title) if title in header else None  # the export's own grades
-    rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score)]]
+    possible = next((_number(row[kept]) for row in rows if kept is not None
+                     and row[0].strip() == "Points Possible"), None) or max_score
+    scale = possible / (max_score or 1)  # onto the assignment's points in Canvas
+    rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(possible)]]
     seen, missing = set(), []
     for row in rows:
         values = dict(zip(header, row))
@@ -99,7 +104,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
             missing.append(user)
         current = row[kept].strip() if kept is not None else ""
         rows_out.append([clean(values.get(h, "")) for h in ids] + [
-            _points(graded[user].score) if user in graded
+            _points(graded[user].score * scale) if user in graded
             else "0" if course.missing == "zero" and not unknown_who and current in ("", "-")
             else current if NUMBER.fullmatch(current) else clean(current)])
     if not sheet:
@@ -143,3 +148,12 @@ def _column(header, assignment, roster):
 
 def _points(value):
     return f"{round(value, 2):g}"
+
+
+def _number(text):
+    """A positive number written in the export ("7", "7.5", "7,5"), else None."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if 0 < value < math.inf else None

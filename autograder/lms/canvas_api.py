@@ -34,7 +34,11 @@ class Remote:
         return getattr(submission, "score", None), [c.get("comment") or "" for c in comments]
 
     def points(self, record):
-        return record.score
+        """The score on the assignment's own scale (its points possible)."""
+        possible = getattr(self._assignment, "points_possible", None) or 0
+        if possible <= 0:
+            raise PublishError(f"Canvas: assignment {self._ids[1]} is not graded in points")
+        return round(record.score * possible / record.max_score, 2)
 
     def send(self, change):
         changes = {}

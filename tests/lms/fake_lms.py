@@ -23,7 +23,7 @@ class FakeLMS:
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
         self.groups = {}         # Moodle user id -> group id (a team assignment)
-        self.maximum = 7         # the Moodle assignment's maximum grade (Blackboard's too)
+        self.maximum = 7         # the assignment's maximum grade (points possible), in all
         self.bearers = []        # Blackboard access tokens handed out; only the last is valid
         self.lock = threading.Lock()
         server = self
@@ -130,7 +130,8 @@ class FakeLMS:
         if len(parts) == 5:
             return 200, {"id": int(parts[4]), "name": "Course"}
         if len(parts) == 7 and parts[5] == "assignments":
-            return 200, {"id": int(parts[6]), "course_id": int(parts[4]), "name": "Week 1"}
+            return 200, {"id": int(parts[6]), "course_id": int(parts[4]), "name": "Week 1",
+                         "points_possible": self.maximum}
         return 404, {"errors": [{"message": "not found"}]}
 
     def moodle(self, form):

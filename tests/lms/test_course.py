@@ -72,8 +72,8 @@ def test_every_download_is_graded_with_identities(course):
 def test_canvas_import_matches_grades_csv_and_marks_non_submitters(course):
     root, _ = course
     rows = table(root / "out/tensor_shapes/canvas-import.csv")
-    assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "13"
-    assert {r[1]: r[-1] for r in rows[2:]} == {"101": "13", "102": "0", "103": "13", "105": ""}
+    assert rows[0][-1] == "Week 1 (55)" and rows[1][-1] == "7"  # the export's points
+    assert {r[1]: r[-1] for r in rows[2:]} == {"101": "7", "102": "0", "103": "7", "105": ""}
     report = (root / "out/tensor_shapes/report.html").read_text()
     assert "<h1>Week 1: class report</h1>" in report  # course.yaml's title
     assert "Lovelace, Ada (101)" in report  # the roster's name, not the file name's slug
@@ -94,7 +94,7 @@ def test_blackboard_upload(course):
     path = root / "out/manual_backward/blackboard-upload.csv"
     rows = table(path)
     assert [row[:2] for row in rows] == [["Username", "Week 3 [Total Pts: 8 Score] |4242"],
-                                         ["alovelace", "17"], ["p_nowak", "17"]]
+                                         ["alovelace", "8"], ["p_nowak", "8"]]  # of 8
     assert rows[0][2:] == ["Feedback to Learner", "Feedback Format"]
     assert rows[1][2].startswith("<p>manual_backward: 17 / 17</p>") and rows[1][3] == "HTML"
     assert all(line.startswith('"') and line.endswith('"')  # every field quoted

@@ -104,6 +104,21 @@ def test_canvas_import_keeps_every_grade_it_did_not_give(tmp_path, missing):
     assert absent_ones == ["102", "103", "104", "105", "106"]
 
 
+def test_scores_go_on_the_lms_columns_own_points(tmp_path):
+    canvas_export, grade_centre = tmp_path / "export.csv", tmp_path / "gc.csv"
+    canvas_export.write_text("Student,ID,SIS Login ID,Section,Week 1 (55)\n"
+                             "    Points Possible,,,,\"12,5\"\n\"Lovelace, Ada\",101,a,A,\n")
+    grade_centre.write_text("Username,Week 1 [Összes pont: 20 Pontszám] |8812\nalovelace,\n")
+    records = [record("101", 3.5, "Ada", "canvas")]
+    table = rows(canvas.gradebook(records, Assignment("tensor_shapes", "Week 1", "55"),
+                                  Course(), 7.0, canvas_export)[0])
+    assert table[1][-1] == "12.5" and canvas_reads(table, "Week 1 (55)") == {"101": "6.25"}
+    upload = blackboard.upload([record("alovelace", 6, "Ada", "blackboard")],
+                               Assignment("tensor_shapes", "Week 1", "8812"), Course(), 7.0,
+                               grade_centre)[0]
+    assert rows(upload)[1] == ["alovelace", "17.14"]  # 6 of 7 is 17.14 of 20
+
+
 def test_canvas_import_from_an_export_with_split_names_and_every_sis_column(tmp_path):
     roster = tmp_path / "export.csv"  # as lib/gradebook_exporter.rb writes it with these options
     roster.write_text(

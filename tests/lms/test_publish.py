@@ -148,6 +148,17 @@ def test_moodle_grades_are_scaled_to_the_assignments_maximum(server):
                 comment, log=lambda *_: None)
 
 
+def test_canvas_grades_are_scaled_to_the_assignments_points(server):
+    server.maximum = 20
+    publish([record("101", 3.5, "canvas")], canvas_api.Remote(server.url, TOKEN, "1", "55"),
+            comment, apply=True, log=lambda *_: None)
+    assert server.grades == {"101": 10.0}  # 3.5 of 7 is 10 of 20
+    server.maximum = None  # a Canvas assignment graded without points
+    with pytest.raises(PublishError, match="not graded in points"):
+        publish([record("102", 3.5, "canvas")], canvas_api.Remote(server.url, TOKEN, "1", "56"),
+                comment, log=lambda *_: None)
+
+
 def test_moodle_errors_are_one_line(server):
     with pytest.raises(PublishError, match="invalidtoken"):
         publish([record("501", 7, "moodle")], moodle_api.Remote(server.url, "bad", "77"), comment,
