@@ -1,5 +1,5 @@
-"""Blackboard Learn: the Grade Centre's "Assignment File Download" in (the latest attempt
-with files of each student is graded, the others listed); the Grade Centre upload file out."""
+"""Blackboard Learn: the Grade Centre's "Assignment File Download" in (each student's latest
+attempt with files is graded, the others listed); the Grade Centre upload file out."""
 import re
 from datetime import datetime
 
@@ -82,11 +82,10 @@ def upload(records, assignment, course, max_score, roster=None, comment=None):
     """The Grade Centre upload file ("Work Offline > Upload"): ``Username``, the
     assignment's column (named with its ``|<id>`` as in the Grade Centre download), and
     ``comment(record)`` as its Feedback to Learner (HTML); every field quoted; scores on
-    the column's Total Pts (a full score is worth all of them). A row for
-    each graded student, and with ``missing: zero`` a 0 for each one in the roster with no
-    submission and no grade there yet (no one else has a row: nothing else changes). Returns
-    (csv text, [roster usernames with no submission], [graded usernames not in the
-    roster])."""
+    the column's Total Pts (a full score is worth all of them). A row for each graded
+    student, and with ``missing: zero`` a 0 for each one in the roster with no submission
+    and no grade there yet (no one else has a row: nothing else changes). Returns (csv
+    text, [roster usernames with no submission], [graded usernames not in the roster])."""
     graded = {r.identity.user_id or r.student: r for r in records}
     column = f"{assignment.title} [Total Pts: {max_score:g} Score]"
     users, current = sorted(graded), {}
@@ -108,7 +107,8 @@ def upload(records, assignment, course, max_score, roster=None, comment=None):
         column += f" |{assignment.lms_id}"
     found = COLUMN.fullmatch(column.strip())
     possible = POINTS.search(found["kind"]) if found else None
-    scale = (float(possible[0].replace(",", ".")) if possible else max_score) / (max_score or 1)
+    total = float(possible[0].replace(",", ".")) if possible else 0.0
+    scale = (total if total > 0 else max_score) / (max_score or 1)  # onto its Total Pts
     rows = [["Username", column] + (["Feedback to Learner", "Feedback Format"] if comment
                                      else [])]
     for user in filter(None, users):

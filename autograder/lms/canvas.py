@@ -72,12 +72,12 @@ def gradebook(records, assignment, course, max_score, roster=None):
     roster's, else blank but for Student and ID), then the assignment's column after a
     ``Points Possible`` row. With a roster (the gradebook export) every student in it gets
     a row, in the export's own column for the assignment and on its points possible (a
-    full score is worth all of them), and one not graded here keeps
-    the grade the export shows (Canvas's importer would delete it for a blank; with
-    ``missing: zero``, an empty one becomes 0); else every graded student.
-    Returns (csv text, [roster ids with no submission], [graded ids not in the roster]).
-    Anonymous submissions are left out (Canvas imports no grade for them), and beside them
-    no one is known to have no submission: their rows stay blank."""
+    full score is worth all of them), and one not graded here keeps the value the export
+    shows (Canvas's importer would delete a grade for a blank; with ``missing: zero``, an
+    empty one becomes 0); else every graded student. Returns (csv text, [roster ids with
+    no submission], [graded ids not in the roster]). Anonymous submissions are left out
+    (Canvas imports no grade for them), and beside them no one is known to have no
+    submission: no one gets a 0."""
     graded = {r.identity.user_id or r.student: r for r in records
               if not anonymous(r.identity.user_id)}
     unknown_who = any(anonymous(r.identity.user_id) for r in records)  # who submitted?
