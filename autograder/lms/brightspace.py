@@ -21,7 +21,14 @@ COLUMN = re.compile(r"(?P<item>.+?) Points Grade(?: <[^>]*?MaxPoints:(?P<max>[\d
 def detect(folder):
     entries = [p for p in folder.iterdir()
                if not p.name.startswith(".") and p.name != "index.html"]
-    return bool(entries) and sum(bool(NAME.fullmatch(p.name)) for p in entries) * 2 > len(entries)
+    return bool(entries) and sum(bool(_match(p)) for p in entries) * 2 > len(entries)
+
+
+def _match(path):
+    """The parts of a submission's name: a file's ends with " - <file>", a folder's not."""
+    match = NAME.fullmatch(path.name)
+    is_folder = path.is_dir() and not path.is_symlink()
+    return match if match and bool(match["file"]) != is_folder else None
 
 
 def is_roster(sheet):
@@ -43,7 +50,7 @@ def read(folder, assignment, log=print, roster=None):
         known.setdefault(_plain(name), []).append(user)
     students, warned = {}, set()  # user (else the name shown) -> its submissions
     for path in sorted(folder.iterdir()):
-        match = NAME.fullmatch(path.name)
+        match = _match(path)
         if not match or path.is_symlink():
             continue
         users = known.get(_plain(match["name"]), [])
@@ -57,11 +64,11 @@ def read(folder, assignment, log=print, roster=None):
         student = students.setdefault(key, {"matched": len(users) == 1, "by_id": {}})
         entry = student["by_id"].setdefault(int(match["sid"]), {
             "name": match["name"], "date": match["date"], "files": {}})
-        if path.is_dir() and not match["file"]:
+        if not match["file"]:
             entry["files"].update({p: p for p in sorted(path.rglob("*")) if p.is_file()
                                    and not any(part.startswith((".", "__"))
                                                for part in p.relative_to(path).parts)})
-        elif match["file"]:
+        else:
             entry["files"][path.with_name(match["file"])] = path
     found = []
     for user, student in sorted(students.items()):

@@ -156,6 +156,12 @@ def test_a_blackboard_attempt_with_only_a_receipt_is_a_row_and_never_beats_a_fil
     assert found["p_nowak"].identity.name == "Paweł Nowak"
 
 
+def test_notebooks_named_like_a_brightspace_folder_are_not_one(tmp_path):
+    for name in ("2024-01 - Ada - 2024.ipynb", "2024-02 - Bob - 2024.ipynb"):
+        (tmp_path / name).write_text(downloads.good())
+    assert not lms.brightspace.detect(tmp_path)  # a file's name ends with " - <file>"
+
+
 def test_gradescope_submitters_from_the_metadata(tmp_path):
     found, _ = read(tmp_path, "export.zip", downloads.gradescope())
     assert sorted(found) == ["minji@example.edu", "s1", "s3"]  # a group counts for each
