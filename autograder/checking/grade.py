@@ -49,7 +49,8 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
     return Outcome(status, detail, outcomes, causes + _notes(student, cells, limits),
                    student.isolation, curves=curves,
                    slowest=student.slowest,
-                   code=excerpts(cells, [o.message for o in outcomes if o.message] + flagged),
+                   code={**excerpts(cells, [o.message for o in outcomes if o.message]
+                                    + flagged), **_definitions(cells, outcomes)},
                    flags=flagged)
 
 
@@ -65,6 +66,31 @@ def excerpts(cells, messages, around=2):
             first = max(1, line - around)
             found[key] = {"first": first, "lines": [text[:160] for text in
                                                     lines[first - 1:line + around]]}
+    return found
+
+
+def _definitions(cells, outcomes, most=15):
+    """The code of each function whose question lost points, where it is last defined
+    (its def line and the indented lines after it, ``most`` at most), for the feedback to
+    show beside a mistake that names no line: {"def:<function>": {"cell": code cell
+    number, "first": the def line's number, "lines": [text]}}."""
+    lost, found = {o.question for o in outcomes if not o.passed}, {}
+    for index, source in cells:
+        lines = source.splitlines()
+        for match in _DEF.finditer(source):
+            if match.group(1) not in lost:
+                continue
+            first = source.count("\n", 0, match.start()) + 1
+            body = [lines[first - 1]]
+            for text in lines[first:first + 200]:
+                if text.strip() and not text[:1].isspace():
+                    break
+                body.append(text)
+            while len(body) > 1 and not body[-1].strip():
+                body.pop()
+            found[f"def:{match.group(1)}"] = {
+                "cell": index + 1, "first": first,
+                "lines": [text[:160] for text in body[:most]]}
     return found
 
 

@@ -4,7 +4,7 @@ from html import escape
 
 from ..i18n import check_title, translate
 from ..records import msg
-from .render import excerpt, quote, render
+from .render import definition, excerpt, quote, render
 
 
 def _(text, lang, **values):
@@ -25,12 +25,19 @@ def feedback(record, lang="en"):
         lines.append(f"## {mark} {quote(qid, 'markdown')}: {entry.score:g} / {entry.max_score:g}")
         if entry.passed:
             lines.append(_("Passed: {checks}.", lang, checks=passed(entry, lang)))
-        lines += [_item(record, message, lang) for message in entry.failed]
-        lines.append("")
+        lines += [*filter(None, [_items(record, qid, entry, lang)]), ""]
     if record.notes:
         lines += ["## " + _("Notes on running your notebook", lang),
                   *[f"- {render(note, 'markdown', lang)}" for note in record.notes], ""]
     return "\n".join(lines)
+
+
+def _items(record, qid, entry, lang):
+    """A question's failures as Markdown list items, each with the student's lines it
+    names; where none names one, the student's code of the function after them."""
+    code = definition(record, qid, "markdown", lang)
+    return "\n".join(_item(record, message, lang) for message in entry.failed) + (
+        "\n\n" + code if code else "")
 
 
 def _item(record, message, lang):
@@ -75,7 +82,7 @@ def gradescope_results(record, lang="en"):
     for qid, entry in record.questions.items():
         tests.append({"name": qid, "score": entry.score, "max_score": entry.max_score,
                       "status": "passed" if entry.full else "failed",
-                      "output": "\n".join(_item(record, m, lang) for m in entry.failed)
+                      "output": _items(record, qid, entry, lang)
                       or _("All checks passed.", lang), "output_format": "md",
                       "visibility": "visible"})
     output = "\n".join(f"- {render(m, 'markdown', lang)}"

@@ -10,7 +10,7 @@ from ..i18n import N_, translate
 from ..records import NOT_ATTEMPTED, Status
 from . import charts, similarity
 from .feedback import _, passed
-from .render import excerpt, render
+from .render import definition, excerpt, render
 
 STATUS = {Status.GRADED: N_("graded"), Status.SYNTAX_ERROR: N_("syntax error"),
           Status.TIMEOUT: N_("timeout"), Status.CRASHED: N_("crashed"),
@@ -239,6 +239,7 @@ def feedback(record, lang="en"):
             body.append("<ul>" + "".join(f"<li>{render(m, 'html', lang)}"
                                          f"{excerpt(record, m, 'html')}</li>"
                                          for m in entry.failed) + "</ul>")
+            body.append(definition(record, qid, "html", lang))  # where no line is named
         series = record.curves.get(qid)
         if series:
             chart = charts.curve(series["student"], series["reference"], lang)

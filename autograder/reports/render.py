@@ -10,7 +10,7 @@ import html
 import re
 
 from ..i18n import translate
-from ..records import place
+from ..records import NOT_ATTEMPTED, msg, place
 
 FORMATS = ("text", "markdown", "html")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
@@ -72,9 +72,27 @@ def excerpt(record, message, fmt="text"):
     none."""
     key = message and place(message)
     found = record.code.get(key) if key else None
-    if not found:
+    return _block(found, int(key.split(":")[1]), fmt) if found else ""
+
+
+def definition(record, function, fmt="text", lang="en"):
+    """The student's code of ``function`` (``Record.code``'s "def:<function>"), under a
+    line naming its code cell, in ``fmt``, for mistakes of its question that name no line
+    of their own; "" when one does, when all say it is not written yet, or without it."""
+    found = record.code.get(f"def:{function}")
+    failed = record.questions[function].failed if function in record.questions else []
+    if (not found or any(excerpt(record, m) for m in failed)
+            or all(m.text in NOT_ATTEMPTED for m in failed)):
         return ""
-    line = int(key.split(":")[1])
+    title = render(msg("Your {function}, in code cell {number}:", function=function,
+                       number=found["cell"]), fmt, lang)
+    block = _block(found, None, fmt)
+    return f"<p class='muted'>{title}</p>{block}" if fmt == "html" else f"{title}\n{block}"
+
+
+def _block(found, line, fmt):
+    """Lines of a cell (``found``: its first line's number and the lines), numbered, with
+    ``line`` marked, as a code block in ``fmt``."""
     rows = [(number == line, f"{'>' if number == line else ' '} {number:>3} | "
              f"{_CONTROL.sub(' ', safe_text(text)).replace(chr(9), '    ')}")
             for number, text in enumerate(found["lines"], start=found["first"])]

@@ -1,7 +1,7 @@
 """The feedback shows the student's own lines around the line a message names, numbered as
 in the cell, that line marked, and always as inert text."""
 from autograder.checking.grade import excerpts
-from autograder.records import QuestionResult, Record, Status, msg
+from autograder.records import NOT_IMPLEMENTED, QuestionResult, Record, Status, msg
 from autograder.reports.feedback import feedback, gradescope_results
 from autograder.reports.pages import feedback as page
 
@@ -42,3 +42,25 @@ def test_nothing_is_shown_without_a_line_or_for_a_line_the_cell_lacks():
                     msg(RAISED, call="c", error="E", cell=9, line=1, message="")):
         record = _record(message)
         assert record.code == {} and "|" not in feedback(record)
+
+
+def test_a_mistake_that_names_no_line_shows_the_students_function():
+    from autograder.checking.grade import _definitions
+    from autograder.records import CheckOutcome
+    cells = [(0, "import torch"), (1, "x = 1\n\n" + CELL + "\nprint(sample)\n")]
+    lost = [CheckOutcome("sample", "id", 1.0, False, msg("plain"))]
+    code = _definitions(cells, lost)
+    assert code == {"def:sample": {"cell": 2, "first": 3, "lines": CELL.splitlines()}}
+    assert _definitions(cells, [CheckOutcome("sample", "id", 1.0, True)]) == {}
+    record = Record("ann", "char_model", "ann.ipynb", Status.GRADED, None, 0, 5,
+                    {"sample": QuestionResult(0, 5, failed=[msg("plain")])}, code=code)
+    text = feedback(record)
+    assert "Your `sample`, in code cell 2:" in text and "    9 |     return" in text
+    assert "\x1b" not in text and "Your `sample`" in gradescope_results(record)["tests"][0][
+        "output"]
+    html = page(record)
+    assert "in code cell 2:" in html and "<script>" not in html
+    assert "kódcellában" in page(record, "hu")
+    stub = Record("bob", "char_model", "b.ipynb", Status.GRADED, None, 0, 5, {"sample":
+                  QuestionResult(0, 5, failed=[NOT_IMPLEMENTED])}, code=code)
+    assert "in code cell" not in feedback(stub)  # "not implemented yet" says where already
