@@ -449,6 +449,14 @@ WRONG = {
          "            ix = torch.multinomial(p, 1, replacement=True, generator=g).item()\n"
          "            if ix == stoi['.']:\n                break\n"
          "            out.append(itos[ix])\n    return ''.join(out)"),
+        ("a generator seeded again for every draw", "sample", "one generator made before",
+         "def sample(W, itos, start, n, seed):\n    stoi = {c: i for i, c in itos.items()}\n"
+         "    cur, out = stoi[start], []\n    with torch.no_grad():\n"
+         "        for _ in range(n):\n"
+         "            g = torch.Generator(device=W.device).manual_seed(seed)\n"
+         "            p = F.softmax(W[cur], dim=0)\n"
+         "            cur = torch.multinomial(p, 1, generator=g).item(); out.append(itos[cur])\n"
+         "    return ''.join(out)"),
         ("includes start", "sample", "without `start`",
          "_sample = sample\n"
          "def sample(W, itos, start, n, seed):\n    return start + _sample(W, itos, start, n, seed)"),

@@ -219,7 +219,8 @@ def test_sample_draws_at_random_with_the_right_probabilities(student, device):
     share = text.count("a") / len(text)
     expect(0.72 < share < 0.88, "A model giving 'a' probability 0.8 produced {share:.0%} "
            "'a's: draw with torch.multinomial from the softmax of the logits (not argmax, "
-           "not the raw logits).", share=share)
+           "not the raw logits), with one generator made before the loop (one seeded again "
+           "for every draw repeats the same draw).", share=share)
     expect(len(set(text)) == V, "sample never produced some characters the model allows: "
            "draw at random from the probabilities rather than taking the most likely one.")
 
