@@ -97,7 +97,7 @@ def worksheet(records, roster, comment, zero=False):
         maximum = row[grade + 1] if grade + 1 < len(header) else ""
         if record is None:
             missing.append(_pid(row))
-            if zero and not row[grade].strip():
+            if zero and row[grade].strip() in ("", "-"):
                 row[grade] = "0,00" if "," in maximum else "0.00"
             continue
         used.add(id(record))
