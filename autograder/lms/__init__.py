@@ -81,8 +81,9 @@ class _Where:
 def roster(assignment, course, download=None):
     """The LMS's gradebook file for ``assignment``: course.yaml's, else the spreadsheet
     beside the submissions that reads as one (a Canvas export, a Blackboard Grade Centre
-    download, a Moodle grading worksheet or a Brightspace grades export): in the ``download`` folder, or in the folder of
-    the download zip; else None. Several there: LayoutError (which one is never guessed)."""
+    download, a Moodle grading worksheet or a Brightspace grades export): in the
+    ``download`` folder, or in the folder of the download zip; else None. Several there:
+    LayoutError (which one is never guessed)."""
     for path in (assignment.roster, course.roster):
         if path:
             return Path(path)

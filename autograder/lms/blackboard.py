@@ -5,7 +5,7 @@ from datetime import datetime
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import Sheet, SheetError, clean, table
+from .sheet import Sheet, SheetError, clean, scale, table
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
 # <Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>, then "_<file>" or ".txt" (the
@@ -107,15 +107,14 @@ def upload(records, assignment, course, max_score, roster=None, comment=None):
         column += f" |{assignment.lms_id}"
     found = COLUMN.fullmatch(column.strip())
     possible = POINTS.search(found["kind"]) if found else None
-    total = float(possible[0].replace(",", ".")) if possible else 0.0
-    scale = (total if total > 0 else max_score) / (max_score or 1)  # onto its Total Pts
+    factor = scale(possible[0] if possible else "", max_score)  # onto its Total Pts
     rows = [["Username", column] + (["Feedback to Learner", "Feedback Format"] if comment
                                      else [])]
     for user in filter(None, users):
         record = graded.get(user)
         if record is None and (course.missing != "zero" or current.get(user)):
             continue  # no row, no change: a grade the Grade Centre has stays
-        grade = f"{round(record.score * scale, 2):g}" if record else "0"
+        grade = f"{round(record.score * factor, 2):g}" if record else "0"
         rows.append([clean(user), grade] + ([clean(comment(record)) if record else "",
                                              "HTML"] if comment else []))
     missing = [user for user in filter(None, users) if user not in graded]

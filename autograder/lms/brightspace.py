@@ -5,7 +5,7 @@ import re
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import Sheet, SheetError, clean, table
+from .sheet import Sheet, SheetError, clean, scale, table
 
 # "<submission id>-<file id> - <First Last> - <date> - <file>" (flat), or the same less
 # " - <file>" as a folder holding the submission's files; the date (in the instructor's
@@ -95,7 +95,7 @@ def grades_import(records, assignment, course, max_score, roster):
         raise SheetError(f"{roster.name}: no OrgDefinedId or Username column and no "
                          f"{END}; export the grades (Grades > Export, Key Field: Both)")
     column = _column(sheet.header, assignment, roster)
-    top = float(COLUMN.fullmatch(column.strip())["max"] or max_score)
+    factor = scale(COLUMN.fullmatch(column.strip())["max"] or "", max_score)
     graded = {r.identity.user_id: r for r in records if r.identity.user_id}
     rows, missing = [[*KEYS, column, END]], []
     for user, _, values in _people(sheet):
@@ -104,7 +104,7 @@ def grades_import(records, assignment, course, max_score, roster):
             missing.append(user)
             if course.missing != "zero" or values.get(column, "").strip():
                 continue  # no row, no change: a grade the export shows stays
-        score = record.score * top / (max_score or 1) if record else 0.0
+        score = record.score * factor if record else 0.0
         rows.append([clean(values.get(key, "")) for key in KEYS]
                     + [f"{round(score, 2):g}", "#"])
     unknown = sorted(r.identity.name or r.student for r in records if not r.identity.user_id)

@@ -1,11 +1,10 @@
 """Canvas's files: the "Download Submissions" zip in, the gradebook import CSV out
 (its REST API: canvas_api.py)."""
-import math
 import re
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import Sheet, SheetError, clean, table
+from .sheet import Sheet, SheetError, clean, scale, table
 
 # <sortable name>[_LATE]_<user id>_<attachment id>_<original name>; with anonymous grading,
 # [LATE_]anon_<anonymous id>_<attachment id>_<original name> (lib/content_zipper.rb)
@@ -89,10 +88,9 @@ def gradebook(records, assignment, course, max_score, roster=None):
     ids = [h for h in header if h in IDENTITY]
     title = _column(header, assignment, roster)
     kept = header.index(title) if title in header else None  # the export's own grades
-    possible = next((_number(row[kept]) for row in rows if kept is not None
-                     and row[0].strip() == "Points Possible"), None) or max_score
-    scale = possible / (max_score or 1)  # onto the assignment's points in Canvas
-    rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(possible)]]
+    factor = scale(next((row[kept] for row in rows if kept is not None
+                         and row[0].strip() == "Points Possible"), ""), max_score)
+    rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score * factor)]]
     seen, missing = set(), []
     for row in rows:
         values = dict(zip(header, row))
@@ -104,7 +102,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
             missing.append(user)
         current = row[kept].strip() if kept is not None else ""
         rows_out.append([clean(values.get(h, "")) for h in ids] + [
-            _points(graded[user].score * scale) if user in graded
+            _points(graded[user].score * factor) if user in graded
             else "0" if course.missing == "zero" and not unknown_who and current in ("", "-")
             else current if NUMBER.fullmatch(current) else clean(current)])
     if not sheet:
@@ -149,11 +147,3 @@ def _column(header, assignment, roster):
 def _points(value):
     return f"{round(value, 2):g}"
 
-
-def _number(text):
-    """A positive number written in the export ("7", "7.5", "7,5"), else None."""
-    try:
-        value = float(text.strip().replace(",", "."))
-    except ValueError:
-        return None
-    return value if 0 < value < math.inf else None

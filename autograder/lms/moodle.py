@@ -8,7 +8,7 @@ import zipfile
 
 from ..records import Identity, Submission
 from .download import pick
-from .sheet import Sheet, SheetError, clean
+from .sheet import Sheet, SheetError, clean, number, scale
 
 # "<full name>_<participant id>" or, in a team assignment, "<group name>_<group id>" or the
 # default group's name alone; then "_assignsubmission_<plugin>" and a folder (4.1+, or "_/"
@@ -102,8 +102,7 @@ def worksheet(records, roster, comment, zero=False):
             continue
         used.add(id(record))
         given.append((_pid(row), row[1], record))
-        scale = (_number(maximum) or record.max_score) / (record.max_score or 1)
-        value = f"{round(record.score * scale, 2):.2f}"
+        value = f"{round(record.score * scale(maximum, record.max_score), 2):.2f}"
         row[grade] = value.replace(".", ",") if "," in maximum else value
         if feedback is not None:
             row[feedback] = _comment(row[feedback], comment(record), record)
@@ -162,8 +161,8 @@ def _before_maximum(header, rows):
     the one before Maximum Grade (the same number in every row), empty or a number."""
     for index in range(1, len(header) - 1):
         maximum = {row[index + 1] for row in rows}
-        if (len(maximum) == 1 and _number(maximum.pop()) and
-                all(not row[index].strip() or _number(row[index]) is not None for row in rows)):
+        if (len(maximum) == 1 and number(maximum.pop()) and
+                all(not row[index].strip() or number(row[index]) is not None for row in rows)):
             return index
     return None
 
@@ -175,9 +174,3 @@ def _after_dates(header, rows, grade):
              if rows and all(DATE.match(row[i].strip()) for row in rows)]
     return dates[-1] + 1 if dates else None
 
-
-def _number(text):
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return None

@@ -5,6 +5,7 @@ written back in the same encoding with every row this run did not change byte fo
 it came; what the project writes into a cell is made safe to open in a spreadsheet."""
 import csv
 import io
+import math
 
 import charset_normalizer
 
@@ -59,6 +60,22 @@ class Sheet:
                     f"{self.path.name} is in {self.encoding}, which cannot hold "
                     f"{error.object[error.start]!a}: written as UTF-8 (with a BOM) instead; "
                     "choose UTF-8 when you upload it")
+
+
+def number(text):
+    """A finite number as a cell or a header writes it ("7", "7.5", "7,5"), else None."""
+    try:
+        value = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def scale(theirs, ours):
+    """The factor that puts a score out of ``ours`` onto the LMS's maximum ``theirs`` (a
+    cell's or a header's text): a full score is worth all of it; 1 where it shows none."""
+    maximum = number(theirs)
+    return maximum / ours if maximum and maximum > 0 and ours else 1.0
 
 
 def table(rows, quote_all=False):
