@@ -217,8 +217,8 @@ def test_fit_linear_nn_follows_the_hand_written_trajectory(student, device, curv
     expect_trajectory(losses, reference, N_(
         "fit_linear_nn's loss at step {step} is {mine:.6g}, but the hand-written loop gives "
         "{theirs:.6g}: start from weight 0 and bias 0, give the model x and y as (n, 1) "
-        "columns, use nn.MSELoss (the mean) and SGD with the given lr, and call zero_grad() "
-        "every step."))
+        "columns, use nn.MSELoss (the mean) and plain SGD with the given lr (no momentum, "
+        "no weight decay), and call zero_grad() every step."))
 
 
 @question("fit_linear_nn", points=1)
