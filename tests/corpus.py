@@ -299,6 +299,8 @@ WRONG = {
                                "x, y = torch.tensor(x.tolist()), torch.tensor(y.tolist())")),
         ("starts from one", "fit_linear", "start from w = 0 and b = 0",
          _fit_linear(param="torch.ones((), device=device, requires_grad=True)")),
+        ("SGD with momentum, as tutorials often set it", "fit_linear_nn", "no momentum",
+         _fit_linear_nn().replace("lr=lr)", "lr=lr, momentum=0.9)")),
         ("model left on the CPU", "fit_linear_nn", "build the model with .to(device)",
          _fit_linear_nn().replace("torch.nn.Linear(1, 1).to(device)", "torch.nn.Linear(1, 1)")),
         ("torch.optim does the loop", "fit_linear", "uses nn.Linear or torch.optim",
