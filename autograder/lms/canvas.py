@@ -146,4 +146,3 @@ def _column(header, assignment, roster):
 
 def _points(value):
     return f"{round(value, 2):g}"
-
