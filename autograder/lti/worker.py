@@ -35,17 +35,27 @@ def run(settings, data, out, lang="en", stop=None, scheduler=None):
     signal.signal(signal.SIGTERM, interrupted)
     queue = Attempts(data)
     queue.requeue()  # what a stopped worker was grading
-    config, limits = settings.tool_config(), {}
+    config, limits, retried = settings.tool_config(), {}, set()
     try:
-        with make_backend(1, scheduler) as backend:
-            while stop is None or not stop.is_set():
-                attempt = queue.claim()
-                if attempt:
-                    grade_attempt(attempt, queue, backend, limits, Path(out), lang)
-                for due in queue.to_post():
-                    post(due, queue, config)
-                if attempt is None:
-                    time.sleep(POLL)
+        while stop is None or not stop.is_set():
+            with make_backend(1, scheduler) as backend:  # a fresh one after an error of ours
+                while stop is None or not stop.is_set():
+                    attempt = queue.claim()
+                    error = attempt and grade_attempt(attempt, queue, backend, limits,
+                                                      Path(out), lang)
+                    # An error of ours: the attempt is graded once more on a fresh
+                    # backend (a sandbox zygote that died is not used again), then failed.
+                    if error:
+                        if attempt["id"] in retried:
+                            queue.failed(attempt["id"], error)
+                        else:
+                            retried.add(attempt["id"])
+                            queue.requeue(attempt["id"])
+                        break
+                    for due in queue.to_post():
+                        post(due, queue, config)
+                    if attempt is None:
+                        time.sleep(POLL)
     except KeyboardInterrupt:
         pass
     finally:
@@ -57,7 +67,8 @@ def interrupted(signum, frame):
 
 
 def grade_attempt(attempt, queue, backend, limits, out, lang):
-    """Grade one attempt into out/<assignment>/ (its feedback page under lti/<id>/)."""
+    """Grade one attempt into out/<assignment>/ (its feedback page under lti/<id>/);
+    returns None, or what went wrong when the error is ours, not the notebook's."""
     name = attempt["assignment"]
     folder = out / name
     submission = Submission(attempt["user"], queue.notebook(attempt["id"]), identity=Identity(
@@ -70,9 +81,8 @@ def grade_attempt(attempt, queue, backend, limits, out, lang):
         records = grade(name, [], folder / "lti" / attempt["id"], limits=limits[name],
                         log=lambda *_: None, backend=backend, found=[submission], lang=lang,
                         similar=None)
-    except Exception as error:  # a bug of ours: this attempt's row says so, others go on
-        queue.failed(attempt["id"], f"internal error: {type(error).__name__}")
-        return
+    except Exception as error:  # ours (a bug, a sandbox zygote that died), not the notebook's
+        return f"internal error: {type(error).__name__}"
     record = records[0]
     store = Store(folder / "grades.sqlite")
     try:
@@ -80,6 +90,7 @@ def grade_attempt(attempt, queue, backend, limits, out, lang):
     finally:
         store.close()
     queue.graded(attempt["id"], record.score, record.max_score, comment(record, lang))
+    return None
 
 
 def post(attempt, queue, config):
