@@ -21,6 +21,7 @@ IDENTITY = ("Student", "LastName", "FirstName", "ID", "SIS User ID", "SIS Login 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS = "    Points Possible"
 ASSIGNMENT = re.compile(r"(.+) \((\d+)\)")  # an assignment's column: "<title> (<id>)"
+UNGRADED = ("EX", "N/A")  # excused, not assigned: the teacher's decision, kept
 NUMBER = re.compile(r"-|-?\d+(?:[.,]\d+)?")  # a grade kept as it is ("-": none): no formula
 
 
@@ -73,10 +74,11 @@ def gradebook(records, assignment, course, max_score, roster=None):
     a row, in the export's own column for the assignment and on its points possible (a
     full score is worth all of them), and one not graded here keeps the value the export
     shows (Canvas's importer would delete a grade for a blank; with ``missing: zero``, an
-    empty one becomes 0); else every graded student. Returns (csv text, [roster ids with
-    no submission], [graded ids not in the roster]). Anonymous submissions are left out
-    (Canvas imports no grade for them), and beside them no one is known to have no
-    submission: no one gets a 0."""
+    empty one becomes 0); else every graded student. One the export shows excused (EX) or
+    not assigned (N/A) keeps that, graded or not: a score would undo it. Returns (csv
+    text, [roster ids with no submission], [graded ids not in the roster], [graded ids
+    kept EX or N/A]). Anonymous submissions are left out (Canvas imports no grade for
+    them), and beside them no one is known to have no submission: no one gets a 0."""
     graded = {r.identity.user_id or r.student: r for r in records
               if not anonymous(r.identity.user_id)}
     unknown_who = any(anonymous(r.identity.user_id) for r in records)  # who submitted?
@@ -91,7 +93,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
     factor = scale(next((row[kept] for row in rows if kept is not None
                          and row[0].strip() == "Points Possible"), ""), max_score)
     rows_out = [ids + [title], [POINTS] + [""] * (len(ids) - 1) + [_points(max_score * factor)]]
-    seen, missing = set(), []
+    seen, missing, kept_as_is = set(), [], []
     for row in rows:
         values = dict(zip(header, row))
         user = values.get("ID", "").strip()
@@ -101,8 +103,11 @@ def gradebook(records, assignment, course, max_score, roster=None):
         if user not in graded and not unknown_who:
             missing.append(user)
         current = row[kept].strip() if kept is not None else ""
+        if user in graded and current.upper() in UNGRADED:
+            kept_as_is.append(user)
         rows_out.append([clean(values.get(h, "")) for h in ids] + [
-            _points(graded[user].score * factor) if user in graded
+            _points(graded[user].score * factor)
+            if user in graded and current.upper() not in UNGRADED
             else "0" if course.missing == "zero" and not unknown_who and current in ("", "-")
             else current if NUMBER.fullmatch(current) else clean(current)])
     if not sheet:
@@ -110,7 +115,7 @@ def gradebook(records, assignment, course, max_score, roster=None):
             seen.add(user)
             rows_out.append([clean(record.identity.name or record.student), clean(user)]
                             + [""] * (len(ids) - 2) + [_points(record.score)])
-    return table(rows_out), missing, sorted(set(graded) - seen)
+    return table(rows_out), missing, sorted(set(graded) - seen), kept_as_is
 
 
 def names(roster):

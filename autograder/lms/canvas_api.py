@@ -13,7 +13,7 @@ from .publish import PublishError, Transient, unreachable
 class Remote:
     """One Canvas assignment through canvasapi: each student's score and comments, and
     ``PUT …/submissions/:user_id`` with ``posted_grade`` and ``text_comment`` (by anonymous
-    id under anonymous grading)."""
+    id under anonymous grading). An excused submission reads as grade ``EX``, kept."""
     lms = "canvas"
 
     def __init__(self, url, token, course_id, assignment_id):
@@ -31,7 +31,9 @@ class Remote:
                                user, include=["submission_comments"]))
         self._submissions[user] = submission
         comments = getattr(submission, "submission_comments", None) or []
-        return getattr(submission, "score", None), [c.get("comment") or "" for c in comments]
+        grade = "EX" if getattr(submission, "excused", False) else getattr(submission, "score",
+                                                                              None)
+        return grade, [c.get("comment") or "" for c in comments]
 
     def points(self, record):
         """The score on the assignment's own scale (its points possible)."""
@@ -60,8 +62,8 @@ class _Anonymous:
                       f"anonymous_submissions/{user.removeprefix('anon_')}")
         data = self._requester.request("GET", self._path, _kwargs=combine_kwargs(
             include=["submission_comments"])).json()
-        self.score, self.submission_comments = data.get("score"), data.get(
-            "submission_comments") or []
+        self.score, self.excused = data.get("score"), data.get("excused")
+        self.submission_comments = data.get("submission_comments") or []
 
     def edit(self, **changes):
         self._requester.request("PUT", self._path, _kwargs=combine_kwargs(**changes))

@@ -48,6 +48,11 @@ def _names(kind, roster):
         return {}
 
 
+def _listed(users, shown):
+    """'Name (id), id, ...': each user id with the name the roster shows, where it has one."""
+    return ", ".join(f"{shown[user]} ({user})" if shown.get(user) else user for user in users)
+
+
 def export(records, assignment, course, max_score, out, roster=None):
     """Write the gradebook files of the course's LMS (else of the LMS the submissions came
     from) into ``out``, from ``roster`` (its gradebook file) when there is one; returns
@@ -61,9 +66,14 @@ def export(records, assignment, course, max_score, out, roster=None):
         records = [replace(r, score=0.0) if r.flags else r for r in records]
     try:
         if kind == "canvas":
-            text, missing, unknown = canvas.gradebook(records, assignment, course, max_score,
-                                                      roster)
+            text, missing, unknown, excused = canvas.gradebook(records, assignment, course,
+                                                               max_score, roster)
             lines.append(f"for canvas: {_write(out / 'canvas-import.csv', text)}")
+            if excused:
+                lines.append(f"{len(excused)} graded but excused (EX) or not assigned (N/A) "
+                             "in Canvas: left so in canvas-import.csv, since a score would "
+                             "undo that; enter the grade by hand if it should count: "
+                             + _listed(excused, _names(kind, roster)))
             hidden = [r.student for r in records if canvas.anonymous(r.identity.user_id)]
             if hidden:
                 lines.append(f"{len(hidden)} graded anonymously (Canvas anonymous grading): "
@@ -91,10 +101,8 @@ def export(records, assignment, course, max_score, out, roster=None):
     if missing:
         verdict = ("given 0 where the LMS has no grade for them" if course.missing == "zero"
                    else "their grades in the LMS left as they are")
-        shown = _names(kind, roster)
         lines.append(f"{len(missing)} in the roster with no submission ({verdict}): "
-                     + ", ".join(f"{shown[user]} ({user})" if shown.get(user) else user
-                                 for user in missing))
+                     + _listed(missing, _names(kind, roster)))
     if unknown:
         lines.append(f"{len(unknown)} graded but not in the roster (not in the {kind} file): "
                      + ", ".join(unknown))

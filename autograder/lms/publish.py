@@ -75,7 +75,8 @@ class Change:
 def publish(records, remote, comment, apply=False, log=print):
     """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
     has ``state(user) -> (grade or None, [comment texts])``, ``points(record)`` (the grade
-    on the LMS's scale) and ``send(change)``.
+    on the LMS's scale) and ``send(change)``; a grade that is text (Canvas's ``EX``,
+    excused) is the teacher's decision: it is kept, and only the comment is sent.
     Returns the changes that were (or, dry, would be) sent."""
     changes, skipped = [], []
     for record in records:
@@ -104,15 +105,19 @@ def publish(records, remote, comment, apply=False, log=print):
 def _compare(remote, record, user, text):
     grade, comments = remote.state(user)
     new = remote.points(record)
-    same_grade = grade is not None and abs(float(grade) - new) < 0.005
-    return Change(user, record.identity.name, grade, new, text,
-                  not same_grade, text.strip() not in [c.strip() for c in comments])
+    return Change(user, record.identity.name, grade, new, text, _differs(grade, new),
+                  text.strip() not in [c.strip() for c in comments])
+
+
+def _differs(grade, new):
+    """Whether ``new`` is to be sent over ``grade`` (None: no grade; text: kept)."""
+    return grade is None or (not isinstance(grade, str) and abs(float(grade) - new) >= 0.005)
 
 
 def _send_if_needed(remote, change):
     """Re-read, then send only what is still missing: safe to repeat after any failure."""
     grade, comments = remote.state(change.user)
-    change.send_grade = grade is None or abs(float(grade) - change.new) >= 0.005
+    change.send_grade = _differs(grade, change.new)
     change.send_comment = change.comment.strip() not in [c.strip() for c in comments]
     if change.send_grade or change.send_comment:
         remote.send(change)
@@ -134,8 +139,10 @@ def _retry(work, log):
 def table(changes):
     """The changes as aligned text: student, name, grade now, new grade, comment."""
     rows = [("student", "name", "now", "new", "comment")] + [
-        (printable(c.user), printable(c.name)[:30], "-" if c.old is None else f"{float(c.old):g}",
-         f"{c.new:g}" if c.send_grade else "(same)", "new" if c.send_comment else "")
+        (printable(c.user), printable(c.name)[:30], "-" if c.old is None else
+         printable(c.old) if isinstance(c.old, str) else f"{float(c.old):g}",
+         f"{c.new:g}" if c.send_grade else "(kept)" if isinstance(c.old, str) else "(same)",
+         "new" if c.send_comment else "")
         for c in changes]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows)

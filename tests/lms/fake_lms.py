@@ -20,6 +20,7 @@ class FakeLMS:
         self.requests = []       # (method, path, headers, form)
         self.grades = {}         # user -> grade
         self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
+        self.excused = set()     # Canvas users excused from the assignment
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
         self.groups = {}         # Moodle user id -> group id (a team assignment)
@@ -116,15 +117,16 @@ class FakeLMS:
             kind, user = which.split("/")
             user = f"anon_{user}" if kind == "anonymous_submissions" else user
             if method == "PUT":
-                if "submission[posted_grade]" in form:
+                if "submission[posted_grade]" in form:  # a grade ends an excuse
                     self.grades[user] = float(form["submission[posted_grade]"][0])
+                    self.excused.discard(user)
                 if "comment[text_comment]" in form:
                     self.comments.setdefault(user, []).append(form["comment[text_comment]"][0])
             who = ({"anonymous_id": user[5:]} if kind == "anonymous_submissions"
                    else {"user_id": int(user)})
             return 200, {"id": abs(hash(user)) % 10**6, **who,
                          "assignment_id": int(assignment), "course_id": int(course),
-                         "score": self.grades.get(user),
+                         "score": self.grades.get(user), "excused": user in self.excused,
                          "submission_comments": [{"comment": c}
                                                  for c in self.comments.get(user, [])]}
         if len(parts) == 5:

@@ -44,7 +44,7 @@ def test_canvas_import_from_the_gradebook_export(tmp_path):
                       '"O\'Brien, ""Pat""",103,s3,pat,B,,\n', encoding="utf-8")
     records = [record("101", 7, "lovelaceada", "canvas"), record("102", 3.5, "x", "canvas"),
                record("999", 2, "stranger", "canvas")]
-    text, missing, unknown = canvas.gradebook(records, WEEK, Course(), 7.0, roster)
+    text, missing, unknown, _ = canvas.gradebook(records, WEEK, Course(), 7.0, roster)
     table = rows(text)
     assert table[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                         'Week 1, "tensors" (55)']
@@ -57,7 +57,7 @@ def test_canvas_import_from_the_gradebook_export(tmp_path):
     assert unknown == ["999"]
     expected = generic(records)
     assert all(by_id[i][-1] == expected[i] for i in ("101", "102"))
-    text, _, _ = canvas.gradebook(records, WEEK, Course(missing="zero"), 7.0, roster)
+    text, _, _, _ = canvas.gradebook(records, WEEK, Course(missing="zero"), 7.0, roster)
     assert {r[1]: r[-1] for r in rows(text)[2:]}["103"] == "0"
 
 
@@ -94,14 +94,19 @@ def test_canvas_import_keeps_every_grade_it_did_not_give(tmp_path, missing):
                       '"Lovelace, Ada",101,s1,ada,A,,,0\n"Emailed, Late",102,s2,x,A,,5.5,5.5\n'
                       '"Excused, Ed",103,s3,y,A,,EX,0\n"Other, Section",104,s4,z,B,,N/A,0\n'
                       '"Dash, Dee",105,s5,d,A,,-,0\n"Student, Test",106,,t,A,,,0\n')
-    text, absent_ones, _ = canvas.gradebook([record("101", 7, "lovelaceada", "canvas")],
-                                            Assignment("tensor_shapes", "Week 1", "55"),
-                                            Course(missing=missing), 7.0, roster)
+    text, absent_ones, _, kept = canvas.gradebook([record("101", 7, "lovelaceada", "canvas")],
+                                                  Assignment("tensor_shapes", "Week 1", "55"),
+                                                  Course(missing=missing), 7.0, roster)
     zero = "0" if missing == "zero" else None
     grades = canvas_reads(rows(text), "Week 1 (55)")
     assert grades == {"101": "7", "102": "5.5", "103": "EX", "104": "N/A",
                       "105": zero or "-", "106": zero or ""}
-    assert absent_ones == ["102", "103", "104", "105", "106"]
+    assert absent_ones == ["102", "103", "104", "105", "106"] and kept == []
+    # Excused or not assigned and still submitted: a score would undo the teacher's decision.
+    graded = [record(user, 6, "x", "canvas") for user in ("103", "104")]
+    text, _, _, kept = canvas.gradebook(graded, Assignment("tensor_shapes", "Week 1", "55"),
+                                        Course(missing=missing), 7.0, roster)
+    assert canvas_reads(rows(text), "Week 1 (55)")["103"] == "EX" and kept == ["103", "104"]
 
 
 def test_scores_go_on_the_lms_columns_own_points(tmp_path):
@@ -129,7 +134,7 @@ def test_canvas_import_from_an_export_with_split_names_and_every_sis_column(tmp_
         "Lovelace,Ada,101,s1,ada,i1,school.example.edu,A,keen,,\n"
         "Curie,Marie,102,s2,marie,i2,school.example.edu,A,,,\n", encoding="utf-8")
     week = Assignment("tensor_shapes", "Week 1", "55")
-    text, missing, unknown = canvas.gradebook([record("101", 6.5, "lovelaceada", "canvas")],
+    text, missing, unknown, _ = canvas.gradebook([record("101", 6.5, "lovelaceada", "canvas")],
                                               week, Course(), 7.0, roster)
     table = rows(text)
     assert table[0] == ["LastName", "FirstName", "ID", "SIS User ID", "SIS Login ID",
@@ -146,7 +151,7 @@ def test_canvas_anonymous_grades_stay_out_of_the_import_and_no_one_is_marked_abs
                       "    Points Possible,,,,,7\n\"Lovelace, Ada\",101,,,A,N/A\n",
                       encoding="utf-8")
     graded = [record("anon_PzS2K", 7, "", "canvas")]
-    text, missing, unknown = canvas.gradebook(graded, WEEK, Course(missing="zero"), 7.0,
+    text, missing, unknown, _ = canvas.gradebook(graded, WEEK, Course(missing="zero"), 7.0,
                                               roster)
     assert canvas_reads(rows(text), "Week 1 (55)") == {"101": "N/A"}  # kept: who sent what?
     assert missing == [] and unknown == []
@@ -157,7 +162,7 @@ def test_canvas_anonymous_grades_stay_out_of_the_import_and_no_one_is_marked_abs
 
 
 def test_canvas_import_without_a_roster_lists_the_graded(tmp_path):
-    text, missing, unknown = canvas.gradebook([record("101", 7, "-ada", "canvas")], WEEK,
+    text, missing, unknown, _ = canvas.gradebook([record("101", 7, "-ada", "canvas")], WEEK,
                                               Course(), 7.0)
     assert rows(text) == [  # Canvas's importer needs the identity columns through Section
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", 'Week 1, "tensors" (55)'],

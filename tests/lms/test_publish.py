@@ -72,6 +72,16 @@ def test_canvas_sends_grades_and_comments_once(server):
     assert server.grades["102"] == 6 and len(server.comments["102"]) == 2  # new feedback
 
 
+def test_canvas_keeps_an_excused_student_excused_and_still_sends_the_feedback(server):
+    server.excused.add("102")
+    logs = []
+    changes = publish(CLASS, canvas_remote(server), comment, apply=True, log=logs.append)
+    assert "102" in server.excused and "102" not in server.grades
+    assert server.comments["102"] == [comment(CLASS[1])] and server.grades == {"101": 7.0}
+    assert [(c.user, c.send_grade) for c in changes] == [("101", True), ("102", False)]
+    assert "EX" in logs[0] and "(kept)" in logs[0]
+
+
 def test_canvas_rate_limits_server_errors_and_lost_replies_are_retried(server):
     server.fail += [("GET", "/submissions/101", 429, False), ("GET", "/submissions/102", 503,
                                                                   False),

@@ -211,7 +211,7 @@ def test_a_real_blackboard_receipt_names_its_user():
 ])
 def test_canvas_uses_the_exports_own_column_when_its_title_matches(tmp_path, fixture, title,
                                                                      chosen):
-    text, _, _ = canvas.gradebook([record("12345", 7, lms_="canvas")], Assignment(A, title),
+    text, _, _, _ = canvas.gradebook([record("12345", 7, lms_="canvas")], Assignment(A, title),
                                   Course(), 7.0, FIXTURES / fixture)
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", chosen]
