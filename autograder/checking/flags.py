@@ -20,7 +20,7 @@ PRIVATE = N_("torch's private internals")
 DYNAMIC = N_("code chosen only while running")
 ELSEWHERE = N_("work on another thread or process")
 
-MODULES = {"ctypes": RAW_MEMORY, "cffi": RAW_MEMORY, "mmap": RAW_MEMORY,
+MODULES = {"ctypes": RAW_MEMORY, "cffi": RAW_MEMORY, "mmap": RAW_MEMORY, "_imp": RAW_MEMORY,
            "numpy.ctypeslib": RAW_MEMORY, "inspect": FRAMES, "importlib": DYNAMIC,
            "builtins": DYNAMIC, "runpy": DYNAMIC, "code": DYNAMIC, "codeop": DYNAMIC,
            "marshal": DYNAMIC, "threading": ELSEWHERE, "_thread": ELSEWHERE,
@@ -29,8 +29,8 @@ MODULES = {"ctypes": RAW_MEMORY, "cffi": RAW_MEMORY, "mmap": RAW_MEMORY,
            "torch._C": PRIVATE, "torch._dynamo": PRIVATE, "torch._functorch": PRIVATE}
 NAMES = {"sys._getframe": FRAMES, "sys._current_frames": FRAMES, "sys.settrace": FRAMES,
          "sys.setprofile": FRAMES, "gc.get_objects": FRAMES, "gc.get_referrers": FRAMES,
-         "gc.get_referents": FRAMES, "os.fork": ELSEWHERE, "os.forkpty": ELSEWHERE,
-         "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
+         "gc.get_referents": FRAMES, "os.memfd_create": RAW_MEMORY, "os.fork": ELSEWHERE,
+         "os.forkpty": ELSEWHERE, "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
          "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE, "sys.modules.get": DYNAMIC,
          "sys.modules.pop": DYNAMIC, "sys.modules.setdefault": DYNAMIC,
          "sys.modules.values": DYNAMIC, "sys.modules.items": DYNAMIC}

@@ -68,12 +68,15 @@ def private_mounts(workdir, disk_bytes, uid):
     that shows only the sandbox's own processes. Returns ([disk label], [proc label]),
     each empty where it failed.
 
-    Both vanish with the namespace; the tmpfs stops disk bombs at ``disk_bytes`` in all.
+    Both vanish with the namespace; the tmpfs stops disk bombs at ``disk_bytes`` in all,
+    and nothing on it can be mapped as code (noexec): a notebook that writes out a
+    compiled extension module cannot load it.
     """
     if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         return [], []
     options = f"size={disk_bytes},mode=0700,uid={uid},gid={uid}".encode()
-    disk = libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) == 0
+    disk = libc.mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      options) == 0
     proc = libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
     return ([f"private disk ({disk_bytes // 2**20} MB)"] if disk else [],
             ["private /proc"] if proc else [])

@@ -31,6 +31,9 @@ _DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "mount", "
            # no program runs in a sandbox: whatever starts one (subprocess, os.system, or
            # _posixsubprocess called directly) fails at the system call
            "execve", "execveat")
+# A file in memory, which could be mapped as code (the private disk is noexec): refused
+# where there is no GPU, since the CUDA driver makes one when it starts.
+_DENIED_WITHOUT_GPU = ("memfd_create",)
 _NEW_NAMESPACE_FLAGS = (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER,
                         CLONE_NEWPID, CLONE_NEWNET)
 
@@ -44,16 +47,16 @@ _READS = {"read": 0, "readv": 0, "pread64": 0, "preadv": 0, "preadv2": 0, "recvf
           "copy_file_range": 0}
 
 
-def prepare(fd):
+def prepare(fd, gpu):
     """Compile every filter a sandbox whose call socket is ``fd`` loads (in the zygote, so
-    that its sandboxes inherit them compiled)."""
-    _denied(), _kept_off(fd, True), _kept_off(fd, False)
+    that its sandboxes inherit them compiled); ``gpu``: whether CUDA may run there."""
+    _denied(gpu), _kept_off(fd, True), _kept_off(fd, False)
 
 
-def filter_syscalls():
+def filter_syscalls(gpu):
     """Refuse kernel interfaces a notebook has no use for, new namespaces included, to this
     thread and every thread it starts later."""
-    return ["seccomp"] if _load(_denied()) else []
+    return ["seccomp"] if _load(_denied(gpu)) else []
 
 
 def keep_off(fd, reads_too):
@@ -64,9 +67,9 @@ def keep_off(fd, reads_too):
 
 
 @functools.cache
-def _denied():
+def _denied(gpu):
     def rules(add):
-        for name in _DENIED:
+        for name in _DENIED + (() if gpu else _DENIED_WITHOUT_GPU):
             add(pyseccomp.ERRNO(errno.EPERM), name)
         for flag in _NEW_NAMESPACE_FLAGS:
             add(pyseccomp.ERRNO(errno.EPERM), "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ,

@@ -62,7 +62,7 @@ class _Server:
         self.control, self.workdir = control, workdir
         self.readable, self.pid_namespace = confine.readable_paths(), primitives.pid_namespace()
         self.modules = main_thread.own_modules()
-        seccomp.prepare(3)  # the call socket's number in every sandbox
+        seccomp.prepare(3, gpu=bool(confine.cuda_files()))  # 3: every sandbox's call socket
         self.connections = {control.fileno(): control}
         self.sandboxes = {}  # pid: (its connection's fd or None, its directory)
         self.spare = None  # (limits, pid, worker, our socket): forked ahead, for the next spawn

@@ -1,6 +1,7 @@
 """The system calls a sandbox is refused, tried in a fresh process that loads the filter:
-Linux AIO and io_uring (which carry a file descriptor where seccomp cannot look) and every
-way of running a program, _posixsubprocess included."""
+Linux AIO and io_uring (which carry a file descriptor where seccomp cannot look), every
+way of running a program, _posixsubprocess included, and (without a GPU, whose driver
+needs it) a file in memory that could be mapped as code."""
 import subprocess
 import sys
 
@@ -9,9 +10,9 @@ import pytest
 from autograder.config import ROOT
 
 PROBE = r'''
-import ctypes, errno, os, platform, _posixsubprocess
+import ctypes, errno, os, platform, sys, _posixsubprocess
 from autograder.sandbox import seccomp
-if not seccomp.filter_syscalls():
+if not seccomp.filter_syscalls(gpu=sys.argv[1] == "gpu"):
     print("NO-SECCOMP"); raise SystemExit
 libc = ctypes.CDLL(None, use_errno=True)
 numbers = {"x86_64": {"io_setup": 206, "io_submit": 209, "io_uring_setup": 425},
@@ -35,18 +36,26 @@ try:
     os.execv("/bin/true", ["true"])
 except OSError as error:
     results["execv"] = errno.errorcode[error.errno]
+try:
+    os.close(os.memfd_create("code"))
+    results["memfd_create"] = "OK"
+except OSError as error:
+    results["memfd_create"] = errno.errorcode[error.errno]
 print(sorted(results.items()))
 '''
 
 
-def test_aio_io_uring_and_exec_are_refused(tmp_path):
+@pytest.mark.parametrize("machine", ["cpu", "gpu"])
+def test_aio_io_uring_exec_and_memory_files_are_refused(tmp_path, machine):
     if sys.platform != "linux":
         pytest.skip("seccomp is Linux's")
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60, env={"PYTHONPATH": str(ROOT)})
+    done = subprocess.run([sys.executable, "-c", PROBE, machine], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(ROOT)})
     if "NO-SECCOMP" in done.stdout:
         pytest.skip("no seccomp on this machine")
     assert done.stdout.strip() == str(sorted({
         "io_setup": "EPERM", "io_submit": "EPERM", "io_uring_setup": "EPERM",
-        "fork_exec": "refused", "execv": "EPERM"}.items())), done.stderr[-2000:]
+        "fork_exec": "refused", "execv": "EPERM",
+        "memfd_create": "OK" if machine == "gpu" else "EPERM"}.items())), done.stderr[-2000:]
     assert not (tmp_path / "shell-ran").exists()

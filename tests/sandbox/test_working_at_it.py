@@ -123,6 +123,15 @@ CASES = {
         "shell_through_pickle": (  # nothing in the text names it: seen at run time
             "import pickle\ntry:\n    pickle.loads(b'cos\\nsystem\\n(S\"true\"\\ntR.')\n"
             "except PermissionError:\n    pass\n", None, "pickle.loads"),
+        "compiled_code_from_a_file_in_memory": (  # refused: memfd, else the audit hook
+            "import _imp, glob, os, sys, sysconfig, types\n"
+            "_so = glob.glob(sysconfig.get_paths(vars={'platbase': sys.base_prefix})"
+            "['platstdlib'] + '/lib-dynload/*.so')[0]\n"
+            "try:\n    _fd = os.memfd_create('code')\n"
+            "    os.write(_fd, open(_so, 'rb').read())\n"
+            "    _imp.create_dynamic(types.SimpleNamespace(\n"
+            "        name='x', origin='/pr' + f'oc/{os.getpid()}/fd/{_fd}'))\n"
+            "except OSError:\n    pass\n", None, "import _imp"),
         "own_memory_by_a_built_path": (
             "try:\n    open('/pr' + 'oc/se' + 'lf/mem', 'rb').close()\n"
             "except OSError:\n    pass\n", None, "open('/pr'"),

@@ -12,7 +12,8 @@ import sys
 # What no graded notebook needs, and what would let it reach this process's own workings:
 # raw memory (ctypes), every object or frame in the interpreter, tracing, new processes,
 # audit hooks of its own.
-REFUSED = ("ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+NATIVE = "import of compiled code from outside the installed packages"
+REFUSED = (NATIVE, "ctypes.", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
            "sys.settrace", "sys.setprofile", "sys._current_frames", "sys.addaudithook",
            "os.fork", "os.forkpty", "os.posix_spawn", "os.spawn", "os.exec", "os.system",
            "subprocess.Popen")
@@ -24,12 +25,24 @@ STDLIB = (os.path.dirname(os.__file__), "<frozen ")
 
 def seal(threads, noted):
     """An audit hook, which Python code cannot remove: REFUSED for every thread, and no
-    frame at all for the runner and writer threads, where no notebook code belongs. What
-    is refused, and NOTED_PATHS opened, go to ``noted`` with the line of the notebook's
-    that caused them (see caused_by); the grader flags them for review."""
+    frame at all for the runner and writer threads, where no notebook code belongs. A
+    compiled extension module is loaded only from the folders sys.path names now, which
+    the notebook cannot write to: one it wrote (to its disk, or to a file in memory) would
+    be code that reads and writes the process's memory. The path is judged as text (no
+    ``..``), by nothing the notebook could rebind. What is refused, and NOTED_PATHS
+    opened, go to ``noted`` with the line of the notebook's that caused them (see
+    caused_by); the grader flags them for review."""
+    installed = tuple({os.path.join(form(path), "") for path in sys.path
+                       if path and os.path.isdir(path)
+                       for form in (os.path.abspath, os.path.realpath)})
+
     def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
                ident=_thread.get_ident, threads=frozenset(threads), frames=FRAME_ATTRIBUTES,
-               paths=NOTED_PATHS, str_type=str, note=noted.append, caused_by=caused_by):
+               paths=NOTED_PATHS, str_type=str, note=noted.append, caused_by=caused_by,
+               installed=installed):
+        if event == "import" and type(args[1]) is str_type and (
+                not starts(args[1], installed) or "/../" in args[1] or "/./" in args[1]):
+            event = NATIVE
         denied = starts(event, refused)
         if (denied or (event == "open" and type(args[0]) is str_type
                        and starts(args[0], paths))) and ident() not in threads:

@@ -78,7 +78,7 @@ def enter(fd, workdir, limits, readable, pid_one):
         # Its /proc files go to root: its memory is never writable there. The grader reads
         # its counters as root; as an ordinary user (no separate uid) it could not.
         primitives.undumpable()
-    active += layer("seccomp", seccomp.filter_syscalls())
+    active += layer("seccomp", seccomp.filter_syscalls(gpu=bool(gpus)))
     return active
 
 
