@@ -71,6 +71,14 @@ CASES = {
             "            loss = ((dual * x - target) ** 2).sum()\n"
             "            grads.append(fwAD.unpack_dual(loss).tangent)\n"
             "    return torch.stack(grads).view_as(W)\n", "manual_grad", None),
+        "module_it_wrote_and_imported": (  # code its text shows only as a string
+            "import sys\nopen('helper.py', 'w').write(\n"
+            "    'import torch\\ndef g(W, x, t):\\n'\n"
+            "    '    W = W.detach().requires_grad_(True)\\n'\n"
+            "    '    return torch.autograd.grad(((W * x - t) ** 2).sum(), W)[0]\\n')\n"
+            "sys.path.insert(0, '.')\nfrom helper import g\n"
+            "def manual_grad(W, x, target):\n    return g(W, x, target)\n",
+            "manual_grad", "from helper import g"),
         "private_engine_hooks": (
             "torch._C._set_forward_AD_enabled = lambda *a: None\n" + MANUAL
             + "    return torch.autograd.grad(loss, W)[0]\n", "manual_grad", "torch._C"),

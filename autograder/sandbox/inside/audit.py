@@ -21,6 +21,8 @@ FRAME_ATTRIBUTES = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
 # Also noted, not refused: opening the process's own /proc entries (its memory among them).
 NOTED_PATHS = ("/proc/self", "/proc/thread-self", "/proc/1/", "/dev/mem")
 STDLIB = (os.path.dirname(os.__file__), "<frozen ")
+# Noted too: Python code imported from a file the notebook wrote, which its text never shows.
+WRITTEN = "import of Python code from outside the installed packages"
 
 
 def seal(threads, noted):
@@ -28,9 +30,9 @@ def seal(threads, noted):
     frame at all for the runner and writer threads, where no notebook code belongs. A
     compiled extension module is loaded only from the folders sys.path names now, which
     the notebook cannot write to: one it wrote (to its disk, or to a file in memory) would
-    be code that reads and writes the process's memory. The path is judged as text (no
-    ``..``), by nothing the notebook could rebind. What is refused, and NOTED_PATHS
-    opened, go to ``noted`` with the line of the notebook's that caused them (see
+    be code that reads and writes the process's memory. Paths are judged as text (no
+    ``..``), by nothing the notebook could rebind. What is refused, NOTED_PATHS opened and
+    WRITTEN go to ``noted`` with the line of the notebook's that caused them (see
     caused_by); the grader flags them for review."""
     installed = tuple({os.path.join(form(path), "") for path in sys.path
                        if path and os.path.isdir(path)
@@ -39,16 +41,25 @@ def seal(threads, noted):
     def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
                ident=_thread.get_ident, threads=frozenset(threads), frames=FRAME_ATTRIBUTES,
                paths=NOTED_PATHS, str_type=str, note=noted.append, caused_by=caused_by,
-               installed=installed):
-        if event == "import" and type(args[1]) is str_type and (
-                not starts(args[1], installed) or "/../" in args[1] or "/./" in args[1]):
+               installed=installed, getframe=sys._getframe):
+        def outside(path):
+            return not starts(path, installed) or "/../" in path or "/./" in path
+
+        if event == "import" and type(args[1]) is str_type and outside(args[1]):
             event = NATIVE
-        denied = starts(event, refused)
-        if (denied or (event == "open" and type(args[0]) is str_type
-                       and starts(args[0], paths))) and ident() not in threads:
+        denied, label = starts(event, refused), None
+        if ident() not in threads:
+            if denied:
+                label = event
+            elif event == "open" and type(args[0]) is str_type:
+                if starts(args[0], paths):
+                    label = f"open {args[0][:60]}"
+                elif outside(args[0]) and starts(getframe(1).f_code.co_filename, "<frozen "):
+                    label = WRITTEN  # opened by the import system
+        if label:
             place = caused_by()
             if place:
-                note((event if denied else f"open {args[0][:60]}", *place))
+                note((label, *place))
         if denied or (ident() in threads and (
                 event == "sys._getframe" or (event == "object.__getattr__"
                                              and args[1] in frames))):
