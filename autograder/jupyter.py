@@ -2,12 +2,15 @@
 import ast
 import functools
 import re
+import shlex
 
 from IPython.core.inputtransformer2 import (TransformerManager, leading_empty_lines,
                                             make_tokens_by_line)
 
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+_WRITEFILE = ("%%writefile", "%%file")  # the cell's text goes to a file, run by the sandbox
+_MODULE = re.compile(r"([A-Za-z_]\w*)\.py")  # a file name Python can import as a module
 _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
@@ -31,6 +34,8 @@ def python_source(source):
     beyond _IPYTHON_MAX, which no student writes, is compiled as it stands.
     """
     first, newline, body = source.lstrip().partition("\n")
+    if written_file(source):
+        return "", ()
     if first.startswith("%%"):
         if first.split()[0] not in _TIMING_CELL_MAGICS:
             return "", (first.strip(),)
@@ -39,6 +44,36 @@ def python_source(source):
             len(_MAYBE_IPYTHON.findall(source)) > _IPYTHON_MAX[1]:
         return source, ()
     return _as_jupyter_reads(source)
+
+
+def written_file(source):
+    """(file name, text, append) for a ``%%writefile [-a] NAME`` cell, which Jupyter runs by
+    writing the rest of the cell to that file; else None."""
+    first, _, text = source.lstrip().partition("\n")
+    try:
+        words = shlex.split(first)
+    except ValueError:
+        return None
+    names = [word for word in words[1:] if not word.startswith("-")]
+    if not words or words[0] not in _WRITEFILE or len(names) != 1:
+        return None
+    return names[0], text, any(word in ("-a", "--append") for word in words[1:])
+
+
+def module_code(source):
+    """(module name, code) for a ``%%writefile NAME.py`` cell, whose file the notebook can
+    import; the code keeps the cell's line numbers. Else None."""
+    written = written_file(source)
+    found = written and _MODULE.fullmatch(written[0])
+    if not found:
+        return None
+    return found[1], "\n" * (source.count("\n") - written[1].count("\n")) + written[1]
+
+
+def readable_code(source):
+    """The Python a cell holds, for reading it: what it runs, or a module it writes."""
+    module = module_code(source)
+    return module[1] if module else python_source(source)[0]
 
 
 @functools.lru_cache(maxsize=256)  # the grader reads each cell several times

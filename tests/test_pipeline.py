@@ -346,7 +346,7 @@ def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
 
 
 def test_a_cell_runs_as_ipython_reads_it_line_for_line():
-    from autograder.jupyter import python_source
+    from autograder.jupyter import module_code, python_source, written_file
     cell = ('\n%time x = f(1)\nlisting = !ls\ntext = """\n!not a command\n%s\n"""\n'
             'if x:\n    %timeit -n 3 -r 1 g(x)\n    f?\n    y = (1,\n    ,2)\n'
             '!pip install a \\\n    b\n')
@@ -355,6 +355,12 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
                       'if x:\n    g(x)\n    None\n    y = (1,\n    ,2)\nNone\n\n')
     assert not_run == ("listing = !ls", "f?", "!pip install a \\ b")
     assert python_source("x = 1  # plain Python\n") == ("x = 1  # plain Python\n", ())
+    # %%writefile runs in the sandbox, as a file written; its module is read with its lines
+    written = "\n%%writefile -a 'my helpers.py'\ndef f():\n    return 1\n"
+    assert python_source(written) == ("", ())
+    assert written_file(written) == ("my helpers.py", "def f():\n    return 1\n", True)
+    assert module_code(written) is None and written_file("%%writefile\nx") is None
+    assert module_code("%%writefile helpers.py\nx = 1") == ("helpers", "\nx = 1")
     # pasted from a console, or indented as a whole: Jupyter runs it, so does the grader
     assert python_source(">>> x = 1\n>>> print(x)\n") == ("x = 1\nprint(x)\n", ())
     assert python_source("    a = 1\n    b = a\n") == ("a = 1\nb = a\n", ())

@@ -11,7 +11,7 @@ they are called, so no way of binding them hides them.
 import ast
 
 from ..i18n import N_
-from ..jupyter import python_source
+from ..jupyter import readable_code
 from ..records import msg
 
 RAW_MEMORY = N_("the process's raw memory")
@@ -33,7 +33,8 @@ NAMES = {"sys._getframe": FRAMES, "sys._current_frames": FRAMES, "sys.settrace":
          "os.forkpty": ELSEWHERE, "os.posix_spawn": ELSEWHERE, "os.system": ELSEWHERE,
          "os.popen": ELSEWHERE, "torch.jit.fork": ELSEWHERE, "sys.modules.get": DYNAMIC,
          "sys.modules.pop": DYNAMIC, "sys.modules.setdefault": DYNAMIC,
-         "sys.modules.values": DYNAMIC, "sys.modules.items": DYNAMIC}
+         "sys.modules.values": DYNAMIC, "sys.modules.items": DYNAMIC, "sys.meta_path": DYNAMIC,
+         "sys.path_hooks": DYNAMIC}
 BUILTINS = {"exec": DYNAMIC, "eval": DYNAMIC, "compile": DYNAMIC, "__import__": DYNAMIC,
             "globals": DYNAMIC, "vars": DYNAMIC, "locals": DYNAMIC, "setattr": DYNAMIC,
             "delattr": DYNAMIC, "__builtins__": DYNAMIC}
@@ -57,12 +58,13 @@ PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
 
 def scan(cells):
     """One Message per line of the notebook's code cells ``[(index, source)]`` that reaches
-    for the machinery (cell numbered from 1, as the feedback counts them). The cells share
-    one namespace, so an import in one counts in all."""
+    for the machinery (cell numbered from 1, as the feedback counts them); a module a
+    ``%%writefile`` cell writes counts as code. The cells share one namespace, so an import
+    in one counts in all."""
     trees = {}
     for index, source in cells:
         try:
-            trees[index] = ast.parse(python_source(source)[0])
+            trees[index] = ast.parse(readable_code(source))
         except (SyntaxError, ValueError):
             continue  # a cell that does not parse never ran
     reader, flags = _Reader(trees.values()), []

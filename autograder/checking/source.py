@@ -11,7 +11,7 @@ import builtins
 import importlib
 from dataclasses import dataclass
 
-from ..jupyter import python_source
+from ..jupyter import module_code, python_source
 
 DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals",
                  "setattr", "delattr"}
@@ -68,16 +68,20 @@ def read(cells, function):
 
 
 class Module:
-    """The notebook's module level: the last binding of each name, and import aliases."""
+    """The notebook's module level: the last binding of each name, and import aliases; and
+    the modules its ``%%writefile`` cells write, whose names it follows too."""
 
-    def __init__(self, cells):
+    def __init__(self, cells, written=None):
         self.bindings, self.aliases, self.stars = {}, {}, []
-        for _, source in cells:
+        self.written = {} if written is None else written  # module name: Module
+        for index, source in cells:
+            if (module := written is None and module_code(source)):
+                self.written[module[0]] = Module([(index, module[1])], self.written)
+                continue
             try:
-                tree = ast.parse(python_source(source)[0])
+                self._bind(ast.parse(python_source(source)[0]).body)
             except (SyntaxError, ValueError):
                 continue  # a cell that does not parse never ran either
-            self._bind(tree.body)
 
     def _bind(self, statements):
         for node in statements:
@@ -115,23 +119,30 @@ class Module:
 
     def reach(self, function):
         names, attributes, dynamic = set(), set(), []
-        seen, pending = set(), [function]
+        seen, pending = set(), [(self, function)]
         while pending:
-            name = pending.pop()
-            if name in seen:
+            module, name = pending.pop()
+            if (id(module), name) in seen:
                 continue
-            seen.add(name)
-            if name in self.aliases:
-                _add(names, self.aliases[name])
-            elif name in self.bindings:
-                walker = _Walker(self, names, attributes, dynamic)
-                walker.visit(self.bindings[name])
-                pending.extend(walker.free)
-            elif (star := self._starred(name)) is not None:
+            seen.add((id(module), name))
+            if name in module.aliases:
+                _add(names, module.aliases[name])
+            elif name in module.bindings:
+                walker = _Walker(module, names, attributes, dynamic)
+                walker.visit(module.bindings[name])
+                pending.extend((module, free) for free in walker.free)
+            elif (star := module._starred(name)) is not None:
                 _add(names, star)
+            if not pending:  # what written modules hold, of the names reached so far
+                pending = [(self.written[first], rest) for first, _, rest in map(
+                    lambda found: found.partition("."), names) if first in self.written
+                    and rest.isidentifier() and (id(self.written[first]), rest) not in seen]
         return Code(frozenset(names), frozenset(attributes), tuple(dict.fromkeys(dynamic)))
 
     def _starred(self, name):
+        for module in self.stars:
+            if name in getattr(self.written.get(module), "bindings", ()):
+                return f"{module}.{name}"
         for module in (m for m in self.stars if m.split(".")[0] in ("torch", "functorch")):
             try:
                 if hasattr(importlib.import_module(module), name):

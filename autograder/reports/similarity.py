@@ -25,7 +25,7 @@ from scipy import sparse
 from ..assignments import questions
 from ..config import ROOT, SIMILAR as THRESHOLD
 from ..i18n import N_
-from ..jupyter import python_source
+from ..jupyter import readable_code
 from ..notebook import NotebookError, read_cells
 from ..records import msg
 from .feedback import _
@@ -133,7 +133,7 @@ def weight(count, n):
 def _code(path):
     """The notebook's code cells, magics taken out; [] if it cannot be read."""
     try:
-        return [python_source(source)[0] for _, source in read_cells(path)]
+        return [readable_code(source) for _, source in read_cells(path)]
     except (NotebookError, OSError, ValueError):
         return []
 

@@ -105,3 +105,33 @@ def test_notebooks_written_in_colab_or_with_jupyter_habits_run_as_they_did_there
     lost = records["float64"]
     assert lost.score < lost.max_score
     assert "changes torch's default dtype (set_default_dtype(torch.float64))" in said(lost)
+
+
+def test_a_helper_module_written_with_writefile_is_imported_and_read_as_code(grade_many):
+    """``%%writefile grads.py`` then ``import grads`` works as in Jupyter; the module's code
+    is held to the same rules as the notebook's, and flagged the same way."""
+    cells = solution_cells("manual_backward")
+    at = next(i for i, cell in enumerate(cells) if cell.startswith("def manual_grad("))
+
+    def helper(code, use):
+        return [*cells[:at], f"%%writefile grads.py\nimport torch\n{code}", use, *cells[at + 1:]]
+
+    records = grade_many("manual_backward", {
+        "honest": helper("def g(W, x, t):\n    return 2 * (W * x - t) * x\n",
+                         "from grads import g\ndef manual_grad(W, x, target):\n"
+                         "    return g(W, x, target)\n"),
+        "autograd": helper("def g(W, x, t):\n    W = W.detach().requires_grad_(True)\n"
+                           "    return torch.autograd.grad(((W * x - t) ** 2).sum(), W)[0]\n",
+                           "import grads\ndef manual_grad(W, x, target):\n"
+                           "    return grads.g(W, x, target)\n"),
+        "raw_memory": helper("import ctypes\ndef g(W, x, t):\n    return 2 * (W * x - t) * x\n",
+                             "from grads import *\ndef manual_grad(W, x, target):\n"
+                             "    return g(W, x, target)\n"),
+    })
+    honest = records["honest"]
+    assert honest.score == honest.max_score and not honest.flags and not honest.notes, \
+        said(honest)
+    assert "Your code uses torch.autograd.grad" in said(records["autograd"])
+    assert not records["autograd"].questions["manual_grad"].full
+    [flag] = [render(flag) for flag in records["raw_memory"].flags]
+    assert flag.startswith(f"code cell {at + 1}, line 3: import ctypes"), flag

@@ -57,6 +57,19 @@ def test_only_what_the_function_reaches_counts():
     assert verdict(*cells) == (None, None, None, ())
 
 
+def test_a_module_written_by_writefile_is_followed_however_it_is_imported():
+    helpers = ("%%writefile helpers.py\nimport torch\ndef g(W):\n    return torch.optim.SGD([W])\n"
+               "def h(W):\n    return 2 * W\n")
+    for use in ("from helpers import g\ndef f(W):\n    return g(W)",
+                "import helpers as hp\ndef f(W):\n    return hp.g(W)",
+                "from helpers import *\ndef f(W):\n    return g(W)"):
+        assert verdict(helpers, use)[0] == "torch.optim.SGD", use
+    assert verdict(helpers, "from helpers import h\ndef f(W):\n    return h(W)")[0] is None
+    # a file that is not a module (or not Python) is only text
+    assert verdict("%%writefile notes.txt\nimport torch.optim", "def f():\n    return 1")[0] \
+        is None
+
+
 def test_the_last_definition_wins_and_broken_cells_are_skipped():
     assert verdict("def f():\n    return 1", "import torch.optim as o\nf = lambda: o.SGD",
                    "def f(:\n")[0] == "torch.optim.SGD"

@@ -7,13 +7,11 @@ describes it. The in-process counts below (``Usage``) stand in for autograd's co
 where the grader cannot read those from outside (counters.py).
 """
 import ast
-import builtins
 import inspect
 import linecache
 import signal
 import sys
 import traceback
-import types
 from collections import deque
 from operator import call
 
@@ -21,8 +19,8 @@ import torch
 from torch._functorch import predispatch
 from torch.autograd.variable import Variable
 
-from ...jupyter import python_source
-from . import colab
+from ...jupyter import python_source, written_file
+from . import stand_ins
 from .dryrun import DryRun
 
 # Bound at import: a notebook that rebinds builtins breaks its own code, not these reports.
@@ -52,6 +50,14 @@ def run_cell(index, source, namespace, out):
     module fails there). An ``await`` at the top of a cell runs as in Jupyter: the cell is
     a coroutine, run to its end."""
     signal.signal(signal.SIGALRM, _on_alarm)
+    written = written_file(source)
+    if written is not None:  # %%writefile
+        try:
+            stand_ins.write_file(index, source, *written)
+            out.append(None)
+        except BaseException as caught:
+            out.append(error_info(caught))
+        return
     name, skipped, body = f"<code cell {index + 1}>", [], None
     python = python_source(source)[0]
     linecache.cache[name] = (len(python), None, python.splitlines(True), name)  # as IPython
@@ -228,30 +234,3 @@ def own_modules():
     """torchgrade's modules in ``sys.modules``, listed once by the zygote: going through
     ``sys.modules`` touches every module's name, which a sandbox would have to copy."""
     return [name for name in sys.modules if name.split(".")[0] == "autograder"]
-
-
-# Jupyter's display() and get_ipython(), which notebooks call without importing them (here
-# there is no shell: None, as IPython's own gives outside one). Defined in the notebook's
-# own namespace, so nothing of torchgrade is reachable through them.
-_JUPYTER = '''def display(*objects, **options):
-    from IPython.display import display
-    return display(*objects, **options)
-
-def get_ipython():
-    from IPython import get_ipython
-    return get_ipython()
-'''
-
-
-def main_namespace(own):
-    """The notebook gets a ``__main__`` module of its own, with Jupyter's ``display`` and
-    ``get_ipython`` and Colab's google.colab, and torchgrade's modules leave ``sys.modules``
-    (a notebook that rewrites every module it can import finds none)."""
-    main = types.ModuleType("__main__")
-    main.__dict__["__builtins__"] = builtins
-    exec(compile(_JUPYTER, "<jupyter>", "exec"), main.__dict__)
-    colab.stand_in()
-    sys.modules["__main__"] = main
-    for name in own:
-        sys.modules.pop(name, None)
-    return main.__dict__

@@ -28,7 +28,7 @@ from operator import call as _call
 from os import _exit
 
 from .. import channel, seccomp
-from . import audit, main_thread, probe
+from . import audit, main_thread, probe, stand_ins
 from ..channel import ChannelError, frame, load_trusted, read_frame
 from .main_thread import OPTIONS, invoke, run_cell
 from .probe import backward, build, describe, type_name
@@ -56,7 +56,7 @@ def _start(fd, timeout, active, own_modules):
     jobs, replies, ready, go, layers = SimpleQueue(), SimpleQueue(), _lock(), _lock(), []
     noted = _deque(maxlen=32)  # (event, cell, line) the audit hook saw student code cause
     serve_requests = _private([sys.modules[__name__], probe, channel])["_serve_requests"]
-    namespace = main_thread.main_namespace(own_modules)
+    namespace = stand_ins.main_namespace(own_modules)
     writer = _thread.start_new_thread(_write_replies, (replies,))
     runner = _thread.start_new_thread(serve_requests, (
         fd, jobs, replies, ready, go, layers, timeout, active, namespace, main_thread.Usage(),
