@@ -44,6 +44,7 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
         detail, causes = causes[0], causes[1:]
     flagged = flags.scan(cells)
     flagged += flags.observed(student.noted, cells, flagged)
+    causes += _own_module(student)
     causes += _defined_again(cells, outcomes, questions(assignment))
     causes += _default_dtype(cells, outcomes)
     return Outcome(status, detail, outcomes, causes + _notes(student, cells, limits),
@@ -112,6 +113,28 @@ def _failed_import(student, cells):
                        cell=_cell(cells, index), message=error.get("message", ""),
                        provided=", ".join(PROVIDED))
     return None
+
+
+_MISSING = re.compile(r"No module named '(\w+)")
+# Packages notebooks often import that the grader lacks: never a student's own file.
+_PACKAGES = {"torchvision", "torchaudio", "torchtext", "torchsummary", "torchinfo", "timm",
+             "transformers", "datasets", "lightning", "pytorch_lightning", "tensorflow",
+             "keras", "jax", "cv2", "PIL", "skimage", "wandb", "tensorboard", "einops", "d2l",
+             "sympy", "plotly", "ipywidgets", "gdown", "kaggle", "google"}
+
+
+def _own_module(student):
+    """The way to bring a module of the student's own into the notebook, when an import of
+    a module nobody installed failed: [] or [Message]."""
+    said = [*student.imports.values(),
+            *(error.get("message", "") for error in student.cell_errors.values()
+              if error.get("type") == "ModuleNotFoundError")]
+    found = next((match[1] for text in said for match in [_MISSING.search(text)]
+                  if match and match[1] not in _PACKAGES), None)
+    return [msg("If {module} is a file of your own ({module}.py), it is not there when your "
+                "notebook is graded: only the notebook is. Put its code into the notebook: "
+                "a cell that starts with the line %%writefile {module}.py, above the import, "
+                "makes the same module.", module=found)] if found else []
 
 
 def _not_defined(path, cells, outcomes, asked, stopped):

@@ -65,6 +65,15 @@ def test_an_import_the_grader_lacks_is_skipped_and_said_first_as_the_cause(grade
     assert gradescope_results(uses)["output"].startswith(f"- {render(uses.detail, 'markdown')}")
 
 
+def test_a_module_of_the_students_own_is_said_to_belong_in_the_notebook(grade_many):
+    cells = solution_cells("tensor_shapes")
+    own = grade_many("tensor_shapes", {"own": [*cells, "from utils import show\nshow(1)\n"]})
+    assert own["own"].score == own["own"].max_score
+    assert ("If utils is a file of your own (utils.py), it is not there when your notebook is "
+            "graded: only the notebook is. Put its code into the notebook: a cell that starts "
+            "with the line %%writefile utils.py") in said(own["own"])
+
+
 def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():
     dependencies = " ".join(tomllib.loads((ROOT / "pyproject.toml").read_text())
                             ["project"]["dependencies"])
