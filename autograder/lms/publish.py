@@ -90,7 +90,8 @@ def publish(records, remote, comment, apply=False, log=print):
     log(table(changes) if changes else f"{remote.lms} already holds these grades and comments: "
         "nothing to send")
     if skipped:
-        log(f"{len(skipped)} not from a {remote.lms} download (no {remote.lms} id), not sent: "
+        log(f"{len(skipped)} with no {remote.lms} id (not from a {remote.lms} download, or "
+            "matched to no one in its roster), not sent: "
             + printable(", ".join(skipped)))
     if not apply:
         if changes:

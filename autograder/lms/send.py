@@ -8,20 +8,19 @@ from ..config import ConfigError
 from ..discovery import printable
 from ..reports.feedback import comment, comment_html
 from ..store import Store
-from . import blackboard_api, canvas_api, moodle_api
+from . import blackboard_api, brightspace_api, canvas_api, moodle_api
 from .publish import Change, publish, table
 
-API = ("canvas", "moodle", "blackboard")  # the LMSs publish sends to
+API = ("canvas", "moodle", "blackboard", "brightspace")  # the LMSs publish sends to
 
 
 def send(course, name, results, kind, apply=False, log=print):
     """Publish the records of assignment ``name`` graded into ``results`` to ``kind``
     (course.yaml's lms unless given). Without a token, a dry run shows what would be sent
     without asking the LMS; ConfigError names exactly what is missing."""
-    if kind in ("brightspace", "gradescope"):
-        raise ConfigError(f"publish does not send to {kind}: " + (
-            f"import {results / 'brightspace-import.csv'} there (Grades > Import)"
-            if kind == "brightspace" else "its autograder sends the grades (make dist)"))
+    if kind == "gradescope":
+        raise ConfigError("publish does not send to gradescope: its autograder sends the "
+                          "grades (make dist)")
     if kind not in API:
         raise ConfigError(f"publish needs to know the LMS: set lms ({', '.join(API)}) in "
                           "course.yaml, or pass --lms")
@@ -60,6 +59,9 @@ def send(course, name, results, kind, apply=False, log=print):
         remote = canvas_api.Remote(course.address, course.secret, course.course_id, lms_id)
     elif kind == "blackboard":
         remote = blackboard_api.Remote(course.address, course.secret, course.course_id, lms_id)
+    elif kind == "brightspace":
+        remote = brightspace_api.Remote(course.address, course.secret, course.course_id,
+                                        lms_id)
     else:
         remote = moodle_api.Remote(course.address, course.secret, lms_id)
     return publish(records, remote, words, apply=apply, log=log)

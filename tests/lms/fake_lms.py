@@ -1,5 +1,6 @@
-"""A local HTTP server implementing the Canvas, Moodle and Blackboard Learn endpoints that
-publish uses, recording every request; failures can be queued to test retries."""
+"""A local HTTP server implementing the Canvas, Moodle, Blackboard Learn and Brightspace
+endpoints that publish uses, recording every request; failures can be queued to test
+retries."""
 import base64
 import json
 import re
@@ -11,6 +12,8 @@ TOKEN = "s3cret-T0KEN-never-shown"
 SUBMISSION = re.compile(r"/api/v1/courses/(\d+)/assignments/(\d+)/"
                         r"(submissions/\d+|anonymous_submissions/\w+)")
 BB_KEY = "app-key:bb-s3cret-never-shown"  # Blackboard's "<application key>:<secret>"
+D2L_VALUE = re.compile(r"/d2l/api/le/1\.80/6606/grades/(?P<item>\d+)(?:/values/(?P<user>\d+))?")
+D2L_CLASSLIST = {"ada.lovelace": "3001", "Grace.Hopper": "3002"}  # Username: Identifier
 BB_COLUMN = re.compile(r"/learn/api/public/v2/courses/courseId:C1/gradebook/columns/_8812_1"
                        r"(?:/users/userName:(?P<user>[^/]+))?")
 
@@ -81,7 +84,40 @@ class FakeLMS:
             return self.moodle(form)
         if url.path.startswith("/learn/api/public/"):
             return self.blackboard(method, url, form, headers)
+        if url.path.startswith("/d2l/api/"):
+            if headers.get("Authorization") != f"Bearer {TOKEN}":
+                return 401, {"Errors": [{"Message": "Invalid token"}]}
+            return self.brightspace(method, url, form)
         return 404, {}
+
+    def brightspace(self, method, url, form):
+        """Versions, the classlist, a numeric grade item (id 91) and its grade values, in
+        the shapes of Brightspace's Learning Environment API."""
+        if url.path == "/d2l/api/versions/le":
+            return 200, {"ProductCode": "le", "LatestVersion": "1.80",
+                         "SupportedVersions": ["1.79", "1.80"]}
+        if url.path == "/d2l/api/le/1.80/6606/classlist/":
+            return 200, [{"Identifier": ident, "Username": name, "DisplayName": name,
+                          "OrgDefinedId": f"s{ident}"} for name, ident in D2L_CLASSLIST.items()]
+        match = D2L_VALUE.fullmatch(url.path)
+        if not match or match["item"] != "91":
+            return 404, {"Errors": [{"Message": "Not Found"}]}
+        if match["user"] is None:
+            return 200, {"Id": 91, "Name": "Week 1", "GradeType": "Numeric",
+                         "MaxPoints": self.maximum}
+        user = match["user"]
+        if method == "PUT":
+            if form.get("GradeObjectType") != 1:
+                return 400, {"Errors": [{"Message": "GradeObjectType"}]}
+            self.grades[user] = float(form["PointsNumerator"])
+            self.comments[user] = [form["Comments"]["Content"]]  # replaces, as Moodle does
+            return 200, {}
+        if user not in self.grades:
+            return 404, {"Errors": [{"Message": "Not Found"}]}
+        text = self.comments.get(user, [""])[-1]
+        return 200, {"UserId": int(user), "PointsNumerator": self.grades[user],
+                     "PointsDenominator": self.maximum, "DisplayedGrade": "",
+                     "Comments": {"Text": text, "Html": f"<p>{text}</p>"}}
 
     def blackboard(self, method, url, form, headers):
         if url.path == "/learn/api/public/v1/oauth2/token":

@@ -2,12 +2,14 @@
 documented endpoints: right grades and comments, auth on every request, dry run first,
 retries, nothing twice, and one line saying what is missing."""
 import logging
+import re
 
 import pytest
 import requests
 
 from autograder import __main__ as cli
-from autograder.lms import blackboard_api, canvas_api, moodle_api, publish as publishing
+from autograder.lms import (blackboard_api, brightspace_api, canvas_api, moodle_api,
+                            publish as publishing)
 from autograder.lms.publish import PublishError, publish
 from autograder.records import Identity, QuestionResult, Record, Status
 from autograder.reports.feedback import comment, comment_html
@@ -275,9 +277,38 @@ def test_without_a_token_the_dry_run_previews_from_the_store(server, tmp_path, m
                                        "TORCHGRADE_LMS_TOKEN\n")
 
 
+def test_brightspace_maps_usernames_scales_and_sends_grades_and_feedback_once(server):
+    graded = [record("ada.lovelace", 7, "brightspace"), record("grace.hopper", 3.5,
+                                                               "brightspace")]
+    server.maximum = 20
+    remote = brightspace_api.Remote(server.url, TOKEN, "6606", "91")
+    changes = publish(graded, remote, comment, apply=True, log=lambda *_: None)
+    assert [c.new for c in changes] == [20, 10] and server.grades == {"3001": 20, "3002": 10}
+    assert server.comments["3002"] == [comment(graded[1])]
+    assert all(r[2].get("Authorization") == f"Bearer {TOKEN}" for r in server.requests)
+    puts = len(server.sent("PUT"))
+    again = brightspace_api.Remote(server.url, TOKEN, "6606", "91")
+    assert publish(graded, again, comment, apply=True, log=lambda *_: None) == []
+    assert len(server.sent("PUT")) == puts  # nothing new
+
+
+def test_brightspace_errors_are_one_clear_line(server):
+    for user, item, token, words in [
+            ("someone.else", "91", TOKEN, "someone.else is not in the course's classlist"),
+            ("ada.lovelace", "92", TOKEN, "not found (HTTP 404)"),
+            ("ada.lovelace", "91", "wrong", "token was refused (HTTP 401)")]:
+        remote = brightspace_api.Remote(server.url, token, "6606", item)
+        with pytest.raises(PublishError, match=re.escape(words)) as error:
+            publish([record(user, 7, "brightspace")], remote, comment, apply=True,
+                    log=lambda *_: None)
+        assert TOKEN not in str(error.value)
+
+
 @pytest.mark.parametrize("course_text, words", [
     ("url: https://x\n", "publish needs to know the LMS: set lms"),
-    ("lms: brightspace\n", "publish does not send to brightspace: import "),
+    ("lms: gradescope\n", "publish does not send to gradescope: its autograder sends"),
+    ("lms: brightspace\nurl: https://d2l.example.edu\n", "publish to brightspace needs lms_id "
+                                                        "of tensor_shapes"),
     ("lms: moodle\n", "publish to moodle needs url in course.yaml (or TORCHGRADE_LMS_URL) and "
                       "lms_id of tensor_shapes"),
     ("lms: moodle\nurl: moodle.example.edu\nassignments:\n  tensor_shapes: {lms_id: 7}\n",
