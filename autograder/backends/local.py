@@ -3,7 +3,8 @@
 Each grader (checking/grade.py) gets a connection of its own to the run's Zygote (a
 Spawner: its sandboxes hold nothing of the grader or of other students), runs the hidden
 checks, and sends its Outcome back as JSON through a pipe; a grader that dies or hangs
-costs its own row only.
+costs its own row only. A zygote that ends (killed, or crashed) is replaced, and what its
+sandboxes were running is graded again: the notebooks are not to blame.
 """
 import json
 import os
@@ -19,6 +20,8 @@ from ..checking import suite
 from ..checking.grade import grade_notebook
 from ..checking.student import Student
 from ..records import Outcome, Status, msg
+
+RESTARTS = 3  # zygotes a run replaces before it gives up
 from ..sandbox import cgroup
 from ..sandbox.primitives import compact_for_fork, die_with_parent
 from ..sandbox.spawner import Zygote
@@ -32,6 +35,7 @@ class LocalBackend(Backend):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
         self._zygote = None
         self._graders = set()  # pids of the graders running now
+        self._generation = 0  # zygotes replaced so far
 
     def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
@@ -75,8 +79,9 @@ class LocalBackend(Backend):
         def fill():
             while queue and len(running) < self.jobs:
                 submission = queue.pop(0)
+                self._replace_ended_zygote()
                 fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
-                running[fd] = [submission, pid, time.monotonic(), b""]
+                running[fd] = [submission, pid, time.monotonic(), b"", self._generation]
                 self._graders.add(pid)
 
         fill()
@@ -87,22 +92,46 @@ class LocalBackend(Backend):
                 chunk = os.read(fd, 1 << 16)
                 running[fd][3] += chunk
                 if not chunk:
-                    submission, pid, start, data = running.pop(fd)
-                    done.append((submission, _finish(fd, pid, data, start)))
+                    submission, pid, start, data, generation = running.pop(fd)
+                    done.append((submission, _finish(fd, pid, data, start), generation))
                     exited.append(pid)
-            for fd, (submission, pid, start, data) in list(running.items()):
+            for fd, (submission, pid, start, data, generation) in list(running.items()):
                 if time.monotonic() - start > hard_limit:
                     running.pop(fd)
-                    done.append((submission, _finish(fd, pid, b"", start, timed_out=True)))
+                    done.append((submission, _finish(fd, pid, b"", start, timed_out=True),
+                                 generation))
                     exited.append(pid)
             still = [pid for pid in exited if not _reaped(pid, os.WNOHANG)]
             self._graders -= set(exited) - set(still)
             exited = still
+            self._replace_ended_zygote()
+            # Cut short because their zygote ended: not the notebook's doing, so graded again.
+            kept = [(submission, outcome) for submission, outcome, generation in done
+                    if generation == self._generation or outcome.status == Status.GRADED]
+            queue[:0] = [submission for submission, outcome, generation in done
+                         if (submission, outcome) not in kept]
             fill()  # the next graders work while these are stored
-            yield from done
+            yield from kept
         for pid in exited:
             _reaped(pid, 0)
         self._graders -= set(exited)
+
+
+    def _replace_ended_zygote(self):
+        """Start a new zygote if the run's has ended (its sandboxes ended with it), saying
+        so; after RESTARTS of them, a RuntimeError says how the last one ended."""
+        ended = self._zygote.ended()
+        if ended is None:
+            return
+        self._zygote.close()
+        if self._generation >= RESTARTS:
+            raise RuntimeError(f"the sandboxes' zygote ended {RESTARTS + 1} times (the last "
+                               f"{ended}): what was graded is kept; run the command again")
+        print(f"warning: the sandboxes' zygote ended ({ended}); a new one was started, and "
+              "the notebooks it was running are graded again", file=sys.stderr)
+        self._zygote = Zygote()
+        self._zygote.warm_up()
+        self._generation += 1
 
 
 def _fork_grader(assignment, submission, limits, spawner):

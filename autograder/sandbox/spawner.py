@@ -95,6 +95,13 @@ class Zygote:
         theirs.close()
         return ours, self._addresses
 
+    def ended(self):
+        """None while the zygote runs; else how it ended ("killed by signal 9")."""
+        code = self._process.poll()
+        if code is None:
+            return None
+        return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
     def close(self):
         self._control.close()
         self._process.wait()
