@@ -23,6 +23,7 @@ from ..records import Outcome, Status, msg
 
 RESTARTS = 3  # zygotes a run replaces before it gives up
 from ..sandbox import cgroup
+from ..sandbox.channel import ChannelError
 from ..sandbox.primitives import compact_for_fork, die_with_parent
 from ..sandbox.spawner import Zygote
 from ..sandbox.warm import warm_up
@@ -79,8 +80,7 @@ class LocalBackend(Backend):
         def fill():
             while queue and len(running) < self.jobs:
                 submission = queue.pop(0)
-                self._replace_ended_zygote()
-                fd, pid = _fork_grader(assignment, submission, limits, self._zygote.spawner())
+                fd, pid = _fork_grader(assignment, submission, limits, self._spawner())
                 running[fd] = [submission, pid, time.monotonic(), b"", self._generation]
                 self._graders.add(pid)
 
@@ -116,6 +116,17 @@ class LocalBackend(Backend):
             _reaped(pid, 0)
         self._graders -= set(exited)
 
+
+    def _spawner(self):
+        """A grader's spawner, from a new zygote where the run's has ended (before, or while
+        it answers)."""
+        while True:
+            self._replace_ended_zygote()
+            try:
+                return self._zygote.spawner()
+            except (OSError, ChannelError):
+                if self._zygote.ended(wait=5) is None:
+                    raise
 
     def _replace_ended_zygote(self):
         """Start a new zygote if the run's has ended (its sandboxes ended with it), saying

@@ -95,10 +95,12 @@ class Zygote:
         theirs.close()
         return ours, self._addresses
 
-    def ended(self):
-        """None while the zygote runs; else how it ended ("killed by signal 9")."""
-        code = self._process.poll()
-        if code is None:
+    def ended(self, wait=0):
+        """None while the zygote runs (``wait`` seconds on); else how it ended ("killed by
+        signal 9")."""
+        try:
+            code = self._process.wait(wait)
+        except subprocess.TimeoutExpired:
             return None
         return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
 
