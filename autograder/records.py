@@ -79,6 +79,12 @@ TOO_SLOW = msg("{call} did not finish within {seconds:g} seconds. Look for a loo
 NOT_ATTEMPTED = frozenset(m.text for m in (NOT_IMPLEMENTED, NOT_DEFINED, TOO_SLOW))
 
 
+def not_attempted(message):
+    """Whether ``message`` says, or holds a message that says, one of NOT_ATTEMPTED."""
+    return message.text in NOT_ATTEMPTED or any(
+        isinstance(value, Message) and not_attempted(value) for value in message.params.values())
+
+
 def place(message):
     """The (code cell number, line) a message points at, as ``key`` of ``Record.code``, or
     None: the first ``cell`` and ``line`` numbers found in it or its nested messages."""

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from urllib.parse import quote as url_quote
 
 from ..i18n import N_, translate
-from ..records import NOT_ATTEMPTED, Status
+from ..records import Status, not_attempted
 from . import charts, similarity
 from .feedback import _, passed
 from .render import definition, excerpt, render
@@ -131,7 +131,7 @@ def report(records, questions, run, stem, lang="en"):
         items.append("<li><strong>" + _h("in the roster, no submission", lang) +
                      f"</strong> {len(absent)}: " + ", ".join(_e(name) for name in absent)
                      + "</li>")
-    unfinished = [r for r in records if any(m.text in NOT_ATTEMPTED for e in r.questions.values()
+    unfinished = [r for r in records if any(not_attempted(m) for e in r.questions.values()
                                             for m in e.failed)]
     if unfinished:
         items.append("<li><strong>" + _h("a function not written, not kept or never finished",
@@ -200,7 +200,7 @@ def _mistakes(records, size, lang):
         for qid, entry in record.questions.items():
             for message in entry.failed:
                 key = (qid, message.kind())
-                if message.text not in NOT_ATTEMPTED and record not in who[key]:
+                if not not_attempted(message) and record not in who[key]:
                     who[key].append(record)
                     shown.setdefault(key, render(message, "html", lang))
     ranked = sorted(((key, people) for key, people in who.items() if people),

@@ -10,7 +10,7 @@ import html
 import re
 
 from ..i18n import translate
-from ..records import NOT_ATTEMPTED, msg, place
+from ..records import msg, not_attempted, place
 
 FORMATS = ("text", "markdown", "html")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
@@ -82,7 +82,7 @@ def definition(record, function, fmt="text", lang="en"):
     found = record.code.get(f"def:{function}")
     failed = record.questions[function].failed if function in record.questions else []
     if (not found or any(excerpt(record, m) for m in failed)
-            or all(m.text in NOT_ATTEMPTED for m in failed)):
+            or all(not_attempted(m) for m in failed)):
         return ""
     title = render(msg("Your {function}, in code cell {number}:", function=function,
                        number=found["cell"]), fmt, lang)

@@ -24,6 +24,9 @@ CLASS = [record("a", [shape("(2, 4, 5, 3)")]), record("b", [shape("(3, 4, 5, 2)"
          record("c", [shape("(5, 4, 3, 2)")], late=True),
          record("d", [msg(NOT_IMPLEMENTED.text, function="to_nchw")]),
          record("e", [msg(TOO_SLOW.text, call="to_nchw(x)", seconds=2)]),
+         record("h", [msg("{function} fails on a batch with C = 1. Details: {details}",
+                          function="to_nchw", details=msg(NOT_IMPLEMENTED.text,
+                                                          function="to_nchw"))]),
          record("f", [msg("no notebook")], Status.INVALID_NOTEBOOK),
          record("g", [], ignored=["attempt 2026-03-01-10-00-00"])]
 
@@ -37,22 +40,22 @@ def test_one_kind_of_mistake_is_one_item_with_who_made_it():
     mistakes = page().split("Commonest mistakes", 1)[1].split("<h2>", 1)[0]
     assert mistakes.count("<li>") == 1 and "(3)" in mistakes
     assert "Name a (a), Name b (b), Name c (c)" in mistakes
-    for not_a_mistake in ("not implemented", "did not finish", "no notebook"):
+    for not_a_mistake in ("not implemented", "did not finish", "no notebook", "C = 1"):
         assert not_a_mistake not in mistakes
 
 
 def test_statuses_late_absent_and_not_graded_are_on_the_page():
     shown = page(absent=["Absent, Al", "<b>x</b>"])
     statuses = shown.split("Statuses", 1)[1].split("<h2>", 1)[0]
-    assert "not written, not kept or never finished</strong> 2: Name d (d), Name e (e)" \
-        in statuses
+    assert ("not written, not kept or never finished</strong> 3: Name d (d), Name e (e), "
+            "Name h (h)") in statuses
     assert "marked late by the LMS</strong> 1: Name c (c)" in statuses
     assert "other attempts or files not graded</strong> 1: Name g (g)" in statuses
     assert "in the roster, no submission</strong> 2: Absent, Al, &lt;b&gt;x&lt;/b&gt;" \
         in statuses
     assert "invalid notebook</strong> 1: Name f (f)" in statuses
     assert "<h1>Week 1: tensors: class report</h1>" in shown
-    assert "7 submission(s): 2 graded" in shown and "5 kept from an earlier run" in shown
+    assert "8 submission(s): 2 graded" in shown and "6 kept from an earlier run" in shown
     assert "not graded: attempt 2026-03-01-10-00-00" in shown  # on the student's row
 
 
