@@ -38,13 +38,13 @@ def seal(threads, noted):
                        if path and os.path.isdir(path)
                        for form in (os.path.abspath, os.path.realpath)})
 
+    def outside(path, starts=str.startswith, installed=installed):
+        return not starts(path, installed) or "/../" in path or "/./" in path
+
     def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
                ident=_thread.get_ident, threads=frozenset(threads), frames=FRAME_ATTRIBUTES,
                paths=NOTED_PATHS, str_type=str, note=noted.append, caused_by=caused_by,
-               installed=installed, getframe=sys._getframe):
-        def outside(path):
-            return not starts(path, installed) or "/../" in path or "/./" in path
-
+               outside=outside, getframe=sys._getframe):
         if event == "import" and type(args[1]) is str_type and outside(args[1]):
             event = NATIVE
         denied, label = starts(event, refused), None
