@@ -40,6 +40,7 @@ class LocalBackend(Backend):
 
     def start(self):
         cgroup.remove_stale()  # left by an earlier run that was killed
+        Zygote.remove_stale()
         self._zygote = Zygote.take()
 
     def stop(self):
@@ -135,6 +136,7 @@ class LocalBackend(Backend):
         if ended is None:
             return
         self._zygote.close()
+        cgroup.remove_stale()  # its sandboxes' groups
         if self._generation >= RESTARTS:
             raise RuntimeError(f"the sandboxes' zygote ended {RESTARTS + 1} times (the last "
                                f"{ended}): what was graded is kept; run the command again")

@@ -44,7 +44,7 @@ class Zygote:
     _early = None  # started by start_early, for the next take()
 
     def __init__(self):
-        self.workdir = tempfile.mkdtemp(prefix="torchgrade-")
+        self.workdir = tempfile.mkdtemp(prefix=f"torchgrade-{os.getpid()}-")  # see remove_stale
         ours, theirs = socket.socketpair()
         environment = {key: value for key, value in os.environ.items()
                        if key in _KEPT or key.startswith(_KEPT_PREFIXES)}
@@ -60,6 +60,15 @@ class Zygote:
         theirs.close()
         self.pid = self._process.pid
         self._control, self._addresses, self._warm = ours, (), False  # (): not told yet
+
+    @staticmethod
+    def remove_stale():
+        """Delete the work folders of zygotes whose grading process is gone (a run killed
+        with SIGKILL, which cannot tidy up)."""
+        for folder in Path(tempfile.gettempdir()).glob("torchgrade-*-*"):
+            owner = folder.name.split("-")[1]
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                shutil.rmtree(folder, ignore_errors=True)
 
     @classmethod
     def start_early(cls):

@@ -1,7 +1,8 @@
 """The Zygote's bookkeeping, black-box through /proc: each sandbox is forked one request
 ahead, a released one is reaped with its files and group, and a grader's connection that
 closes takes its own sandboxes along, never another grader's or the one forked ahead; a
-warmed-up zygote maps its memory in 2 MB pages a step at a time, answering meanwhile."""
+warmed-up zygote maps its memory in 2 MB pages a step at a time, answering meanwhile; the
+work folders of a run killed outright are deleted by the next."""
 import glob
 import os
 import subprocess
@@ -130,6 +131,19 @@ def test_a_command_that_ends_early_leaves_no_zygote_and_no_traceback():
     assert "Traceback" not in run.stderr
     assert set(glob.glob(pattern)) <= directories
     assert _zygotes() <= zygotes, "no zygote outlives its command"
+
+
+def test_work_folders_of_a_run_killed_with_sigkill_are_deleted_by_the_next():
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid no process has now
+    stale = tempfile.mkdtemp(prefix=f"torchgrade-{gone.pid}-")
+    os.mkdir(os.path.join(stale, "sandbox-x"))
+    alive = Zygote()
+    try:
+        Zygote.remove_stale()
+        assert not os.path.exists(stale) and os.path.isdir(alive.workdir)
+    finally:
+        alive.close()
 
 
 def test_a_zygote_starts_with_only_the_environment_torch_needs(monkeypatch):
