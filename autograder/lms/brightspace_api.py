@@ -7,8 +7,11 @@ class Remote:
     """One numeric grade item of a course (org unit) through the Learning Environment API,
     at the newest version the server names (``GET /d2l/api/versions/le``): the item's
     MaxPoints, the classlist (which maps the Usernames of the grades export to user ids),
-    each student's grade value (points and feedback) and a ``PUT`` of both."""
+    each student's grade value (points and feedback) and a ``PUT`` of both. A student
+    exempted from the item reads as grade ``EX`` and is left alone: a comment goes only
+    with points."""
     lms = "brightspace"
+    comment_alone = False
 
     def __init__(self, url, token, org_unit, grade_object):
         self._url, self._token = url.rstrip("/"), token
@@ -19,7 +22,8 @@ class Remote:
         value = self._call("GET", f"/grades/{self._item}/values/{self._user(user)}",
                            missing_ok=True) or {}
         comments = value.get("Comments") or {}
-        return value.get("PointsNumerator"), [comments.get("Text") or ""]
+        grade = "EX" if value.get("IsExempt") else value.get("PointsNumerator")
+        return grade, [comments.get("Text") or ""]
 
     def points(self, record):
         """The score on the grade item's own scale (its MaxPoints)."""

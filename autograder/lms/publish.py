@@ -76,9 +76,10 @@ def publish(records, remote, comment, apply=False, log=print):
     """Compare each record with the LMS and, with ``apply``, send what differs. ``remote``
     has ``state(user) -> (grade or None, [comment texts])``, ``points(record)`` (the grade
     on the LMS's scale) and ``send(change)``; a grade that is text (Canvas's ``EX``,
-    excused) is the teacher's decision: it is kept, and only the comment is sent.
+    excused) is the teacher's decision: it is kept, and only the comment is sent, where
+    the LMS takes a comment alone (``remote.comment_alone``, default True).
     Returns the changes that were (or, dry, would be) sent."""
-    changes, skipped = [], []
+    changes, skipped, kept = [], [], []
     for record in records:
         user = record.identity.user_id
         if not user or record.identity.lms != remote.lms:
@@ -87,8 +88,14 @@ def publish(records, remote, comment, apply=False, log=print):
         change = _retry(lambda: _compare(remote, record, user, comment(record)), log)
         if change.send_grade or change.send_comment:
             changes.append(change)
+        if isinstance(change.old, str):
+            kept.append(f"{change.user} ({change.old})")
     log(table(changes) if changes else f"{remote.lms} already holds these grades and comments: "
         "nothing to send")
+    if kept:
+        log(f"{len(kept)} excused or exempted in {remote.lms}: grade left so"
+            + ("" if getattr(remote, "comment_alone", True) else ", and no comment sent")
+            + ": " + printable(", ".join(kept)))
     if skipped:
         log(f"{len(skipped)} with no {remote.lms} id (not from a {remote.lms} download, or "
             "matched to no one in its roster), not sent: "
@@ -107,7 +114,7 @@ def _compare(remote, record, user, text):
     grade, comments = remote.state(user)
     new = remote.points(record)
     return Change(user, record.identity.name, grade, new, text, _differs(grade, new),
-                  text.strip() not in [c.strip() for c in comments])
+                  _comment_differs(remote, grade, comments, text))
 
 
 def _differs(grade, new):
@@ -115,11 +122,17 @@ def _differs(grade, new):
     return grade is None or (not isinstance(grade, str) and abs(float(grade) - new) >= 0.005)
 
 
+def _comment_differs(remote, grade, comments, text):
+    if isinstance(grade, str) and not getattr(remote, "comment_alone", True):
+        return False  # it would go with a grade, over the kept one
+    return text.strip() not in [c.strip() for c in comments]
+
+
 def _send_if_needed(remote, change):
     """Re-read, then send only what is still missing: safe to repeat after any failure."""
     grade, comments = remote.state(change.user)
     change.send_grade = _differs(grade, change.new)
-    change.send_comment = change.comment.strip() not in [c.strip() for c in comments]
+    change.send_comment = _comment_differs(remote, grade, comments, change.comment)
     if change.send_grade or change.send_comment:
         remote.send(change)
 

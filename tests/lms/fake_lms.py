@@ -23,7 +23,7 @@ class FakeLMS:
         self.requests = []       # (method, path, headers, form)
         self.grades = {}         # user -> grade
         self.comments = {}       # user -> [texts] (Canvas appends; Moodle replaces)
-        self.excused = set()     # Canvas users excused from the assignment
+        self.excused = set()     # users excused (Canvas) or exempted (Brightspace)
         self.fail = []           # [(method, path fragment, status, apply first)] used once each
         self.participants = {}   # Moodle participant id -> user id
         self.groups = {}         # Moodle user id -> group id (a team assignment)
@@ -112,6 +112,8 @@ class FakeLMS:
             self.grades[user] = float(form["PointsNumerator"])
             self.comments[user] = [form["Comments"]["Content"]]  # replaces, as Moodle does
             return 200, {}
+        if user in self.excused:  # exempted from the item
+            return 200, {"UserId": int(user), "PointsNumerator": None, "IsExempt": True}
         if user not in self.grades:
             return 404, {"Errors": [{"Message": "Not Found"}]}
         text = self.comments.get(user, [""])[-1]

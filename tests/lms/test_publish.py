@@ -290,6 +290,13 @@ def test_brightspace_maps_usernames_scales_and_sends_grades_and_feedback_once(se
     again = brightspace_api.Remote(server.url, TOKEN, "6606", "91")
     assert publish(graded, again, comment, apply=True, log=lambda *_: None) == []
     assert len(server.sent("PUT")) == puts  # nothing new
+    server.excused.add("3001")  # exempted since: left alone, grade and comment
+    regraded = [record("ada.lovelace", 5, "brightspace")]
+    fresh, logs = brightspace_api.Remote(server.url, TOKEN, "6606", "91"), []
+    assert publish(regraded, fresh, comment, apply=True, log=logs.append) == []
+    assert len(server.sent("PUT")) == puts
+    assert ("1 excused or exempted in brightspace: grade left so, and no comment sent: "
+            "ada.lovelace (EX)") in logs
 
 
 def test_brightspace_errors_are_one_clear_line(server):
