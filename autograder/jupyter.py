@@ -61,13 +61,14 @@ def written_file(source):
 
 
 def module_code(source):
-    """(module name, code) for a ``%%writefile NAME.py`` cell, whose file the notebook can
-    import; the code keeps the cell's line numbers. Else None."""
+    """(module name, code, append) for a ``%%writefile [-a] NAME.py`` cell, whose file the
+    notebook can import; the code keeps the cell's line numbers. Else None."""
     written = written_file(source)
     found = written and _MODULE.fullmatch(written[0])
     if not found:
         return None
-    return found[1], "\n" * (source.count("\n") - written[1].count("\n")) + written[1]
+    return (found[1], "\n" * (source.count("\n") - written[1].count("\n")) + written[1],
+            written[2])
 
 
 def readable_code(source):

@@ -360,7 +360,7 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
     assert python_source(written) == ("", ())
     assert written_file(written) == ("my helpers.py", "def f():\n    return 1\n", True)
     assert module_code(written) is None and written_file("%%writefile\nx") is None
-    assert module_code("%%writefile helpers.py\nx = 1") == ("helpers", "\nx = 1")
+    assert module_code("%%writefile helpers.py\nx = 1") == ("helpers", "\nx = 1", False)
     # pasted from a console, or indented as a whole: Jupyter runs it, so does the grader
     assert python_source(">>> x = 1\n>>> print(x)\n") == ("x = 1\nprint(x)\n", ())
     assert python_source("    a = 1\n    b = a\n") == ("a = 1\nb = a\n", ())

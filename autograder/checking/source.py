@@ -53,8 +53,7 @@ class Code:
         """The first reached name under one of ``prefixes``, or ``.name`` for an attribute
         named like a prefix's last part (or in ``methods``) read on anything; or None."""
         for prefix in prefixes:
-            found = [name for name in self.names
-                     if name == prefix or name.startswith(prefix + ".")]
+            found = [name for name in self.names if name == prefix or name.startswith(prefix + ".")]
             if found:
                 return max(sorted(found), key=len)
         tails = {prefix.rsplit(".", 1)[-1] for prefix in prefixes} - GENERIC
@@ -73,10 +72,12 @@ class Module:
 
     def __init__(self, cells, written=None):
         self.bindings, self.aliases, self.stars = {}, {}, []
-        self.written = {} if written is None else written  # module name: Module
+        self.written, parts = ({} if written is None else written), {}  # name: Module, cells
         for index, source in cells:
-            if (module := written is None and module_code(source)):
-                self.written[module[0]] = Module([(index, module[1])], self.written)
+            if (module := written is None and module_code(source)):  # -a adds to the module
+                name, code, append = module
+                parts[name] = (parts.get(name, []) if append else []) + [(index, code)]
+                self.written[name] = Module(parts[name], self.written)
                 continue
             try:
                 self._bind(ast.parse(python_source(source)[0]).body)
@@ -167,8 +168,7 @@ class _Walker(ast.NodeVisitor):
                 if item.id not in declared:
                     self.bound.add(item.id)
             elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if item is not node:
-                    self.bound.add(item.name)
+                self.bound.update([item.name] if item is not node else [])
             elif isinstance(item, ast.arg):
                 self.bound.add(item.arg)
         self.generic_visit(node)

@@ -65,6 +65,9 @@ def test_a_module_written_by_writefile_is_followed_however_it_is_imported():
                 "from helpers import *\ndef f(W):\n    return g(W)"):
         assert verdict(helpers, use)[0] == "torch.optim.SGD", use
     assert verdict(helpers, "from helpers import h\ndef f(W):\n    return h(W)")[0] is None
+    # appended to (-a), the module holds both parts
+    assert verdict(helpers, "%%writefile -a helpers.py\ndef k(W):\n    return W\n",
+                   "from helpers import g\ndef f(W):\n    return g(W)")[0] == "torch.optim.SGD"
     # a file that is not a module (or not Python) is only text
     assert verdict("%%writefile notes.txt\nimport torch.optim", "def f():\n    return 1")[0] \
         is None

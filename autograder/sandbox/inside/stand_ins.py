@@ -62,7 +62,7 @@ def write_file(index, source, name, text, append):
     module = module_code(source)
     if module:
         before = _WRITTEN.sources.get(module[0], (0, ""))[1] if append else ""
-        _WRITTEN.sources[module[0]] = index, before + module[1]
+        _WRITTEN.sources[module[0]] = index, before + module[1]  # appended: lines shift
 
 
 class _Written(importlib.abc.MetaPathFinder, importlib.abc.Loader):
