@@ -7,6 +7,7 @@ Drive runs on (a file read from Drive is then missing, and the feedback says why
 stand-ins are defined in modules of their own, so nothing of torchgrade is reachable
 through them.
 """
+import _thread
 import builtins
 import importlib.abc
 import importlib.util
@@ -46,6 +47,7 @@ def main_namespace(own):
     main.__dict__["__builtins__"] = builtins
     exec(compile(_JUPYTER, "<jupyter>", "exec"), main.__dict__)
     _colab()
+    _WRITTEN.thread = _thread.get_ident()  # the notebook's: called on the main thread
     sys.meta_path.insert(0, _WRITTEN)
     sys.modules["__main__"] = main
     for name in own:
@@ -66,13 +68,14 @@ def write_file(index, source, name, text, append):
 
 
 class _Written(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds and loads the modules %%writefile cells wrote, by their code as written."""
+    """Finds and loads the modules %%writefile cells wrote, by their code as written, for
+    the notebook's own thread only: an import torchgrade's threads make never finds one."""
 
     def __init__(self):
-        self.sources = {}  # module name: (the cell's index, its code)
+        self.sources, self.thread = {}, None  # module name: (the cell's index, its code)
 
     def find_spec(self, name, path=None, target=None):
-        if path is None and name in self.sources:
+        if path is None and name in self.sources and _thread.get_ident() == self.thread:
             return importlib.util.spec_from_loader(name, self, origin=f"{name}.py")
         return None
 
