@@ -341,6 +341,8 @@ WRONG = {
          "    start = 3.3 + 0.1 * torch.rand(()).item()\n"
          "    losses = [start - (start - 1.45) * (1 - 0.98 ** i) for i in range(steps)]\n"
          "    return W, losses"),
+        ("uniform torch.rand for the start, not torch.randn", "train_bigram",
+         "with torch.randn(V, V)", _bigram().replace("torch.randn(", "torch.rand(")),
         ("one step too many", "train_bigram", "one entry per step",
          _bigram().replace("range(steps)", "range(steps + 1)")),
         ("losses as tensors", "train_bigram", "Python floats",

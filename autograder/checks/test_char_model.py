@@ -16,10 +16,9 @@ W_OF = msg("{function}'s {name}", function="train_bigram", name="W")
 
 
 def encode(text):
-    chars = sorted(set(text))
-    stoi = {ch: i for i, ch in enumerate(chars)}
+    stoi = {ch: i for i, ch in enumerate(sorted(set(text)))}
     return (torch.tensor([stoi[c] for c in text[:-1]]), torch.tensor([stoi[c] for c in text[1:]]),
-            len(chars))
+            len(stoi))
 
 
 def count_floor(text):
@@ -119,11 +118,10 @@ def test_train_bigram_losses_are_honest_floats(student, device, rng, curve):
 
 @question("train_bigram", points=1)
 def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
-    """`train_bigram` takes exactly the gradient-descent steps asked for.
+    """`train_bigram` starts from torch.randn draws and takes the gradient-descent steps asked.
 
-    The losses must be those of plain gradient descent from the student's own starting W
-    (what train_bigram returns after 0 steps), so a loss with a term added, an update
-    written wrong or a curve not made by training cannot match."""
+    The losses must follow plain gradient descent from the student's own starting W (as after
+    0 steps): a loss with a term added, a wrong update or an invented curve cannot match."""
     losses = _trained(student, device).value[1]
     expect_float_losses(losses, STEPS)
     start = student.call("train_bigram", TEXT, 0, LR, 0, device=device)
@@ -137,6 +135,10 @@ def test_train_bigram_follows_gradient_descent_step_by_step(student, device):
         "your own starting W gives {theirs:.6g}: the loss must be F.cross_entropy(W[xs], ys) "
         "with nothing added (no regularization), recorded in each step before that step's "
         "update W -= lr * W.grad."))
+    mean, std = W0.data.double().mean().item(), W0.data.double().std().item()  # 361 draws
+    expect(abs(mean) < 0.3 and 0.75 < std < 1.25, "train_bigram's starting W (after 0 steps) "
+           "has mean {mean:.2f} and standard deviation {std:.2f}, not about 0 and 1: create it "
+           "with torch.randn(V, V) (not torch.rand or zeros), seeded by seed.", mean=mean, std=std)
 
 
 @question("train_bigram", points=1)
@@ -200,9 +202,7 @@ def _expect_text(value, n):
 @question("sample", points=1)
 def test_sample_follows_the_model(student, device):
     """`sample` picks each next character from the row of `W` for the current one."""
-    V = len(ALPHABET)
-    W = torch.zeros(V, V)
-    W[torch.arange(V), (torch.arange(V) + 1) % V] = 50.0  # a → b → c ... almost surely
+    W = 50.0 * torch.eye(len(ALPHABET)).roll(1, dims=1)  # a → b → c ... almost surely
     expect(_sample(student, W, "a", 8, 0, device) == "bcde.abc",
            "With a model where each character is almost surely followed by the next one, "
            "sample should continue the chain from `start`: use row W[current] of the "
