@@ -223,6 +223,8 @@ WRONG = {
          "def mean_grad(x):\n    return 12 * (3 * x + 2)"),
         ("forgets the inner factor 3", "mean_grad", "dy/dx = 3",
          "def mean_grad(x):\n    return 4 * (3 * x + 2) / x.numel()"),
+        ("returns float64 for a float32 x", "mean_grad", "a float32 x should give a float32",
+         "def mean_grad(x):\n    return (12 * (3 * x + 2) / x.numel()).double()"),
         ("divides by the first dimension", "mean_grad", "all n elements",
          "def mean_grad(x):\n    return 12 * (3 * x + 2) / len(x)"),
         ("autograd on a copy", "mean_grad", "called autograd",

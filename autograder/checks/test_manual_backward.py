@@ -21,8 +21,7 @@ def case(name, rng):
     if name == "worked example":
         return torch.tensor(2.0), torch.tensor(3.0), torch.tensor(12.0)
     shape, scale = {"vector": ((5,), 1), "matrix": ((3, 4), 5)}[name]
-    return (torch.randn(shape, generator=rng), torch.randn(shape, generator=rng),
-            torch.randn(shape, generator=rng) * scale)
+    return tuple(torch.randn(shape, generator=rng) * factor for factor in (1, 1, scale))
 
 
 CASES = ["worked example", "vector", "matrix"]
@@ -122,8 +121,7 @@ def test_linear_grads_match_autograd(student, device, rng, index):
 @question("linear_grads", points=1)
 def test_linear_grads_do_not_use_autograd(student, rng):
     """`linear_grads` computes the gradients without autograd."""
-    w, b, x, y = line(0, rng)
-    no_autograd(student, student.run("linear_grads", [tensor(t) for t in (w, b, x, y)]),
+    no_autograd(student, student.run("linear_grads", [tensor(t) for t in line(0, rng)]),
                 "linear_grads")
 
 
@@ -183,14 +181,16 @@ def test_mean_grad_does_not_use_autograd(student, rng):
 
 
 @question("mean_grad", points=1)
-def test_mean_grad_leaves_x_and_its_type_alone(student, rng):
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_mean_grad_leaves_x_and_its_type_alone(student, rng, dtype):
     """`mean_grad` leaves `x` and its dtype unchanged."""
-    x = torch.randn(3, 2, generator=rng, dtype=torch.float64)
+    x = torch.randn(3, 2, generator=rng, dtype=dtype)
     reply = student.run("mean_grad", [tensor(x)])
     expect_close(reply.args[0], x, msg("x after mean_grad (do not change the input)"),
                  rtol=0, atol=0, call=reply.call)
-    expect(expect_tensor(reply.value, result_of("mean_grad")).dtype == "torch.float64",
-           "mean_grad changed the dtype: a float64 x should give a float64 gradient.")
+    got = expect_tensor(reply.value, result_of("mean_grad")).dtype
+    expect(got == str(dtype), "mean_grad changed the dtype: a {dtype} x should give a {dtype} "
+           "gradient, not {got}.", dtype=str(dtype)[6:], got=got.removeprefix("torch."))
     meta = dry_run(student, "mean_grad", [tensor(x, device="meta")])
     expect(meta is None or expect_tensor(meta.value, result_of("mean_grad")).device == "meta",
            "mean_grad moved the result to another device; keep x's device.")
