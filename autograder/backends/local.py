@@ -20,13 +20,13 @@ from ..checking import suite
 from ..checking.grade import grade_notebook
 from ..checking.student import Student
 from ..records import Outcome, Status, msg
-
-RESTARTS = 3  # zygotes a run replaces before it gives up
 from ..sandbox import cgroup
 from ..sandbox.channel import ChannelError
 from ..sandbox.primitives import compact_for_fork, die_with_parent
 from ..sandbox.spawner import Zygote
 from ..sandbox.warm import warm_up
+
+RESTARTS = 3  # zygotes a run replaces before it gives up
 
 
 class LocalBackend(Backend):
@@ -106,17 +106,18 @@ class LocalBackend(Backend):
             self._graders -= set(exited) - set(still)
             exited = still
             self._replace_ended_zygote()
-            # Cut short because their zygote ended: not the notebook's doing, so graded again.
-            kept = [(submission, outcome) for submission, outcome, generation in done
-                    if generation == self._generation or outcome.status == Status.GRADED]
-            queue[:0] = [submission for submission, outcome, generation in done
-                         if (submission, outcome) not in kept]
+            kept, again = [], []
+            for submission, outcome, generation in done:
+                if generation == self._generation or outcome.status == Status.GRADED:
+                    kept.append((submission, outcome))
+                else:  # cut short because its zygote ended: not the notebook's doing
+                    again.append(submission)
+            queue[:0] = again
             fill()  # the next graders work while these are stored
             yield from kept
         for pid in exited:
             _reaped(pid, 0)
         self._graders -= set(exited)
-
 
     def _spawner(self):
         """A grader's spawner, from a new zygote where the run's has ended (before, or while

@@ -1,7 +1,7 @@
 """Blackboard Learn's public REST API: grades and feedback published (publish.py) into a
 Grade Centre column, authorised by OAuth2 client credentials (the REST application's key
 and secret)."""
-from .publish import PublishError, request
+from .publish import PublishError, reply_json, request
 
 API = "/learn/api/public"
 
@@ -62,11 +62,7 @@ class Remote:
                                "course.yaml, the assignment's lms_id, and the username")
         if response.status_code >= 400:
             raise PublishError(f"Blackboard refused {method} (HTTP {response.status_code})")
-        try:
-            return response.json() if response.content else {}
-        except ValueError:
-            raise PublishError("Blackboard: a reply is not JSON; check url in course.yaml") \
-                from None
+        return reply_json("Blackboard", response)
 
     def _bearer(self, fresh):
         """The OAuth2 access token, asked for again when ``fresh`` (the last one expired)."""

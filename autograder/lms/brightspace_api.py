@@ -1,6 +1,6 @@
 """D2L Brightspace's Valence REST API: grades and feedback published (publish.py) into a
 grade item, with an OAuth 2 access token (TORCHGRADE_LMS_TOKEN) sent as a bearer token."""
-from .publish import PublishError, request
+from .publish import PublishError, reply_json, request
 
 
 class Remote:
@@ -77,8 +77,4 @@ class Remote:
                                "(the grade item)")
         if response.status_code >= 400:
             raise PublishError(f"Brightspace refused {method} (HTTP {response.status_code})")
-        try:
-            return response.json() if response.content else {}
-        except ValueError:
-            raise PublishError("Brightspace: a reply is not JSON; check url in course.yaml") \
-                from None
+        return reply_json("Brightspace", response)

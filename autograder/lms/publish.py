@@ -61,6 +61,14 @@ def unreachable(lms, error):
     return Transient(f"{lms}: connection failed ({type(error).__name__})")
 
 
+def reply_json(lms, response):
+    """The JSON body of an LMS's reply ({} when it is empty), or PublishError."""
+    try:
+        return response.json() if response.content else {}
+    except ValueError:
+        raise PublishError(f"{lms}: a reply is not JSON; check url in course.yaml") from None
+
+
 @dataclass
 class Change:
     user: str       # the LMS's id for the student

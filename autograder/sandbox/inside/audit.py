@@ -23,22 +23,21 @@ NOTED_PATHS = ("/proc/self", "/proc/thread-self", "/proc/1/", "/dev/mem")
 STDLIB = (os.path.dirname(os.__file__), "<frozen ")
 # Noted too: Python code imported from a file the notebook wrote, which its text never shows.
 WRITTEN = "import of Python code from outside the installed packages"
+# Where installed code is: the folders on sys.path when the zygote imports this, before any
+# notebook runs (none of them writable by a sandbox).
+INSTALLED = tuple({os.path.join(form(path), "") for path in sys.path
+                   if path and os.path.isdir(path) for form in (os.path.abspath, os.path.realpath)})
 
 
 def seal(threads, noted):
     """An audit hook, which Python code cannot remove: REFUSED for every thread, and no
     frame at all for the runner and writer threads, where no notebook code belongs. A
-    compiled extension module is loaded only from the folders sys.path names now, which
-    the notebook cannot write to: one it wrote (to its disk, or to a file in memory) would
-    be code that reads and writes the process's memory. Paths are judged as text (no
-    ``..``), by nothing the notebook could rebind. What is refused, NOTED_PATHS opened and
-    WRITTEN go to ``noted`` with the line of the notebook's that caused them (see
-    caused_by); the grader flags them for review."""
-    installed = tuple({os.path.join(form(path), "") for path in sys.path
-                       if path and os.path.isdir(path)
-                       for form in (os.path.abspath, os.path.realpath)})
-
-    def outside(path, starts=str.startswith, installed=installed):
+    compiled extension module is loaded only from INSTALLED: one the notebook wrote (to
+    its disk, or to a file in memory) would be code that reads and writes the process's
+    memory. Paths are judged as text (no ``..``), by nothing the notebook could rebind.
+    What is refused, NOTED_PATHS opened and WRITTEN go to ``noted`` with the line of the
+    notebook's that caused them (see caused_by); the grader flags them for review."""
+    def outside(path, starts=str.startswith, installed=INSTALLED):
         return not starts(path, installed) or "/../" in path or "/./" in path
 
     def refuse(event, args, refused=REFUSED, starts=str.startswith, error=PermissionError,
