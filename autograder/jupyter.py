@@ -9,11 +9,16 @@ from IPython.core.inputtransformer2 import (TransformerManager, leading_empty_li
 
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+# Cell magics that only show their text (HTML, Markdown, LaTeX, a script for the browser):
+# nothing is lost when they do not run, so nothing is said.
+_SHOWING_CELL_MAGICS = ("%%html", "%%HTML", "%%markdown", "%%latex", "%%javascript", "%%js",
+                        "%%svg")
 _WRITEFILE = ("%%writefile", "%%file")  # the cell's text goes to a file, run by the sandbox
 _MODULE = re.compile(r"([A-Za-z_]\w*)\.py")  # a file name Python can import as a module
 _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
+_LOOKING_ONLY = ("who", "whos", "who_ls", "pwd", "lsmagic")  # as statements: print, change nothing
 # Lines that may be IPython's own syntax: magics, shell escapes, help (``x?``, ``?x``),
 # autocall escapes, ``x = !cmd``, and the shell's calls that nbconvert writes for them
 # (``get_ipython().run_line_magic(...)``); cells without one are Python as they stand.
@@ -37,6 +42,8 @@ def python_source(source):
     if written_file(source):
         return "", ()
     if first.startswith("%%"):
+        if first.split()[0] in _SHOWING_CELL_MAGICS:
+            return "", ()
         if first.split()[0] not in _TIMING_CELL_MAGICS:
             return "", (first.strip(),)
         source = "\n" * (source.count("\n") - body.count("\n")) + body
@@ -130,8 +137,13 @@ def _replace_call(line):
         args = [ast.literal_eval(arg) for arg in node.args]
     except ValueError:
         return prefix + "None", True
-    if method == "run_line_magic" and args and args[0] in _SESSION_ONLY:
+    if method == "run_line_magic" and args and (
+            args[0] in _SESSION_ONLY or args[0] in _LOOKING_ONLY and not prefix.strip()):
         return prefix + "None", False
+    if method == "run_line_magic" and args and args[0] == "run" and not prefix:
+        module = _run_as_import(args[1]) if len(args) > 1 else None
+        if module:
+            return f"from {module} import *", False
     if method == "run_line_magic" and args and args[0] in _TIMING_LINE_MAGICS \
             and not prefix.strip():
         words = args[1].split()
@@ -140,6 +152,19 @@ def _replace_call(line):
         if words:
             return prefix + args[1][args[1].index(words[0]):], False
     return prefix + "None", True
+
+
+def _run_as_import(arguments):
+    """The module that ``%run [-i] NAME.py`` runs, which the grader imports in its place
+    (the file a ``%%writefile`` cell wrote, with the same names; a file that is not there
+    then fails as an import does, and the feedback says how to bring it in); else None."""
+    try:
+        words = shlex.split(arguments)
+    except ValueError:
+        return None
+    names = [word for word in words if word != "-i"]
+    found = len(names) == 1 and _MODULE.fullmatch(names[0].removeprefix("./"))
+    return found[1] if found else None
 
 
 _TRANSFORMER = TransformerManager()

@@ -370,6 +370,15 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
                          "colab = 'google.colab' in str(get_ipython())\n") == (
         "None\nimport torch\nNone\ncolab = 'google.colab' in str(get_ipython())\n",
         ("get_ipython().system('pip install x')",))
+    # %run of a Python file imports it in its place (a written module, else a failed
+    # import, explained); magics that only show something are not worth a note
+    assert python_source("%run -i ./utils.py\n%run notes.ipynb\n%run tool.py --fast\n") == (
+        "from utils import *\nNone\nNone\n", ("%run notes.ipynb", "%run tool.py --fast"))
+    assert python_source("def f():\n    %run utils.py\n") == (
+        "def f():\n    None\n", ("%run utils.py",))
+    assert python_source("%%html\n<b>{x}</b>\n") == ("", ())
+    assert python_source("%who\n%pwd\nhere = %pwd\n") == ("None\nNone\nhere = None\n",
+                                                           ("here = %pwd",))
     # a cell no student writes is compiled as it stands (IPython's reading costs time)
     assert python_source("!a\n" * 300) == ("!a\n" * 300, ())
 

@@ -133,8 +133,8 @@ def _own_module(student):
                   if match and match[1] not in _PACKAGES), None)
     return [msg("If {module} is a file of your own ({module}.py), it is not there when your "
                 "notebook is graded: only the notebook is. Put its code into the notebook: "
-                "a cell that starts with the line %%writefile {module}.py, above the import, "
-                "makes the same module.", module=found)] if found else []
+                "a cell that starts with the line %%writefile {module}.py, above the import "
+                "(or the %run), makes the same module.", module=found)] if found else []
 
 
 def _not_defined(path, cells, outcomes, asked, stopped):

@@ -66,12 +66,26 @@ def test_an_import_the_grader_lacks_is_skipped_and_said_first_as_the_cause(grade
 
 
 def test_a_module_of_the_students_own_is_said_to_belong_in_the_notebook(grade_many):
+    """Imported or run with ``%run``, a file beside the notebook is not there; one that a
+    ``%%writefile`` cell wrote is, and ``%run`` of it defines its names (as an import)."""
     cells = solution_cells("tensor_shapes")
-    own = grade_many("tensor_shapes", {"own": [*cells, "from utils import show\nshow(1)\n"]})
-    assert own["own"].score == own["own"].max_score
-    assert ("If utils is a file of your own (utils.py), it is not there when your notebook is "
-            "graded: only the notebook is. Put its code into the notebook: a cell that starts "
-            "with the line %%writefile utils.py") in said(own["own"])
+    at = next(i for i, cell in enumerate(cells) if cell.startswith("def make_tensor("))
+    helper = "%%writefile utils.py\nimport torch\ndef zeros(shape, device):\n" \
+             "    return torch.zeros(shape, device=device)\n"
+    uses = "def make_tensor(shape, device='cpu'):\n    return zeros(shape, device)\n"
+    records = grade_many("tensor_shapes", {
+        "own": [*cells, "from utils import show\nshow(1)\n"],
+        "runs_own": [*cells[:at], "%run utils.py\n", uses, *cells[at + 1:]],
+        "runs_written": [*cells[:at], helper, "%run -i ./utils.py\n", uses, *cells[at + 1:]],
+    })
+    assert records["own"].score == records["own"].max_score
+    for name in ("own", "runs_own"):
+        assert ("If utils is a file of your own (utils.py), it is not there when your notebook "
+                "is graded: only the notebook is. Put its code into the notebook: a cell that "
+                "starts with the line %%writefile utils.py") in said(records[name])
+    assert not records["runs_own"].questions["make_tensor"].full
+    written = records["runs_written"]
+    assert written.score == written.max_score and not written.notes, said(written)
 
 
 def test_what_the_grader_provides_is_installed_and_every_notebook_says_so():
