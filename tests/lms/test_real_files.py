@@ -202,6 +202,34 @@ def test_a_real_blackboard_receipt_names_its_user():
     assert blackboard.RECEIPT_NAME.search(receipt)["user"] == "500206565"
 
 
+@needs_fixtures
+def test_a_real_grade_centre_header_as_the_xls_download_writes_it(tmp_path):
+    """The real Grade Centre's columns (ids after "|", titles in braces), in the UTF-16
+    tab-separated ``.xls`` that *Work Offline > Download* writes: the assignment's own
+    column is chosen by title, and the score goes on its Total Pts (2)."""
+    first, *columns = (FIXTURES / "blackboard_gc_header_columns.txt").read_text(
+        encoding="utf-8").splitlines()
+    header = [c.strip() for c in first.split("|")] + [c.strip()[2:] for c in columns]
+    rows = [header, ["Lovelace", "Ada", "alovelace", "2", "", "Available", "88", "", "", ""],
+            ["Erdős", "Pál", "perdos", "3", "", "Available", "", "", "", ""]]
+    path = tmp_path / "gc_MTHA4007B_fullgc_2026-03-01.xls"
+    path.write_bytes("\r\n".join("\t".join(f'"{c}"' for c in row) for row in rows)
+                     .encode("utf-16"))
+    assert lms.roster(Assignment(A, "New Assignment"), Course(), tmp_path) == path
+    text, missing, _ = blackboard.upload(
+        [record("alovelace", 7, lms_="blackboard")], Assignment(A, "New Assignment"),
+        Course(), 7.0, path, comment_html)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:2] == ["Username", "New Assignment [Total Pts: 2 Score] |346905"]
+    assert rows[1][:2] == ["alovelace", "2"] and missing == ["perdos"]
+    by_id, _, _ = blackboard.upload([record("alovelace", 7, lms_="blackboard")],
+                                    Assignment(A, "Week 1", lms_id="337485"), Course(), 7.0,
+                                    path)
+    assert by_id.splitlines()[0] == \
+        '"Username","{003}{MTHA4007B-25-SEM2-B} [Total Pts: 100 Score] |337485"'
+    assert by_id.splitlines()[1] == '"alovelace","100"'
+
+
 # Canvas ---------------------------------------------------------------------------------
 
 @needs_fixtures
@@ -247,6 +275,21 @@ def test_gradescope_metadata_keyed_by_file_name(tmp_path):
     assert found["12345"].identity.ignored == ["file1.pdf"]  # a PDF: a row, not graded
     submissions = discover(list(found.values()) + [found["someName"]], A, "k", print)
     assert len(submissions) == len(found)
+
+
+@needs_fixtures
+def test_gradescope_metadata_keyed_by_folder_names_of_any_form(tmp_path):
+    """otter's own test export: keys such as ``12345_empty_file``, each a folder of that
+    submission's files (here one holds the notebook, one only a PDF: a row, not graded)."""
+    metadata = (FIXTURES / "gradescope_otter_testgrade_metadata.yml").read_bytes()
+    keys = [line[:-1] for line in metadata.decode().splitlines() if line.endswith("_file:")]
+    entries = {"submission_metadata.yml": metadata, f"{keys[0]}/{A}.ipynb": good(),
+               f"{keys[1]}/HW04__1_.pdf": b"%PDF"}
+    found, _ = read(tmp_path, zipped(entries))
+    assert found["12345"].path.name == f"{A}.ipynb"
+    assert found["23456"].path.name == keys[1] and found["23456"].identity.ignored == [
+        "HW04__1_.pdf"]
+    assert len(found) == 2  # the keys with no folder in the download have no submission
 
 
 def test_two_submissions_for_one_sid_are_a_row_that_says_so(tmp_path):
