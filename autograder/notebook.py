@@ -9,7 +9,8 @@ import stat
 import zipfile
 import zlib
 
-from .records import Status, msg
+from . import formats
+from .records import Message, Status, msg
 
 MAX_BYTES = 100 * 2**20
 MAX_CODE = 16 * 2**20  # characters of code; the sandbox gets them in one channel frame
@@ -20,8 +21,9 @@ class NotebookError(Exception):
     the student."""
 
     def __init__(self, status, text, **params):
-        self.status, self.message = status, msg(text, **params)
-        super().__init__(text.format(**params))
+        self.status = status
+        self.message = text if isinstance(text, Message) else msg(text, **params)
+        super().__init__(self.message.text.format(**self.message.params))
 
 
 def read_cells(path):
@@ -138,8 +140,7 @@ def _load(path):
         else:
             raw = _read_regular(path)
         if str(path).lower().endswith(".py") and len(raw) <= MAX_BYTES:
-            return {"cells": [{"cell_type": "code", "source": source}
-                              for source in _script_cells(_text(raw))]}
+            return _as_notebook(_text(raw))
     except UnicodeDecodeError:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The script is not valid UTF-8 text; "
                             "submit the .ipynb notebook saved by Jupyter.")
@@ -150,62 +151,34 @@ def _load(path):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is larger than 100 MB; "
                             "clear its outputs (Kernel > Restart & Clear Output) and resubmit.")
     try:
-        data = json.loads(_text(raw))
+        text = _text(raw)
+        data = json.loads(text)
     except UnicodeDecodeError:
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The file is not valid UTF-8 text, so it is "
-                            "not a Jupyter notebook. Submit the .ipynb file saved by Jupyter.")
-    except (json.JSONDecodeError, RecursionError):
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The file is not valid notebook JSON (it may be "
-                            "truncated or edited by hand). Re-download it from Jupyter.")
+        raise NotebookError(Status.INVALID_NOTEBOOK, formats.not_json(raw, None, None)) from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        if formats.is_python(text):  # a script renamed .ipynb: what it holds is graded
+            return _as_notebook(text)
+        raise NotebookError(Status.INVALID_NOTEBOOK, formats.not_json(raw, text, error)) from None
     if isinstance(data, dict) and "worksheets" in data:
-        data = _upgrade(data)
+        try:
+            data = formats.upgrade(data)
+        except ValueError:
+            raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is saved in the old "
+                                "format 3 and is damaged; open it in a current Jupyter and "
+                                "save it again.") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The file is JSON but not a Jupyter notebook "
                             "(it has no list of cells).")
     language = _language(data)  # "python", or "python3", "ipython3" from some kernels
     if language and not language.lower().startswith(("python", "ipython")):
-        raise NotebookError(Status.WRONG_KERNEL, "The notebook uses a {language} kernel; "
+        raise NotebookError(Status.WRONG_KERNEL, "The notebook's kernel runs {language}; "
                             "this assignment must be written in Python.", language=language)
     return data
 
 
-def _upgrade(data):
-    """A notebook saved in format 3 or older (IPython 2 and before), as format 4."""
-    import nbformat  # only for these rare files: it takes a tenth of a second to import
-    try:
-        return nbformat.convert(nbformat.from_dict(data), 4)
-    except Exception:  # nbformat's errors for a damaged old notebook have no common base
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is saved in the old format 3 "
-                            "and is damaged; open it in a current Jupyter and save it again.")
-
-
-# A cell mark in a script: "# %%" (VS Code, Spyder, jupytext) or nbconvert's "# In[3]:"
-SCRIPT_CELL = re.compile(r"#\s?(?:%%|In\[[ \d]*\]:)")
-QUOTES = ('"' * 3, "'" * 3)
-MAX_SCRIPT_CELLS = 300
-
-
-def _script_cells(text):
-    """A notebook downloaded as Python, as code cells: split at its cell marks, else before
-    each string at the margin (how Colab writes a Markdown cell); each cell is padded with
-    empty lines so that its line numbers are the script's."""
-    lines = io.StringIO(text, newline="").readlines()  # the line ends Python counts
-    starts = [i for i, line in enumerate(lines) if SCRIPT_CELL.match(line)]
-    if not starts:
-        opened = None
-        for i, line in enumerate(lines):
-            if opened is None and line.startswith(QUOTES):
-                starts.append(i)
-                rest = line.strip()[3:]
-                opened = None if line[:3] in rest else line[:3]
-            elif opened and opened in line:
-                opened = None
-    starts = sorted({0, *starts})
-    if len(starts) > MAX_SCRIPT_CELLS or sum(starts) > MAX_CODE:  # the padding stays small
-        starts = [0]
-    return [("\n" * begin) + "".join(lines[begin:end])
-            for begin, end in zip(starts, [*starts[1:], len(lines)])
-            if "".join(lines[begin:end]).strip()]
+def _as_notebook(text):
+    return {"cells": [{"cell_type": "code", "source": source}
+                      for source in formats.script_cells(text, MAX_CODE)]}
 
 
 def _text(raw):

@@ -11,6 +11,7 @@ from autograder.config import PACKAGE, ROOT
 # Lowest first. A module may import from its own component or from a lower layer.
 LAYERS = [
     ("config", "records"),
+    ("formats",),
     ("assignments", "notebook", "jupyter", "discovery", "scoring", "store", "i18n"),
     ("sandbox",),
     ("checking",),

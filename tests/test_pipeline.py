@@ -74,6 +74,12 @@ BATCH = {
                                  for code in SOLUTION)]}]}).encode(),
     "format3_damaged": json.dumps({"nbformat": 3, "worksheets": [{"cells": []}]}).encode(),
     "huge_output": _notebook(_code(SOLUTION, output="x" * 50 * 2**20)),
+    # what is submitted in a notebook's place: said as what it is
+    "zero_bytes": b"",
+    "web_page": b"\n<!DOCTYPE html>\n<html><body>My notebook</body></html>",
+    "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+    "conflict": b"\n".join([b'{"cells": [', b"<<<<<<< HEAD", b"=======", b">>>>>>> main", b"]}"]),
+    "script_renamed": "".join(f"# %%\n{cell}\n" for cell in SOLUTION).encode(),
     "=cmd": stub_cells(ASSIGNMENT),
     "magics": ["%%time\n" + c if "def " in c else "%timeit -n 3 " + c if "\n" not in c.strip()
                else c for c in SOLUTION] + [
@@ -117,10 +123,16 @@ def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
 @pytest.mark.parametrize("student, score, status, words", [
     ("solution", 13, Status.GRADED, None),
     ("stub", 0, Status.GRADED, "not implemented yet"),
-    ("corrupt", 0, Status.INVALID_NOTEBOOK, "not valid notebook JSON"),
+    ("corrupt", 0, Status.INVALID_NOTEBOOK, "not valid notebook JSON: at line 1, column 34: "
+     "Unterminated string. It was cut short"),
+    ("zero_bytes", 0, Status.INVALID_NOTEBOOK, "The file is empty: it was submitted before"),
+    ("web_page", 0, Status.INVALID_NOTEBOOK, "The file is a web page (HTML), not a Jupyter"),
+    ("pdf", 0, Status.INVALID_NOTEBOOK, "The file is a PDF document, not a Jupyter notebook"),
+    ("conflict", 0, Status.INVALID_NOTEBOOK, "Git merge conflict (line 2 starts with <<<<<<<)"),
+    ("script_renamed", 13, Status.GRADED, None),
     ("empty", 0, Status.EMPTY_NOTEBOOK, "no code"),
     ("markdown_only", 0, Status.EMPTY_NOTEBOOK, "no code"),
-    ("r_kernel", 0, Status.WRONG_KERNEL, "R kernel"),
+    ("r_kernel", 0, Status.WRONG_KERNEL, "kernel runs R;"),
     ("latin1", 0, Status.INVALID_NOTEBOOK, "UTF-8"),
     ("bom", 13, Status.GRADED, None),
     ("utf16", 13, Status.GRADED, None),
