@@ -6,38 +6,11 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import yaml
+from .yamlfile import ConfigError, load_yaml, where_in
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: solutions/, assignments/, demo/
 
 
-class _Strict(yaml.SafeLoader):
-    """YAML's safe loader that refuses a key given twice in one mapping (plain YAML keeps
-    the last and drops the first without a word)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key, _ in node.value:
-            name = self.construct_object(key, deep=True)
-            if isinstance(name, str) and name in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{name} is given twice; keep one", key.start_mark)
-            seen.add(name)
-        return super().construct_mapping(node, deep)
-
-
-def load_yaml(path):
-    """The settings file ``path``'s YAML, read safely ({} when empty); ConfigError, with the
-    line where there is one, when it cannot be read or a key is given twice."""
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Strict) or {}
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "cannot be read"
-        raise ConfigError(f"{path.name}, {where}: {error.problem or error.context}") from None
-    except (OSError, UnicodeError, yaml.YAMLError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ConfigError(f"{path.name} cannot be read: {reason}") from None
 PACKAGE = ROOT / "autograder"
 
 
@@ -89,8 +62,13 @@ PROVIDED = {"numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib",
 SIMILAR = 0.6  # from this score the report shows a pair of students (course.yaml: similarity)
 
 
-class ConfigError(Exception):
-    """course.yaml cannot be used; the message names the key and says what to write."""
+class _Bad(ConfigError):
+    """A value of course.yaml that cannot be used: ``where`` is the keys (and list
+    indexes) that lead to it, by which Course.load finds its line."""
+
+    def __init__(self, detail, *where):
+        super().__init__(f"course.yaml: {detail}")
+        self.detail, self.where = detail, where
 
 
 @dataclass(frozen=True)
@@ -128,31 +106,33 @@ class Course:
         path = Path(path)
         if not path.exists():
             return cls()
-        return cls.from_dict(load_yaml(path), path.parent)
+        try:
+            return cls.from_dict(load_yaml(path), path.parent)
+        except _Bad as error:
+            raise ConfigError(f"{where_in(path, error.where)}: {error.detail}") from None
 
     @classmethod
     def from_dict(cls, data, base=ROOT):
         if not isinstance(data, dict):
-            raise ConfigError("course.yaml must be a mapping of keys to values, "
-                              "like `title: Deep learning`")
+            raise _Bad("it must be a mapping of keys to values, like `title: Deep learning`")
         known = {f.name for f in fields(cls)}
         for key in data:
             if key not in known:
-                raise ConfigError(f"course.yaml: unknown key {str(key)!r}; known keys: "
-                                  f"{', '.join(sorted(known))}")
-        values = {k: _text(k, v) for k, v in data.items() if k != "assignments"}
+                raise _Bad(f"unknown key {str(key)!r}; known keys: {', '.join(sorted(known))}",
+                           key)
+        values = {k: _text(v, k) for k, v in data.items() if k != "assignments"}
         for key, allowed in (("language", LANGUAGES), ("lms", LMS),
                              ("missing", ("blank", "zero")),
                              ("isolation", ("default", "strict")),
                              ("flagged", ("score", "hold"))):
             if key in values and values[key] not in allowed:
-                raise ConfigError(f"course.yaml: {key} is {values[key]!r}; it must be one of "
-                                  f"{', '.join(allowed)}")
+                raise _Bad(f"{key} is {values[key]!r}; it must be one of {', '.join(allowed)}",
+                           key)
         values["submissions"] = base / values.get("submissions", "submissions")
         values["base_code"] = _base_code(values.get("base_code", ""), base)
         if values.get("similarity", "off") != "off" and not _fraction(values["similarity"]):
-            raise ConfigError(f"course.yaml: similarity is {values['similarity']!r}; write a "
-                              "number above 0 and up to 1, or off")
+            raise _Bad(f"similarity is {values['similarity']!r}; write a number above 0 and "
+                       "up to 1, or off", "similarity")
         if values.get("roster"):
             values["roster"] = str(base / values["roster"])
         if "assignments" in data:
@@ -175,9 +155,10 @@ class Course:
         return os.environ.get("TORCHGRADE_LMS_URL") or self.url
 
 
-def _text(key, value):
+def _text(value, *where):
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ConfigError(f"course.yaml: {key} must be a single value, not {type(value).__name__}")
+        raise _Bad(f"{': '.join(map(str, where))} must be a single value, not "
+                   f"{type(value).__name__}", *where)
     return str(value)
 
 
@@ -194,34 +175,45 @@ def _base_code(text, base):
     for name in filter(None, (part.strip() for part in text.split(","))):
         path = base / name
         if not path.exists():
-            raise ConfigError(f"course.yaml: base_code: {name!r} does not exist (paths are "
-                              "relative to the course file)")
+            raise _Bad(f"base_code: {name!r} does not exist (paths are relative to the course "
+                       "file)", "base_code")
         paths += sorted(p for p in path.rglob("*") if p.suffix in (".py", ".ipynb")) \
             if path.is_dir() else [path]
     return tuple(paths)
 
 
 def _assignments(data, base):
-    """``assignments:`` as a list of ids, or a mapping of id to {title, lms_id, roster}."""
+    """``assignments:`` as a mapping of id to {title, lms_id, roster}, or a list of ids or
+    of such mappings with an ``id``."""
     if isinstance(data, list):
-        data = {name: {} for name in data}
+        items = {}
+        for index, item in enumerate(data):
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                items[item["id"]] = {k: v for k, v in item.items() if k != "id"}
+            elif isinstance(item, str):
+                items[item] = {}
+            else:
+                raise _Bad("assignments: each item of the list must be an assignment's id, or "
+                           "`id: <assignment>` with its title, lms_id and roster", "assignments",
+                           index)
+        data = items
     if not isinstance(data, dict) or not data:
-        raise ConfigError("course.yaml: assignments must list one or more of "
-                          f"{', '.join(ASSIGNMENTS)}")
+        raise _Bad(f"assignments must list one or more of {', '.join(ASSIGNMENTS)}",
+                   "assignments")
     found = {}
     for name, settings in data.items():
         if name not in ASSIGNMENTS:
-            raise ConfigError(f"course.yaml: assignments: unknown assignment {str(name)!r}; "
-                              f"known: {', '.join(ASSIGNMENTS)}")
+            raise _Bad(f"assignments: unknown assignment {str(name)!r}; known: "
+                       f"{', '.join(ASSIGNMENTS)}", "assignments", name)
         settings = settings or {}
         if not isinstance(settings, dict):
-            raise ConfigError(f"course.yaml: assignments: {name} must map keys "
-                              "(title, lms_id, roster) to values")
+            raise _Bad(f"assignments: {name} must map keys (title, lms_id, roster) to values",
+                       "assignments", name)
         for key in settings:
             if key not in ("title", "lms_id", "roster"):
-                raise ConfigError(f"course.yaml: assignments: {name}: unknown key {str(key)!r}; "
-                                  "known keys: lms_id, roster, title")
-        values = {k: _text(f"assignments: {name}: {k}", v) for k, v in settings.items()}
+                raise _Bad(f"assignments: {name}: unknown key {str(key)!r}; known keys: "
+                           "lms_id, roster, title", "assignments", name, key)
+        values = {k: _text(v, "assignments", name, k) for k, v in settings.items()}
         if values.get("roster"):
             values["roster"] = str(base / values["roster"])
         values.setdefault("title", name.replace("_", " ").capitalize())

@@ -10,6 +10,7 @@ from autograder.config import PACKAGE, ROOT
 
 # Lowest first. A module may import from its own component or from a lower layer.
 LAYERS = [
+    ("yamlfile",),
     ("config", "records"),
     ("formats",),
     ("assignments", "notebook", "jupyter", "discovery", "scoring", "store", "i18n"),

@@ -13,7 +13,7 @@ from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfDict
 
 from ..assignments import NAMES
-from ..config import ConfigError, load_yaml
+from ..yamlfile import ConfigError, load_yaml, where_in
 
 PLATFORM_KEYS = ("issuer", "client_id", "deployment_ids", "auth_login_url", "auth_token_url",
                  "key_set_url")
@@ -47,27 +47,28 @@ class Settings:
         data = load_yaml(path)
         if not isinstance(data, dict) or not isinstance(data.get("platforms"), list) \
                 or not data["platforms"]:
-            raise ConfigError(f"{path.name}: `platforms:` must list at least one platform "
-                              f"({', '.join(PLATFORM_KEYS)})")
-        platforms = [_platform(item, index) for index, item in enumerate(data["platforms"])]
+            raise ConfigError(f"{where_in(path, ['platforms'])}: `platforms:` must list at "
+                              f"least one platform ({', '.join(PLATFORM_KEYS)})")
+        platforms = [_platform(item, index, path) for index, item in enumerate(data["platforms"])]
         rules = {}
         for name, values in (data.get("assignments") or {}).items():
             if name not in NAMES or not isinstance(values, dict) or set(values) - {
                     "attempts", "cooldown"}:
-                raise ConfigError(f"{path.name}: assignments: {name!r} must be one of "
-                                  f"{', '.join(NAMES)} with attempts and cooldown")
+                raise ConfigError(f"{where_in(path, ['assignments', name])}: assignments: "
+                                  f"{name!r} must be one of {', '.join(NAMES)} with attempts "
+                                  "and cooldown")
             try:
                 rules[name] = Rules(int(values.get("attempts", 10)),
                                     float(values.get("cooldown", 60)))
             except (TypeError, ValueError):
-                raise ConfigError(f"{path.name}: assignments: {name}: attempts and cooldown "
-                                  "must be numbers") from None
+                raise ConfigError(f"{where_in(path, ['assignments', name])}: assignments: "
+                                  f"{name}: attempts and cooldown must be numbers") from None
         key = os.environ.get("TORCHGRADE_LTI_KEY") or _key_file(
             Path(key_path) if key_path else path.parent / "lti-key.pem")
         url = str(data.get("url", "")).rstrip("/")
         if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ConfigError(f"{path.name}: url must be the https:// address the LMS reaches "
-                              "this tool at (plain http only on this machine)")
+            raise ConfigError(f"{where_in(path, ['url'])}: url must be the https:// address "
+                              "the LMS reaches this tool at (plain http only on this machine)")
         return cls(platforms, rules, key, url, secure_cookies=url.startswith("https://"))
 
     def rule(self, assignment):
@@ -99,9 +100,10 @@ class Settings:
         return hashlib.sha256(b"torchgrade-session\0" + self.private_key.encode()).digest()
 
 
-def _platform(item, index):
+def _platform(item, index, path):
     if not isinstance(item, dict) or set(PLATFORM_KEYS) - set(item):
-        raise ConfigError(f"lti.yaml: platforms[{index}] needs {', '.join(PLATFORM_KEYS)}")
+        raise ConfigError(f"{where_in(path, ['platforms', index])}: platforms[{index}] needs "
+                          f"{', '.join(PLATFORM_KEYS)}")
     values = {key: item[key] for key in PLATFORM_KEYS}
     ids = values["deployment_ids"]
     values["deployment_ids"] = [str(d) for d in (ids if isinstance(ids, list) else [ids])]

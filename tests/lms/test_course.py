@@ -7,7 +7,7 @@ import io
 import pytest
 
 from autograder import __main__ as cli
-from autograder.config import ConfigError, Course
+from autograder.config import Assignment, ConfigError, Course
 
 import downloads
 
@@ -138,10 +138,18 @@ def test_a_brightspace_download_and_its_grades_export(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("titel: x\n", "unknown key 'titel'"),
-    ("lms: blackbord\n", "lms is 'blackbord'"),
+    ("title: x\ntitel: x\n", "course.yaml, line 2: unknown key 'titel'"),
+    ("lms: blackbord\n", "course.yaml, line 1: lms is 'blackbord'"),
     ("assignments: {tensor_shape: {}}\n", "unknown assignment 'tensor_shape'"),
     ("title: [1, 2]\n", "title must be a single value"),
+    ("- tensor_shapes\n", "course.yaml: it must be a mapping of keys to values"),
+    # a list of assignments, as ids or as items with an id: each mistake has its line
+    ("assignments:\n  - tensor_shapes\n  - id: char_model\n    title: Bigrams\n"
+     "    points: 5\n", "course.yaml, line 5: assignments: char_model: unknown key 'points'"),
+    ("assignments:\n  - tensor_shapes\n  - [a, b]\n",
+     "course.yaml, line 3: assignments: each item of the list must be an assignment's id"),
+    ("assignments:\n  tensor_shapes:\n    title: {a: 1}\n",
+     "course.yaml, line 3: assignments: tensor_shapes: title must be a single value"),
     ("title: x\n  bad: indent\n", "course.yaml, line 2, column 6: mapping values are not "
                                    "allowed here"),
     ("title: x\nassignments: {a: [1, 2}\n", "course.yaml, line 2, column 23: expected ','"),
@@ -157,6 +165,15 @@ def test_bad_course_files_are_one_line_naming_the_key(tmp_path, capsys, text, wo
     assert cli.main(["grade", "--course", str(tmp_path / "course.yaml")]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and words in error
+
+
+def test_assignments_may_be_listed_with_their_settings(tmp_path):
+    (tmp_path / "course.yaml").write_text(
+        "assignments:\n  - tensor_shapes\n  - id: char_model\n    title: Bigrams\n"
+        "    lms_id: 77\n")
+    course = Course.load(tmp_path / "course.yaml")
+    assert list(course.assignments) == ["tensor_shapes", "char_model"]
+    assert course.assignments["char_model"] == Assignment("char_model", "Bigrams", "77")
 
 
 def test_the_shipped_course_file_is_the_defaults():

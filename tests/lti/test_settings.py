@@ -20,6 +20,12 @@ def test_the_example_loads_and_the_key_made_for_it_is_private(tmp_path, monkeypa
     (None, "does not exist: copy lti.example.yaml"),
     ("url: https://x\n", "`platforms:` must list at least one platform"),
     ("url: https://x\nplatforms: [{issuer: a}]\n", "platforms[0] needs issuer, client_id"),
+    ("url: https://x\nplatforms:\n  - issuer: a\n", "lti.yaml, line 3: platforms[0] needs"),
+    ("platforms: [{issuer: a, client_id: b, deployment_ids: [c], auth_login_url: d, "
+     "auth_token_url: e, key_set_url: f}]\nurl: http://grader.example.edu\n",
+     "lti.yaml, line 2: url must be the https:// address"),
+    ("url: https://x\nplatforms: []\nassignments:\n  tensor_shapes: {attempts: many}\n",
+     "`platforms:` must list"),
     ("url: https://x\nurl: https://y\n", "lti.yaml, line 2, column 1: url is given twice"),
     ("url: [https://x\n", "lti.yaml, line 2, column 1:"),
 ])
