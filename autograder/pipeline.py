@@ -173,7 +173,7 @@ def grade_course(course, names, out, jobs=None, limits=None, log=print, live=Fal
                                               if not p.name.startswith(".")):
                 continue
             log(f"== {name}: {folder}")
-            roster = lms.roster(course.assignments[name], course, folder)
+            roster = lms.roster(course.assignments[name], course, folder, log)
             graded[name] = grade(name, [folder], Path(out) / name, jobs, limits, log, live,
                                  backend, lang=course.language, roster=roster,
                                  title=course.assignments[name].title,

@@ -18,6 +18,7 @@ READERS = {"canvas": canvas, "moodle": moodle, "blackboard": blackboard,
 ROSTERS = ("canvas", "blackboard", "moodle", "brightspace")  # those with a gradebook file
 DEPTH = 3  # a zip inside a zip inside a zip at most
 MAX_SHEET = 50 * 2**20  # bytes: a larger file beside the download is not a roster
+WORKBOOKS = (".xlsx", ".xlsm", ".ods", ".numbers")  # saved by a spreadsheet program, not the LMS
 
 
 class LayoutError(Exception):
@@ -78,11 +79,12 @@ class _Where:
     roster: object
 
 
-def roster(assignment, course, download=None):
+def roster(assignment, course, download=None, log=print):
     """The LMS's gradebook file for ``assignment``: course.yaml's, else the spreadsheet
     beside the submissions that reads as one (a Canvas export, a Blackboard Grade Centre
     download, a Moodle grading worksheet or a Brightspace grades export): in the
-    ``download`` folder, or in the folder of the download zip; else None. Several there:
+    ``download`` folder, or in the folder of the download zip; else None, with a warning
+    for a workbook there (saved from Excel: not the LMS's text file). Several there:
     LayoutError (which one is never guessed)."""
     for path in (assignment.roster, course.roster):
         if path:
@@ -101,7 +103,21 @@ def roster(assignment, course, download=None):
         raise LayoutError(f"{len(found)} gradebook files beside the download in {folder.resolve()} "
                           f"({', '.join(p.name for p in found[:5])}): keep the one for "
                           f"{assignment.name} there, or name it in course.yaml (roster:)")
+    books = [path.name for path in sorted(folder.iterdir()) if not found and _workbook(path)]
+    if books:
+        log(f"warning: {printable(', '.join(books))} beside the download: a workbook (Excel, "
+            "LibreOffice) is not read. Download the gradebook from the LMS again as CSV (or "
+            "save it as CSV UTF-8) to get its import file")
     return found[0] if found else None
+
+
+def _workbook(path):
+    """Whether ``path`` is a spreadsheet program's own file (Blackboard's .xls is text)."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    with open(path, "rb") as handle:
+        return path.suffix.lower() in WORKBOOKS or (
+            path.suffix.lower() == ".xls" and handle.read(4) == b"\xd0\xcf\x11\xe0")
 
 
 def _sheet(path):

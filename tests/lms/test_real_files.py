@@ -202,6 +202,23 @@ def test_a_real_blackboard_receipt_names_its_user():
     assert blackboard.RECEIPT_NAME.search(receipt)["user"] == "500206565"
 
 
+def test_a_gradebook_saved_as_a_workbook_is_named_not_skipped_in_silence(tmp_path):
+    """An export opened and saved again in Excel (.xlsx), or a binary .xls, is not the
+    LMS's text file: it is not read, and the run says which file and what to do."""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    (folder / "2026-03-01T0900_Grades-PYT101.xlsx").write_bytes(b"PK\x03\x04workbook")
+    (folder / "gc_C1_fullgc.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64))
+    logs = []
+    assert lms.roster(Assignment(A, "Week 1"), Course(), folder, logs.append) is None
+    [line] = logs
+    assert line.startswith("warning: 2026-03-01T0900_Grades-PYT101.xlsx, gc_C1_fullgc.xls "
+                           "beside the download: a workbook (Excel, LibreOffice) is not read")
+    (folder / "gc_C1_fullgc.csv").write_text(GRADE_CENTRE)
+    assert lms.roster(Assignment(A, "Week 1"), Course(), folder, logs.append).suffix == ".csv"
+    assert len(logs) == 1  # a readable gradebook beside it: nothing to say
+
+
 @needs_fixtures
 def test_a_real_grade_centre_header_as_the_xls_download_writes_it(tmp_path):
     """The real Grade Centre's columns (ids after "|", titles in braces), in the UTF-16
