@@ -50,7 +50,8 @@ ATTRIBUTES = {"__array_interface__": RAW_MEMORY, "__array_struct__": RAW_MEMORY,
 READ_ONLY = {"inspect": {"signature", "Signature", "Parameter", "getsource", "getsourcelines",
                          "getdoc", "cleandoc", "getfullargspec", "isfunction", "ismethod",
                          "isclass", "ismodule", "isbuiltin", "isroutine",
-                         "isgeneratorfunction", "iscoroutinefunction"}}
+                         "isgeneratorfunction", "iscoroutinefunction"},
+             "importlib": {"reload", "metadata"}}  # a module run again; package versions
 NAMESPACES = ("globals", "locals", "vars", "dir")  # ``'x' in globals()`` only tests a name
 GETTERS = {"getattr": 1, "operator.attrgetter": 0, "operator.methodcaller": 0}  # name's place
 PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")
@@ -151,7 +152,10 @@ class _Reader(ast.NodeVisitor):
     def visit_Call(self, node):
         """A getter given a name it computes; a constant name counts as the attribute it
         reads (``getattr(t, '_C')`` as ``t._C``), and ``attrgetter('_C')`` hides what it
-        will be applied to."""
+        will be applied to. ``globals().get('x')`` reads the name x."""
+        if (name := read_by_name(node)) is not None:
+            self.visit(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node))
+            return [self.visit(arg) for arg in node.args[1:]]
         self.called.add(node.func)
         place = GETTERS.get(self._resolved(node.func))
         if place is not None and len(node.args) > place:
@@ -178,6 +182,8 @@ class _Reader(ast.NodeVisitor):
                 self.visit(part)
 
     def visit_Subscript(self, node):
+        if (name := read_by_name(node)) is not None:  # globals()['x'] reads the name x
+            return self.visit(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node))
         if self._resolved(node.value) == "sys.modules":  # a module chosen by its name
             self.found.append((node, DYNAMIC))
         self.generic_visit(node)
@@ -206,6 +212,22 @@ class _Reader(ast.NodeVisitor):
             if hit:
                 self.found.append((node, hit))
                 return
+
+
+def read_by_name(node):
+    """The name that ``globals()['x']`` or ``globals().get('x'[, default])`` reads (as the
+    plain name x would), else None; a computed name or a write is not a plain read."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        namespace, key = node.value, node.slice
+    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+          and node.func.attr == "get" and 1 <= len(node.args) <= 2 and not node.keywords):
+        namespace, key = node.func.value, node.args[0]
+    else:
+        return None
+    plain = (isinstance(namespace, ast.Call) and isinstance(namespace.func, ast.Name)
+             and namespace.func.id == "globals" and not namespace.args and not namespace.keywords)
+    text = key.value if isinstance(key, ast.Constant) else None
+    return text if plain and isinstance(text, str) and text.isidentifier() else None
 
 
 def _dotted(node):

@@ -33,6 +33,9 @@ REACHES = {
         "match 1:\n    case _ if (g := globals()):\n        pass",
         "def f(run=exec):\n    run('1')", "table = {}\ntable.update(run=exec)",
         "globals()['optim'] = 1", "globals().update(x=1)", "m = __import__('tor' + 'ch')",
+        "run = globals()['exec']", "b = globals().get('__builtins__')", "f = globals()[name]",
+        "g = globals()\nf = g.get('x')", "del globals()['x']", "v = globals().get(key, 0)",
+        "import importlib\nspec = importlib.util.find_spec('torch')",
         "import importlib\nm = importlib.import_module('torch.optim')",
         "import torch\nopt = getattr(torch, 'op' + 'tim')", "setattr(torch, 'x', 1)",
         "c = torch.__dict__['_' + 'C']", "import sys\nt = sys.modules['tor' + 'ch']",
@@ -56,7 +59,12 @@ EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in
             "import sys\nprint(sys.version, 'torch' in sys.modules)",
             "import inspect\nprint(inspect.signature(f), inspect.getsource(f))",
             "from inspect import getdoc\nprint(getdoc(f))",
-            "print('W' in globals(), 'x' not in locals())"]
+            "print('W' in globals(), 'x' not in locals())",
+            # habits of notebooks: a name read from globals(), a module reloaded, a version
+            "print(globals().get('device', 'cpu'), globals()['torch'].__version__)",
+            "from importlib import reload\nimport helpers\nhelpers = reload(helpers)",
+            "import importlib\nimportlib.reload(np)",
+            "from importlib.metadata import version\nprint(version('torch'))"]
 
 
 @pytest.mark.parametrize("code", [code for codes in REACHES.values() for code in codes])
