@@ -260,6 +260,15 @@ WRONG = {
          "    return torch.zeros_like(W).index_add_(0, xs, p) / len(ys)"),
     ],
     "no_grad_update": [
+        ("requires_grad, then .to(device)", "fit_linear", "leaf on the given device",
+         _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
+        ("returns w.squeeze(), as d2l's shapes suggest", "fit_linear",
+         "w is not the parameter itself but computed from it (SqueezeBackward",
+         _fit_linear(param="torch.zeros(1, device=device, requires_grad=True)").replace(
+             "return w, b, losses", "return w.squeeze(), b.squeeze(), losses")),
+        ("returns w.detach(), as fit_linear_nn's weight", "fit_linear",
+         "w does not require grad after training: return the tensor you created",
+         _fit_linear().replace("return w, b, losses", "return w.detach(), b.detach(), losses")),
         ("new tensor instead of in place", "sgd_step", "return W itself",
          "def sgd_step(W, lr):\n    with torch.no_grad():\n        W = W - lr * W.grad\n    return W"),
         ("keeps the gradient", "sgd_step", "left the old gradient",
@@ -327,6 +336,8 @@ WRONG = {
          "    return w.detach().reshape(1, 1), b.detach().reshape(1), losses"),
     ],
     "char_model": [
+        ("returns W.detach()", "train_bigram", "W does not require grad after training",
+         _bigram().replace("return W, losses", "return W.detach(), losses")),
         ("weight decay copied from makemore", "train_bigram", "no regularization",
          _bigram(loss="F.cross_entropy(W[xs], ys) + 0.01 * (W**2).mean()")),
         ("loss recorded after the update", "train_bigram", "before that step's update",

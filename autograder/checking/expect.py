@@ -61,6 +61,18 @@ TOLERANCES = {"torch.float16": (1e-3, 1e-4), "torch.bfloat16": (1.6e-2, 1e-4),
               "torch.float32": (1e-5, 1e-6), "torch.float64": (1e-7, 1e-9)}
 
 
+def expect_parameter(info, name):
+    """A trained parameter is returned as the leaf tensor that was created and updated in
+    place: not computed from it (``w.squeeze()``), not detached, not a new tensor."""
+    expect(info.grad_fn is None, "{name} is not the parameter itself but computed from it "
+           "({operation}): return the leaf tensor you created and updated, as it is.",
+           name=name, operation=info.grad_fn)
+    expect(info.is_leaf and info.requires_grad, "{name} does not require grad after training: "
+           "return the tensor you created with requires_grad=True itself, not .detach() of it, "
+           "nor a new tensor from an update like {name} = {name} - lr * {name}.grad (update it "
+           "in place under torch.no_grad()).", name=name)
+
+
 def is_close(actual, expected, rtol, atol):
     """Every |actual - expected| <= atol·s + rtol·|expected| (torch.testing.assert_close's
     rule, compared in float64), where s = max(1, largest |expected|): rounding in a
