@@ -103,6 +103,9 @@ WRONG = {
          "    return batch.mul_(255).round_().squeeze(0).permute(1, 2, 0).to(torch.uint8)"),
     ],
     "requires_grad": [
+        ("names typed in after printing them once", "loss_graph", "without walking the graph",
+         "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
+         "    return loss, ['PowBackward0', 'SubBackward0', 'MulBackward0', 'AccumulateGrad']"),
         ("stops before the leaf", "loss_graph", "end at W's AccumulateGrad node",
          "def loss_graph(W, x, target):\n    loss = (W * x - target) ** 2\n"
          "    names, node = [], loss.grad_fn\n"

@@ -50,6 +50,10 @@ def test_loss_graph_names_the_nodes_back_to_the_leaf(student, device, rng):
     info = expect_tensor(loss, msg("{function}'s {name}", function="loss_graph", name="loss"))
     expect(info.grad_fn == names[0], "names[0] should be the loss's own grad_fn ({actual}).",
            actual=info.grad_fn or "None")
+    expect_uses(student, "loss_graph", (), "loss_graph gives the names without walking the "
+                "graph: read each one from its node (type(node).__name__), going from "
+                "loss.grad_fn through each node's next_functions, as the question asks.",
+                methods={"next_functions"})
 
 
 @question("loss_graph", points=1)
