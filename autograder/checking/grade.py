@@ -13,6 +13,7 @@ from ..notebook import NotebookError, outside_code, read_cells
 from ..records import NOT_DEFINED, PROBLEM_ORDER, Outcome, Status, msg, place
 from . import flags, suite
 from .student import Student
+from .values import fix_for
 
 DETAILS = {
     Status.CRASHED: N_("The notebook's process crashed or exited; the affected parts were "
@@ -230,6 +231,9 @@ def _notes(student, cells, limits):
                              "the files beside it, on Google Drive or uploaded. Make sure the "
                              "functions you are asked for do not need such a file.",
                              cell=cell, message=error.get("message", "")))
+        elif fix := fix_for(error.get("message", "")):
+            notes.append(msg("{cell} raised {error}: {message} – what to do: {fix}", cell=cell,
+                             error=error.get("type"), message=error["message"], fix=fix))
         elif error.get("message"):
             notes.append(msg("{cell} raised {error}: {message}", cell=cell,
                              error=error.get("type"), message=error["message"]))

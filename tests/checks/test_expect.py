@@ -76,3 +76,51 @@ def test_losses_follow_a_trajectory_as_numbers_or_one_element_tensors():
     assert follows([_info(torch.tensor(v)) for v in reference], reference)
     assert not follows([9.2, 7.5], reference) and not follows(None, reference)
     assert not follows([9.2, 7.6, 6.1], reference) and not follows(["9.2", 7.5, 6.1], reference)
+
+
+def _raised(code):
+    w = torch.ones(2, requires_grad=True)
+    try:
+        code(w)
+    except (RuntimeError, ValueError) as error:
+        return str(error)
+    raise AssertionError("no error")
+
+
+def _twice(w):
+    loss = (w * w).sum()
+    loss.backward()
+    loss.backward()
+
+
+def _changed_in_place(w):
+    y = w.exp()
+    y.add_(1)
+    y.sum().backward()
+
+
+# torch as the answer key: the errors as this torch raises them, each with its fix
+BEGINNERS_ERRORS = {
+    "make it float first": lambda w: torch.tensor(2, requires_grad=True),
+    "nothing requiring grad went into": lambda w: (torch.ones(2) * 2).sum().backward(),
+    "compute the loss again before each backward()": _twice,
+    "only under torch.no_grad()": lambda w: w.sub_(1),
+    "reduce the result first": lambda w: (w * 2).backward(),
+    "write that step out of place": _changed_in_place,
+    "take a tensor of one element only": lambda w: float(torch.ones(2)),
+    "the inner sizes must match": lambda w: torch.ones(2, 3) @ torch.ones(2, 3),
+    "do not broadcast": lambda w: torch.ones(3) + torch.ones(4),
+    "class indices as integers": lambda w: torch.nn.functional.cross_entropy(
+        torch.randn(3, 4), torch.tensor([0.0, 1.0, 2.0])),
+}
+
+
+@pytest.mark.parametrize("fix", BEGINNERS_ERRORS)
+def test_an_error_beginners_meet_is_said_with_what_to_do(fix):
+    from autograder.checking.values import describe_error
+    error = _raised(BEGINNERS_ERRORS[fix])
+    said = render(describe_error("f", "f(x)", {"type": "RuntimeError", "message": error,
+                                                "cell": 3, "line": 2}))
+    assert said.startswith(f"f(x) raised RuntimeError (code cell 3, line 2): {error}")
+    assert " – what to do: " in said and fix in said
+    assert "what to do" not in render(describe_error("f", "f(x)", {"message": "odd"}))
