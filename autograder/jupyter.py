@@ -32,9 +32,11 @@ def python_source(source):
 
     The cell is read as Jupyter reads it, by IPython's own transformers: prompts pasted from
     a console (``>>>``, ``In [1]:``) and a common indentation go; ``%%time``, ``%%timeit``
-    and ``%%capture`` cells and ``%time``/``%timeit`` lines run their Python once; every
-    other magic, shell escape (``!cmd``, ``x = !cmd``) and help request (``x?``) gives
-    ``None`` in place. Line numbers are kept. Each statement is transformed on its own
+    and ``%%capture`` cells and ``%time``/``%timeit`` lines run their Python once;
+    ``%run NAME.py`` imports NAME's names; every other magic, shell escape (``!cmd``,
+    ``x = !cmd``) and help request (``x?``) gives ``None`` in place, and is named among the
+    lines not run unless it only shows something or sets up the session. Line numbers are
+    kept. Each statement is transformed on its own
     (IPython's whole-cell loop re-reads the cell after every change: quadratic), and a cell
     beyond _IPYTHON_MAX, which no student writes, is compiled as it stands.
     """
