@@ -207,17 +207,26 @@ def _notebook_in_zip(path):
             return raw  # reported as too large by the caller
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             notebooks = [info for info in archive.infolist() if info.filename.endswith(".ipynb")
-                         and not info.filename.startswith("__MACOSX/") and not info.is_dir()]
+                         and not info.is_dir() and not _copy(info.filename)]
             if len(notebooks) != 1:
                 raise NotebookError(Status.INVALID_NOTEBOOK, "The zip file holds {count} "
-                                    "notebooks; submit the zip made by grader.export(), which "
-                                    "holds exactly one.", count=len(notebooks))
+                                    "notebooks, so which one to grade is unclear: submit the "
+                                    "notebook itself (.ipynb), or a zip that holds only it "
+                                    "(as grader.export() makes).", count=len(notebooks))
             with archive.open(notebooks[0]) as handle:
                 return handle.read(MAX_BYTES + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
             RuntimeError, zlib.error):  # RuntimeError: an encrypted member
         raise NotebookError(Status.INVALID_NOTEBOOK, "The zip file is damaged or not a zip file; "
                             "export the notebook again and resubmit.") from None
+
+
+def _copy(name):
+    """Whether a zip entry is a copy something made, not the student's notebook: Jupyter's
+    autosave (``.ipynb_checkpoints/``), macOS's metadata (``__MACOSX/``, ``._name``)."""
+    parts = name.replace("\\", "/").split("/")
+    return any(part in (".ipynb_checkpoints", "__MACOSX") for part in parts[:-1]) \
+        or parts[-1].startswith(".")
 
 
 def _language(data):

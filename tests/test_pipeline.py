@@ -108,6 +108,12 @@ def zips(tmp_path_factory):
     with zipfile.ZipFile(folder / "exported.zip", "w") as archive:
         archive.writestr("tensor_shapes.ipynb", _notebook(_code(SOLUTION)))
         archive.writestr(".OTTER_LOG", b"\x00\x01")
+    with zipfile.ZipFile(folder / "zipped_folder.zip", "w") as archive:  # as a student zips
+        archive.writestr("hw/tensor_shapes.ipynb", _notebook(_code(SOLUTION)))
+        archive.writestr("hw/.ipynb_checkpoints/tensor_shapes-checkpoint.ipynb", b"{}")
+        archive.writestr("__MACOSX/hw/._tensor_shapes.ipynb", b"\x00\x05\x16\x07")
+        archive.writestr("hw/._tensor_shapes.ipynb", b"\x00\x05\x16\x07")
+        archive.writestr("hw/data.csv", b"x,y\n1,2\n")
     os.mkfifo(folder / "fifo.ipynb")  # reading it would block forever
     (folder / "folder.ipynb").mkdir()
     os.symlink(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb", folder / "link.ipynb")
@@ -195,7 +201,8 @@ def test_a_hanging_function_costs_only_its_question(graded):
     ("folder", 0, Status.UNREADABLE, "No notebook (.ipynb) was found"),
     ("link", 0, Status.UNREADABLE, "symbolic link"),
     ("damaged", 0, Status.INVALID_NOTEBOOK, "damaged"),
-    ("two", 0, Status.INVALID_NOTEBOOK, "holds 2 notebooks"),
+    ("two", 0, Status.INVALID_NOTEBOOK, "holds 2 notebooks, so which one to grade is unclear"),
+    ("zipped_folder", 13, Status.GRADED, None),
 ])
 def test_zips_links_and_special_files(zips, student, score, status, words):
     record = zips[student]
