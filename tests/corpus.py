@@ -49,6 +49,9 @@ def _bigram(loss="F.cross_entropy(W[xs], ys)", record="        losses.append(los
 
 WRONG = {
     "tensor_shapes": [
+        ("type(torch.FloatTensor), a CPU type", "image_to_batch", ".type(torch.FloatTensor)",
+         "def image_to_batch(image):\n"
+         "    return image.permute(2, 0, 1).unsqueeze(0).type(torch.FloatTensor) / 255"),
         ("ignores device", "make_tensor", "ignores its `device`",
          "def make_tensor(shape, device='cpu'):\n    return torch.zeros(shape)"),
         ("ones", "make_tensor", "filled with zeros",

@@ -164,7 +164,9 @@ def test_image_to_batch_keeps_device_and_input(student, rng):
     _keeps_input_and_device(
         student, "image_to_batch", _image((3, 2, 3), rng),
         msg("The image after image_to_batch (do not change it)"),
-        msg("image_to_batch moved the tensor to another device; keep the image's device."))
+        msg("image_to_batch moved the tensor to another device; keep the image's device: "
+            ".type(torch.FloatTensor), .cpu() and a NumPy round trip give a CPU tensor (use "
+            ".float(), and .to(image.device) after NumPy)."))
 
 
 @question("batch_to_image", points=2)
