@@ -6,33 +6,36 @@ from dataclasses import dataclass
 from ..i18n import N_
 from ..records import NOT_IMPLEMENTED, msg
 
-# (words of an error PyTorch raises that beginners meet, what to do about it)
+# (words of errors PyTorch raises that beginners meet, what to do about them)
 FIXES = (
-    ("Only Tensors of floating point", N_("only a float tensor can require grad: make it "
+    (("Only Tensors of floating point",), N_("only a float tensor can require grad: make it "
      "float first, e.g. torch.tensor(float(x), requires_grad=True).")),
-    ("does not require grad and does not have a grad_fn", N_("backward() was called on a "
+    (("does not require grad and does not have a grad_fn",), N_("backward() was called on a "
      "result that nothing requiring grad went into: give the tensors you differentiate by "
      "requires_grad=True before computing with them, and do not compute it under "
      "torch.no_grad() or from .detach()ed tensors.")),
-    ("backward through the graph a second time", N_("each backward() frees its graph: compute "
-     "the loss again before each backward() (inside the loop), rather than calling backward() "
-     "twice on one loss.")),
-    ("leaf Variable that requires grad is being used in an in-place", N_("change a leaf that "
-     "requires grad only under torch.no_grad() (with torch.no_grad(): W -= lr * W.grad).")),
-    ("grad can be implicitly created only for scalar", N_("backward() with no argument needs a "
-     "single number: reduce the result first (.sum() or .mean()).")),
-    ("modified by an inplace operation", N_("a tensor the graph still needs was changed in "
+    (("backward through the graph a second time",), N_("each backward() frees its graph: "
+     "compute the loss again before each backward() (inside the loop), rather than calling "
+     "backward() twice on one loss.")),
+    (("leaf Variable that requires grad is being used in an in-place",), N_("change a leaf "
+     "that requires grad only under torch.no_grad() (with torch.no_grad(): W -= lr * "
+     "W.grad).")),
+    (("grad can be implicitly created only for scalar",), N_("backward() with no argument "
+     "needs a single number: reduce the result first (.sum() or .mean()).")),
+    (("modified by an inplace operation",), N_("a tensor the graph still needs was changed in "
      "place before backward(): write that step out of place (y = y + 1, not y += 1 or "
      "y.add_(1)).")),
-    ("cannot be converted to Scalar", N_(".item() and float() take a tensor of one element "
-     "only: index or reduce it first.")),
-    ("only one element tensors can be converted", N_(".item() and float() take a tensor of "
-     "one element only: index or reduce it first.")),
-    ("shapes cannot be multiplied", N_("in a matrix product (n, k) @ (k, m) the inner sizes "
+    (("cannot be converted to Scalar", "only one element tensors can be converted"),
+     N_(".item() and float() take a tensor of one element only: index or reduce it first.")),
+    (("shapes cannot be multiplied",), N_("in a matrix product (n, k) @ (k, m) the inner sizes "
      "must match: print the shapes of both sides to see which one is off.")),
-    ("must match the size of tensor b", N_("the two shapes do not broadcast: print the shapes of "
-     "both sides; a missing unsqueeze or a transposed tensor is the usual cause.")),
-    ("expected target dtype to be Long", N_("cross_entropy takes class indices as integers "
+    (("must match the size of tensor b",), N_("the two shapes do not broadcast: print the "
+     "shapes of both sides; a missing unsqueeze or a transposed tensor is the usual cause.")),
+    (("not compiled with CUDA", "No CUDA GPUs are available", "Found no NVIDIA driver"),
+     N_("code is graded where there may be no GPU: choose the device as the notebook's first "
+        "cell does (device = \"cuda\" if torch.cuda.is_available() else \"cpu\") and use "
+        "that, never \"cuda\" or .cuda() by name.")),
+    (("expected target dtype to be Long",), N_("cross_entropy takes class indices as integers "
      "(torch.long), not floats.")),
 )
 
@@ -167,4 +170,5 @@ def describe_error(function, call, reply):
 
 def fix_for(message):
     """What to do about an error PyTorch raised (its message), as a Message, or None."""
-    return next((msg(fix) for words, fix in FIXES if words in str(message)), None)
+    return next((msg(fix) for words, fix in FIXES if any(w in str(message) for w in words)),
+                None)
