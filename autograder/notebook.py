@@ -14,6 +14,9 @@ from .records import Message, Status, msg
 
 MAX_BYTES = 100 * 2**20
 MAX_CODE = 16 * 2**20  # characters of code; the sandbox gets them in one channel frame
+# Words and symbols of code: the grader parses the code (2 KB a name), millions take GBs
+MAX_TOKENS = 200_000
+_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 class NotebookError(Exception):
@@ -43,10 +46,25 @@ def read_cells(path):
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
                             "{megabytes} MB of text; keep only your code (no pasted data).",
                             megabytes=MAX_CODE // 2**20)
+    if _tokens(cells) > MAX_TOKENS:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
+                            "{count} words and symbols of code; keep only your code (no pasted "
+                            "data).", count=f"{MAX_TOKENS:,}")
     if not any(source.strip() for _, source in cells):
         raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
     return cells
+
+
+def _tokens(cells):
+    """How many words and symbols the cells' code holds, counted up to MAX_TOKENS + 1."""
+    count = 0
+    for _, source in cells:
+        for _ in _TOKEN.finditer(source):
+            count += 1
+            if count > MAX_TOKENS:
+                return count
+    return count
 
 
 def _otter_self_check(source):

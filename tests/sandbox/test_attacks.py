@@ -184,6 +184,8 @@ ATTACKS = {
     "returns_generator": "def to_nchw(b):\n    return torch.Generator()\n",
     "returns_huge_view": "def to_nchw(b):\n    return torch.zeros(1).expand(2**40)\n",
     "huge_code_cell": "# " + "x" * (17 * 2**20) + "\n",
+    # small, but millions of statements for the grader to parse (2 KB each): gigabytes
+    "millions_of_statements": "a = 1\n" + "a\n" * (3 * 2**20),
 }
 
 TOP_LEVEL = {"fork_bomb", "thread_bomb", "writes_fake_frames"}
@@ -235,6 +237,7 @@ EXPECTED = {
     "returns_generator": (10, "graded", "to_nchw"),
     "returns_huge_view": (10, "graded", "to_nchw"),
     "huge_code_cell": (0, "invalid-notebook", "make_tensor"),
+    "millions_of_statements": (0, "invalid-notebook", "make_tensor"),
 }
 
 
@@ -285,7 +288,9 @@ def _said(attacked, name):
 @pytest.mark.parametrize("name, words", [("returns_sparse", "dense tensor"),
                                          ("returns_generator", "it is a Generator"),
                                          ("returns_huge_view", "far more than this question needs"),
-                                         ("huge_code_cell", "more than 16 MB")])
+                                         ("huge_code_cell", "more than 16 MB"),
+                                         ("millions_of_statements",
+                                          "more than 200,000 words and symbols")])
 def test_unusual_values_get_a_clear_reason(attacked, name, words):
     assert words in _said(attacked, name) and "internal" not in _said(attacked, name)
 
