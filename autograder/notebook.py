@@ -2,6 +2,7 @@
 import ast
 import codecs
 import io
+import itertools
 import json
 import os
 import re
@@ -12,10 +13,10 @@ import zlib
 from . import formats
 from .records import Message, Status, msg
 
-MAX_BYTES = 100 * 2**20
-MAX_CODE = 16 * 2**20  # characters of code; the sandbox gets them in one channel frame
-# Words and symbols of code: the grader parses the code (2 KB a name), millions take GBs
-MAX_TOKENS = 200_000
+# What the grader reads of a notebook, bounded: bytes; values in its JSON (each one 80 bytes
+# once parsed); characters of code (the sandbox gets them in one channel frame); words and
+# symbols of code (the grader parses the code, 2 KB a name: millions would take gigabytes)
+MAX_BYTES, MAX_VALUES, MAX_CODE, MAX_TOKENS = 100 * 2**20, 4_000_000, 16 * 2**20, 200_000
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -42,14 +43,11 @@ def read_cells(path):
         raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
     cells = [(index, source) for index, source in enumerate(sources)
              if not _otter_self_check(source)]
-    if sum(len(source) for _, source in cells) > MAX_CODE:
+    if sum(len(source) for _, source in cells) > MAX_CODE or _tokens(cells) > MAX_TOKENS:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
-                            "{megabytes} MB of text; keep only your code (no pasted data).",
-                            megabytes=MAX_CODE // 2**20)
-    if _tokens(cells) > MAX_TOKENS:
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
-                            "{count} words and symbols of code; keep only your code (no pasted "
-                            "data).", count=f"{MAX_TOKENS:,}")
+                            "{megabytes} MB of text or more than {count} words and symbols; "
+                            "keep only your code (no pasted data).",
+                            megabytes=MAX_CODE // 2**20, count=f"{MAX_TOKENS:,}")
     if not any(source.strip() for _, source in cells):
         raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
                             "the right file, and save it before submitting?")
@@ -58,13 +56,8 @@ def read_cells(path):
 
 def _tokens(cells):
     """How many words and symbols the cells' code holds, counted up to MAX_TOKENS + 1."""
-    count = 0
-    for _, source in cells:
-        for _ in _TOKEN.finditer(source):
-            count += 1
-            if count > MAX_TOKENS:
-                return count
-    return count
+    found = (1 for _, source in cells for _ in _TOKEN.finditer(source))
+    return sum(itertools.islice(found, MAX_TOKENS + 1))
 
 
 def _otter_self_check(source):
@@ -165,9 +158,11 @@ def _load(path):
     except OSError as error:
         raise NotebookError(Status.UNREADABLE, "The file could not be read ({why}).",
                             why=error.strerror or "error")
-    if len(raw) > MAX_BYTES:
-        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is larger than 100 MB; "
-                            "clear its outputs (Kernel > Restart & Clear Output) and resubmit.")
+    if len(raw) > MAX_BYTES or sum(map(raw.count, (b",", b"{", b"["))) > MAX_VALUES:
+        raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook is larger than 100 MB, or "
+                            "holds more than {count} values (its outputs, mostly); clear its "
+                            "outputs (Kernel > Restart & Clear Output) and resubmit.",
+                            count=f"{MAX_VALUES:,}")
     try:
         text = _text(raw)
         data = json.loads(text)

@@ -80,6 +80,8 @@ BATCH = {
     "pdf": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
     "conflict": b"\n".join([b'{"cells": [', b"<<<<<<< HEAD", b"=======", b">>>>>>> main", b"]}"]),
     "script_renamed": "".join(f"# %%\n{cell}\n" for cell in SOLUTION).encode(),
+    # 15 MB of outputs as millions of tiny values: gigabytes once parsed
+    "tiny_values": _notebook(_code(SOLUTION))[:-1] + b', "x": [' + b"{}," * 5_000_000 + b"{}]}",
     "=cmd": stub_cells(ASSIGNMENT),
     "magics": ["%%time\n" + c if "def " in c else "%timeit -n 3 " + c if "\n" not in c.strip()
                else c for c in SOLUTION] + [
@@ -136,6 +138,7 @@ def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
     ("pdf", 0, Status.INVALID_NOTEBOOK, "The file is a PDF document, not a Jupyter notebook"),
     ("conflict", 0, Status.INVALID_NOTEBOOK, "Git merge conflict (line 2 starts with <<<<<<<)"),
     ("script_renamed", 13, Status.GRADED, None),
+    ("tiny_values", 0, Status.INVALID_NOTEBOOK, "holds more than 4,000,000 values (its outputs"),
     ("empty", 0, Status.EMPTY_NOTEBOOK, "no code"),
     ("markdown_only", 0, Status.EMPTY_NOTEBOOK, "no code"),
     ("r_kernel", 0, Status.WRONG_KERNEL, "kernel runs R;"),

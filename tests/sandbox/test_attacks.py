@@ -290,7 +290,7 @@ def _said(attacked, name):
                                          ("returns_huge_view", "far more than this question needs"),
                                          ("huge_code_cell", "more than 16 MB"),
                                          ("millions_of_statements",
-                                          "more than 200,000 words and symbols")])
+                                          "or more than 200,000 words and symbols")])
 def test_unusual_values_get_a_clear_reason(attacked, name, words):
     assert words in _said(attacked, name) and "internal" not in _said(attacked, name)
 
