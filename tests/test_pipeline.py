@@ -38,6 +38,9 @@ BATCH = {
     "stub": stub_cells(ASSIGNMENT),
     "syntax": [c if "def flatten_images" not in c else "def flatten_images(batch)\n  return 1"
                for c in SOLUTION],
+    # pasted from a web page: its indentation is non-breaking spaces
+    "pasted": [c.replace("    return", "\u00a0" * 4 + "return") if "def flatten_images" in c
+               else c for c in SOLUTION],
     "corrupt": b'{"cells": [{"cell_type": "code", "sour',
     "empty": b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}',
     "loop": SOLUTION[:2] + ["while True:\n    pass"] + SOLUTION[2:],
@@ -187,7 +190,11 @@ def test_a_syntax_error_costs_only_its_cell(graded):
     assert syntax.status == Status.SYNTAX_ERROR
     assert syntax.questions["make_tensor"].score == 2
     assert syntax.questions["flatten_images"].score == 0
-    assert "has a syntax error" in said(syntax)
+    assert "has a syntax error" in said(syntax) and "what to do" not in said(syntax)
+    pasted = graded[0]["pasted"]
+    assert pasted.status == Status.SYNTAX_ERROR and pasted.score == 11
+    assert ("invalid non-printable character U+00A0); nothing in it was run – what to do: a "
+            "character copied from a web page or a document (a non-breaking space") in said(pasted)
 
 
 def test_a_hanging_function_costs_only_its_question(graded):

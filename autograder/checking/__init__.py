@@ -16,5 +16,6 @@ from .values import Opaque, TensorInfo, ref, tensor
 __all__ = ["AUTOGRAD", "AUTOGRAD_METHODS", "LAYERS", "N_", "OPTIMIZERS", "CheckFailed", "Opaque",
            "StudentError", "TensorInfo", "diagnose", "dry_run", "example", "expect",
            "expect_by_hand", "expect_close", "expect_float_losses", "expect_observable",
-           "expect_parameter", "expect_tensor", "expect_trajectory", "expect_uses", "expect_values", "follows",
-           "holds", "matches", "msg", "question", "ref", "relative_error", "result_of", "tensor"]
+           "expect_parameter", "expect_tensor", "expect_trajectory", "expect_uses",
+           "expect_values", "follows", "holds", "matches", "msg", "question", "ref",
+           "relative_error", "result_of", "tensor"]

@@ -217,6 +217,9 @@ def _notes(student, cells, limits):
         if error.get("type") == "timeout":
             notes.append(msg("{cell} ran past the time limit of {seconds:g} seconds and was "
                              "stopped.", cell=cell, seconds=limits.timeout))
+        elif error.get("type") == "SyntaxError" and (fix := fix_for(error.get("message"))):
+            notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run – what "
+                             "to do: {fix}", cell=cell, error=error.get("message", ""), fix=fix))
         elif error.get("type") == "SyntaxError":
             notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run.",
                              cell=cell, error=error.get("message", "")))

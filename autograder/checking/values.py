@@ -35,6 +35,12 @@ FIXES = (
      N_("code is graded where there may be no GPU: choose the device as the notebook's first "
         "cell does (device = \"cuda\" if torch.cuda.is_available() else \"cpu\") and use "
         "that, never \"cuda\" or .cuda() by name.")),
+    (("invalid non-printable character", "invalid character"), N_("a character copied from "
+     "a web page or a document (a non-breaking space, curly quotes, a typographic minus) is "
+     "not Python: type that part of the line again.")),
+    (("unindent does not match", "inconsistent use of tabs", "unexpected indent",
+      "expected an indented block"), N_("indent each block one level deeper than the line "
+     "that opens it (4 spaces), the same way on every line, without mixing tabs and spaces.")),
     (("expected target dtype to be Long",), N_("cross_entropy takes class indices as integers "
      "(torch.long), not floats.")),
 )

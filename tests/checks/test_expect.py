@@ -126,3 +126,18 @@ def test_an_error_beginners_meet_is_said_with_what_to_do(fix):
     assert said.startswith(f"f(x) raised RuntimeError (code cell 3, line 2): {error}")
     assert " – what to do: " in said and fix in said
     assert "what to do" not in render(describe_error("f", "f(x)", {"message": "odd"}))
+
+
+@pytest.mark.parametrize("code, fix", [
+    ("def f():\n\u00a0\u00a0\u00a0\u00a0return 1\n", "a non-breaking space"),
+    ("x = \u201chi\u201d\n", "curly quotes"),
+    ("if 1:\n        a = 1\n    b = 2\n", "without mixing tabs and spaces"),
+    ("if 1:\n\ta = 1\n        b = 2\n", "without mixing tabs and spaces"),
+    ("def f():\nreturn 1\n", "one level deeper than the line that opens it"),
+])
+def test_code_pasted_from_a_page_or_badly_indented_is_said_with_what_to_do(code, fix):
+    """Python itself is the answer key: the syntax errors as it raises them."""
+    from autograder.checking.values import fix_for
+    with pytest.raises(SyntaxError) as error:
+        compile(code, "<cell>", "exec")
+    assert fix in render(fix_for(error.value.msg))
