@@ -12,7 +12,6 @@ import re
 from ..i18n import translate
 from ..records import msg, not_attempted, place
 
-FORMATS = ("text", "markdown", "html")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]+")
 
 
