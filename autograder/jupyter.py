@@ -3,9 +3,12 @@ import ast
 import functools
 import re
 import shlex
+import sys
 
 from IPython.core.inputtransformer2 import (TransformerManager, leading_empty_lines,
                                             make_tokens_by_line)
+
+from .config import PROVIDED
 
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
@@ -15,6 +18,8 @@ _SHOWING_CELL_MAGICS = ("%%html", "%%HTML", "%%markdown", "%%latex", "%%javascri
                         "%%svg")
 _WRITEFILE = ("%%writefile", "%%file")  # the cell's text goes to a file, run by the sandbox
 _MODULE = re.compile(r"([A-Za-z_]\w*)\.py")  # a file name Python can import as a module
+# Modules an import finds installed, where ``%run NAME.py`` means a file beside the notebook
+_INSTALLED = sys.stdlib_module_names | {"test", "torch", *PROVIDED}
 _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
@@ -159,14 +164,15 @@ def _replace_call(line):
 def _run_as_import(arguments):
     """The module that ``%run [-i] NAME.py`` runs, which the grader imports in its place
     (the file a ``%%writefile`` cell wrote, with the same names; a file that is not there
-    then fails as an import does, and the feedback says how to bring it in); else None."""
+    then fails as an import does, and the feedback says how to bring it in); else None, also
+    for the name of an installed module (``test.py``), which an import would find instead."""
     try:
         words = shlex.split(arguments)
     except ValueError:
         return None
     names = [word for word in words if word != "-i"]
     found = len(names) == 1 and _MODULE.fullmatch(names[0].removeprefix("./"))
-    return found[1] if found else None
+    return found[1] if found and found[1] not in _INSTALLED else None
 
 
 _TRANSFORMER = TransformerManager()

@@ -405,6 +405,9 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
         "from utils import *\nNone\nNone\n", ("%run notes.ipynb", "%run tool.py --fast"))
     assert python_source("def f():\n    %run utils.py\n") == (
         "def f():\n    None\n", ("%run utils.py",))
+    # a file named like an installed module: an import would find that module instead
+    assert python_source("%run test.py\n%run code.py\n") == ("None\nNone\n",
+                                                          ("%run test.py", "%run code.py"))
     assert python_source("%%html\n<b>{x}</b>\n") == ("", ())
     assert python_source("%who\n%pwd\nhere = %pwd\n") == ("None\nNone\nhere = None\n",
                                                            ("here = %pwd",))

@@ -122,8 +122,8 @@ def cell_notes(student, cells, limits):
     notes = []
     for index, source in cells:
         not_run = python_source(source)[1]
-        notebook = next((line.split()[-1] for line in not_run
-                         if line.startswith("%run ") and line.endswith(".ipynb")), None)
+        notebook = next((line.split()[-1] for line in not_run if line.startswith("%run ")),
+                        None)  # a notebook, or a file named like a module of Python's
         if notebook:
             notes.append(msg("{cell}: {lines} was not run: the grader has only this notebook, "
                              "not {other} beside it. Put what your functions need from it into "

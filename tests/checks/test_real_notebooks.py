@@ -77,10 +77,11 @@ def test_a_module_of_the_students_own_is_said_to_belong_in_the_notebook(grade_ma
         "own": [*cells, "from utils import show\nshow(1)\n"],
         "runs_own": [*cells[:at], "%run utils.py\n", uses, *cells[at + 1:]],
         "runs_written": [*cells[:at], helper, "%run -i ./utils.py\n", uses, *cells[at + 1:]],
-        "runs_notebook": [*cells, "%run ./helpers.ipynb\n"],
+        "runs_notebook": [*cells, "%run ./helpers.ipynb\n%run test.py\n"],
     })
-    assert ("%run ./helpers.ipynb was not run: the grader has only this notebook, not "
-            "./helpers.ipynb beside it") in said(records["runs_notebook"])
+    assert ("%run ./helpers.ipynb; %run test.py was not run: the grader has only this "
+            "notebook, not ./helpers.ipynb beside it") in said(records["runs_notebook"])
+    assert not records["runs_notebook"].flags  # test.py is not Python's test package
     assert records["own"].score == records["own"].max_score
     for name in ("own", "runs_own"):
         assert ("If utils is a file of your own (utils.py), it is not there when your notebook "
