@@ -13,7 +13,7 @@ FIXES = (
     (("does not require grad and does not have a grad_fn",), N_("backward() was called on a "
      "result that nothing requiring grad went into: give the tensors you differentiate by "
      "requires_grad=True before computing with them, and do not compute it under "
-     "torch.no_grad() or from .detach()ed tensors.")),
+     "torch.no_grad(), after torch.set_grad_enabled(False) or from .detach()ed tensors.")),
     (("backward through the graph a second time",), N_("each backward() frees its graph: "
      "compute the loss again before each backward() (inside the loop), rather than calling "
      "backward() twice on one loss.")),
