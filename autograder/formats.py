@@ -41,9 +41,12 @@ def script_cells(text, max_code):
 
 
 def is_python(text):
-    """Whether ``text`` is Python code (with a statement), not JSON or a document."""
+    """Whether ``text`` is a Python script (it imports or defines something), not JSON, a
+    document or a stray word."""
     try:
-        return not text.lstrip().startswith(("{", "[")) and bool(ast.parse(text).body)
+        return not text.lstrip().startswith(("{", "[")) and any(
+            isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef))
+            for node in ast.parse(text).body)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 

@@ -169,8 +169,8 @@ def _load(path):
     except UnicodeDecodeError:
         raise NotebookError(Status.INVALID_NOTEBOOK, formats.not_json(raw, None, None)) from None
     except (json.JSONDecodeError, RecursionError) as error:
-        if formats.is_python(text):  # a script renamed .ipynb: what it holds is graded
-            return _as_notebook(text)
+        if _tokens([(0, text)]) <= MAX_TOKENS and formats.is_python(text):
+            return _as_notebook(text)  # a script renamed .ipynb (parsed only when small)
         raise NotebookError(Status.INVALID_NOTEBOOK, formats.not_json(raw, text, error)) from None
     if isinstance(data, dict) and "worksheets" in data:
         try:
