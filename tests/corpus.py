@@ -266,8 +266,6 @@ WRONG = {
          "    return torch.zeros_like(W).index_add_(0, xs, p) / len(ys)"),
     ],
     "no_grad_update": [
-        ("requires_grad, then .to(device)", "fit_linear", "leaf on the given device",
-         _fit_linear(param="torch.zeros((), requires_grad=True).to(device)")),
         ("returns w.squeeze(), as d2l's shapes suggest", "fit_linear",
          "w is not the parameter itself but computed from it (SqueezeBackward",
          _fit_linear(param="torch.zeros(1, device=device, requires_grad=True)").replace(

@@ -70,3 +70,11 @@ def test_a_wrong_shape_is_not_also_blamed_on_autograd(corpus_class, name):
     said = " ".join(failures(corpus_class("tensor_shapes")[0][f"wrong{index}"], question))
     assert "the grader could not send gradients back through it" in said
     assert "cuts the result off from autograd" not in said
+
+
+def test_no_two_corpus_entries_are_the_same_code():
+    """A second copy adds no case, and the class of tests/reports/test_similarity.py would
+    hold two 'independent' students who copied."""
+    for assignment in NAMES:
+        codes = [entry[3] for entry in WRONG[assignment]] + [c for _, c in VALID[assignment]]
+        assert len(codes) == len(set(codes)), assignment
