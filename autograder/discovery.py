@@ -4,8 +4,8 @@ Plain layouts are read here (the LMSs' downloads in lms/):
 
 - a notebook (or otter export zip) named on the command line: the student id is its stem;
 - a folder of notebooks: likewise, one per file (a notebook downloaded as Python, ``.py``,
-  too, unless a notebook has its name; a student's folder beside them, an upload unzipped,
-  is that student's);
+  too, and a PDF, HTML or Word file handed in in its place, unless a notebook has its name;
+  a student's folder beside them, an upload unzipped, is that student's);
 - a folder of folders, one per student, as nbgrader's ``submitted/<student>/<assignment>/``
   and LMS bulk downloads lay them out: the student id is the folder's name.
 """
@@ -19,6 +19,7 @@ from .records import Submission
 
 SUBMITTED = (".ipynb", ".zip")  # a notebook, or the zip otter's grader.export() makes
 SCRIPT = ".py"  # a notebook downloaded as Python: graded where a student sent no notebook
+INSTEAD = (".pdf", ".html", ".htm", ".docx")  # a notebook exported, in its place
 
 
 def find(paths, log=print, skip=()):
@@ -29,9 +30,11 @@ def find(paths, log=print, skip=()):
             entries = [p for p in sorted(path.iterdir()) if p.resolve() not in skip]
             candidates = [(p.stem, p) for p in entries if p.suffix.lower() in SUBMITTED]
             loose = bool(candidates)
-            # a notebook downloaded as Python, from a student with no notebook here
-            candidates += [(p.stem, p) for p in entries if p.suffix.lower() == SCRIPT
-                           and p.stem not in {stem for stem, _ in candidates}]
+            # a notebook downloaded as Python from a student with no notebook here, then what
+            # is handed in in a notebook's place: a row that says what it is, never silence
+            for kinds in ((SCRIPT,), INSTEAD):
+                candidates += [(p.stem, p) for p in entries if p.suffix.lower() in kinds
+                               and p.stem not in {stem for stem, _ in candidates}]
             for folder in (p for p in entries
                            if p.is_dir() and not p.name.startswith((".", "__"))):
                 # beside the others' notebooks, a folder with one in it is a student's upload

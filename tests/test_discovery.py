@@ -18,11 +18,14 @@ def test_files_and_folders_become_students_in_order(tmp_path):
     (tmp_path / "notes.txt").write_text("ignored")
     (tmp_path / "bob.py").write_text("def make_tensor(shape, device='cpu'):\n    pass\n")
     (tmp_path / "zoe.py").write_text("# zoe's notebook, downloaded as Python too\n")
+    (tmp_path / "zoe.html").write_text("<html>zoe's notebook, exported</html>")
+    (tmp_path / "carl.pdf").write_bytes(b"%PDF-1.7 carl's notebook, printed")
     found = discover(find([tmp_path]), A, "K", log=lambda *_: None)
-    assert [s.student for s in found] == ["adam", "bob", "zoe"]  # a script too, never silently
-    assert found[2].path.suffix == ".ipynb"  # the notebook wins over a script of the same name
+    # a script and a file in a notebook's place are students too, never silently dropped
+    assert [s.student for s in found] == ["adam", "bob", "carl", "zoe"]
+    assert found[3].path.suffix == ".ipynb"  # the notebook wins over a script of the same name
     assert all(s.key.endswith(":K") for s in found)
-    assert found[0].key != found[2].key  # different content
+    assert found[0].key != found[3].key  # different content
 
 
 def test_unprintable_names_are_made_visible_and_duplicates_reported(tmp_path):
