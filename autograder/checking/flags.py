@@ -154,8 +154,10 @@ class _Reader(ast.NodeVisitor):
         reads (``getattr(t, '_C')`` as ``t._C``), and ``attrgetter('_C')`` hides what it
         will be applied to. ``globals().get('x')`` reads the name x."""
         if (name := read_by_name(node)) is not None:
-            self.visit(ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node))
-            return [self.visit(arg) for arg in node.args[1:]]
+            for part in [ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node),
+                         *node.args[1:]]:  # the name read, and the default given
+                self.visit(part)
+            return
         self.called.add(node.func)
         place = GETTERS.get(self._resolved(node.func))
         if place is not None and len(node.args) > place:

@@ -122,12 +122,13 @@ def cell_notes(student, cells, limits):
     notes = []
     for index, source in cells:
         not_run = python_source(source)[1]
-        notebook = next((line.split()[-1] for line in not_run if line.startswith("%run ")),
-                        None)  # a notebook, or a file named like a module of Python's
-        if notebook:
+        other = next((word for line in not_run if line.startswith("%run ")
+                      for word in line.split()[1:] if not word.startswith("-")),
+                     None)  # a notebook, or a file named like an installed module
+        if other:
             notes.append(msg("{cell}: {lines} was not run: the grader has only this notebook, "
                              "not {other} beside it. Put what your functions need from it into "
-                             "this notebook.", cell=_cell(cells, index), other=notebook,
+                             "this notebook.", cell=_cell(cells, index), other=other,
                              lines="; ".join(not_run)[:200]))
         elif not_run:
             notes.append(msg("{cell}: {lines} was not run; only Python runs here (and the "

@@ -103,7 +103,7 @@ def roster(assignment, course, download=None, log=print):
         raise LayoutError(f"{len(found)} gradebook files beside the download in {folder.resolve()} "
                           f"({', '.join(p.name for p in found[:5])}): keep the one for "
                           f"{assignment.name} there, or name it in course.yaml (roster:)")
-    books = [path.name for path in sorted(folder.iterdir()) if not found and _workbook(path)]
+    books = [] if found else [path.name for path in sorted(folder.iterdir()) if _workbook(path)]
     if books:
         log(f"warning: {printable(', '.join(books))} beside the download: a workbook (Excel, "
             "LibreOffice) is not read. Download the gradebook from the LMS again as CSV (or "
@@ -113,11 +113,11 @@ def roster(assignment, course, download=None, log=print):
 
 def _workbook(path):
     """Whether ``path`` is a spreadsheet program's own file (Blackboard's .xls is text)."""
-    if not path.is_file() or path.is_symlink():
+    suffix = path.suffix.lower()
+    if suffix not in (*WORKBOOKS, ".xls") or not path.is_file() or path.is_symlink():
         return False
-    with open(path, "rb") as handle:
-        return path.suffix.lower() in WORKBOOKS or (
-            path.suffix.lower() == ".xls" and handle.read(4) == b"\xd0\xcf\x11\xe0")
+    with open(path, "rb") as handle:  # Excel 97's own .xls starts with the OLE2 signature
+        return suffix in WORKBOOKS or handle.read(4) == b"\xd0\xcf\x11\xe0"
 
 
 def _sheet(path):
