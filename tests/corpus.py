@@ -604,6 +604,9 @@ VALID = {
          "def sgd_step(W, lr):\n    torch.optim.SGD([W], lr=lr).step()\n    return W\n"
          "def sgd_step(W, lr):\n    with torch.no_grad():\n        W.sub_(lr * W.grad)\n"
          "    W.grad = None\n    opt = 'plain'\n    return W"),
+        ("the gradient reset as older torch's zero_grad wrote it: detach_(), then zero_()",
+         "def sgd_step(W, lr):\n    with torch.no_grad():\n        W -= lr * W.grad\n"
+         "    W.grad.detach_()\n    W.grad.zero_()\n    return W"),
         ("W.data and zero_",
          "def sgd_step(W, lr):\n    W.data -= lr * W.grad\n    W.grad.zero_()\n    return W\n"
          "def fit_linear(x, y, steps, lr, device='cpu'):\n"

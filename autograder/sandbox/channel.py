@@ -34,9 +34,9 @@ _plain_mode = torch._C.DisableTorchFunctionSubclass
 _get = tuple(getattr(_TensorBase, name).__get__ for name in
              ("data", "device", "dtype", "shape", "layout"))
 _is_conj, _is_neg = _TensorBase.is_conj, _TensorBase.is_neg
-_numpy, _contiguous, _to, _view, _reshape = (
+_numpy, _contiguous, _to, _view, _reshape, _clone = (
     _TensorBase.numpy, _TensorBase.contiguous, _TensorBase.to, _TensorBase.view,
-    _TensorBase.reshape)
+    _TensorBase.reshape, _TensorBase.clone)
 _resolve_conj, _resolve_neg = _TensorBase.resolve_conj, _TensorBase.resolve_neg
 _frombuffer, _empty, _strided = torch.frombuffer, torch.empty, torch.strided
 DTYPES = MappingProxyType({str(dtype)[6:]: dtype for dtype in (
@@ -83,7 +83,9 @@ def unpack(record):
         raise ChannelError("tensor record of the wrong size")
     if count == 0:
         return _empty(shape, dtype=dtype)
-    return _reshape(_frombuffer(bytearray(data), dtype=dtype), shape)
+    # a tensor of its own, as student code gets them in Jupyter, not a view of the buffer
+    # (a view refuses what a leaf or its .grad allows: detach_(), resize_())
+    return _clone(_reshape(_frombuffer(bytearray(data), dtype=dtype), shape))
 
 
 def is_record(value):
