@@ -61,7 +61,8 @@ BATCH = {
     # otter's release: its self-check cells need otter's test files, which a grader has not
     "otter_cells": ["# Initialize Otter\nimport otter\ngrader = otter.Notebook('t.ipynb')",
                     *SOLUTION[:4], 'grader.check("make_tensor")',
-                    *SOLUTION[4:], "grader.check_all()", "grader.export(pdf=False)"],
+                    *SOLUTION[4:], "grader.check_all()", "grader.export(pdf=False)",
+                    "print(answer)"],  # a cell that fails after the check cells left out
     # a stray key press made two answers text: a Markdown cell and a raw one
     "text_cells": _notebook([{**cell, "cell_type": "markdown" if "def make_tensor" in
                               cell["source"] else "raw"}
@@ -128,7 +129,9 @@ def zips(tmp_path_factory):
 
 def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
     record = graded[0]["otter_cells"]
-    assert record.score == 13 and not record.notes and record.detail is None, said(record)
+    assert record.score == 13 and record.detail is None, said(record)
+    assert [render(note) for note in record.notes] == [
+        "code cell 18 (print(answer)) raised NameError: name 'answer' is not defined"]
 
 
 @pytest.mark.parametrize("student, score, status, words", [

@@ -118,66 +118,68 @@ DEF = re.compile(r"^(?:async\s+)?def\s+(\w+)\s*\(", re.MULTILINE)  # at top leve
 
 
 def cell_notes(student, cells, limits):
-    """A Message for every cell that was not run, skipped or failed."""
+    """A Message for every cell that was not run, skipped or failed, in the cells' order."""
     notes = []
+
+    def note(index, text, **params):
+        notes.append((index, msg(text, cell=_cell(cells, index), **params)))
+
     for index, source in cells:
         not_run = python_source(source)[1]
         other = next((word for line in not_run if line.startswith("%run ")
                       for word in line.split()[1:] if not word.startswith("-")),
                      None)  # a notebook, or a file named like an installed module
         if other:
-            notes.append(msg("{cell}: {lines} was not run: the grader has only this notebook, "
-                             "not {other} beside it. Put what your functions need from it into "
-                             "this notebook.", cell=_cell(cells, index), other=other,
-                             lines="; ".join(not_run)[:200]))
+            note(index, N_("{cell}: {lines} was not run: the grader has only this notebook, "
+                           "not {other} beside it. Put what your functions need from it into "
+                           "this notebook."), other=other, lines="; ".join(not_run)[:200])
         elif not_run:
-            notes.append(msg("{cell}: {lines} was not run; only Python runs here (and the "
-                             "magics %time, %timeit, %%time, %%timeit, %%capture).",
-                             cell=_cell(cells, index), lines="; ".join(not_run)[:200]))
+            note(index, N_("{cell}: {lines} was not run; only Python runs here (and the "
+                           "magics %time, %timeit, %%time, %%timeit, %%capture)."),
+                 lines="; ".join(not_run)[:200])
     for index, why in sorted(student.skipped.items()):
-        text = (N_("{cell} ran too long, so it was skipped.") if why == Status.TIMEOUT else
-                N_("{cell} crashed or exited the process, so it was skipped."))
-        notes.append(msg(text, cell=_cell(cells, index)))
+        note(index, N_("{cell} ran too long, so it was skipped.") if why == Status.TIMEOUT else
+             N_("{cell} crashed or exited the process, so it was skipped."))
     for index, error in sorted(student.cell_errors.items()):
-        cell = _cell(cells, index)
-        if error.get("type") == "timeout":
-            notes.append(msg("{cell} ran past the time limit of {seconds:g} seconds and was "
-                             "stopped.", cell=cell, seconds=limits.timeout))
-        elif error.get("type") == "SyntaxError" and (fix := fix_for(error.get("message"))):
-            notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run – what "
-                             "to do: {fix}", cell=cell, error=error.get("message", ""), fix=fix))
-        elif error.get("type") == "SyntaxError":
-            notes.append(msg("{cell} has a syntax error ({error}); nothing in it was run.",
-                             cell=cell, error=error.get("message", "")))
-        elif error.get("type") == "EOFError" and "input(" in _line(cells, index, error):
-            notes.append(msg("{cell} asked for input() on line {line}, but nobody can type an "
-                             "answer while grading, so the rest of that cell did not run: "
-                             "write the value into the code instead.", cell=cell,
-                             line=error.get("line", "?")))
-        elif error.get("type") == "FileNotFoundError":
-            notes.append(msg("{cell} could not open a file ({message}), so the rest of that "
-                             "cell did not run: only the notebook itself is graded, without "
-                             "the files beside it, on Google Drive or uploaded. Make sure the "
-                             "functions you are asked for do not need such a file.",
-                             cell=cell, message=error.get("message", "")))
-        elif fix := fix_for(error.get("message", "")):
-            notes.append(msg("{cell} raised {error}: {message} – what to do: {fix}", cell=cell,
-                             error=error.get("type"), message=error["message"], fix=fix))
-        elif error.get("message"):
-            notes.append(msg("{cell} raised {error}: {message}", cell=cell,
-                             error=error.get("type"), message=error["message"]))
+        kind, message = error.get("type"), error.get("message", "")
+        if kind == "timeout":
+            note(index, N_("{cell} ran past the time limit of {seconds:g} seconds and was "
+                           "stopped."), seconds=limits.timeout)
+        elif kind == "SyntaxError" and (fix := fix_for(message)):
+            note(index, N_("{cell} has a syntax error ({error}); nothing in it was run – what "
+                           "to do: {fix}"), error=message, fix=fix)
+        elif kind == "SyntaxError":
+            note(index, N_("{cell} has a syntax error ({error}); nothing in it was run."),
+                 error=message)
+        elif kind == "EOFError" and "input(" in _line(cells, index, error):
+            note(index, N_("{cell} asked for input() on line {line}, but nobody can type an "
+                           "answer while grading, so the rest of that cell did not run: "
+                           "write the value into the code instead."),
+                 line=error.get("line", "?"))
+        elif kind == "FileNotFoundError":
+            note(index, N_("{cell} could not open a file ({message}), so the rest of that "
+                           "cell did not run: only the notebook itself is graded, without "
+                           "the files beside it, on Google Drive or uploaded. Make sure the "
+                           "functions you are asked for do not need such a file."),
+                 message=message)
+        elif fix := fix_for(message):
+            note(index, N_("{cell} raised {error}: {message} – what to do: {fix}"),
+                 error=kind, message=message, fix=fix)
+        elif message:
+            note(index, N_("{cell} raised {error}: {message}"), error=kind, message=message)
         else:
-            notes.append(msg("{cell} raised {error}", cell=cell, error=error.get("type")))
-    return notes
+            note(index, N_("{cell} raised {error}"), error=kind)
+    return [found for _, found in sorted(notes, key=lambda pair: pair[0])]
 
 
 def _line(cells, index, error):
     """The text of the line of cell ``index`` an error came from, or ''."""
-    lines = cells[index][1].splitlines()
+    lines = dict(cells).get(index, "").splitlines()
     line = error.get("line") if error.get("cell") == index + 1 else None
     return lines[line - 1] if isinstance(line, int) and 0 < line <= len(lines) else ""
 
 
 def _cell(cells, index):
-    first = next((line.strip() for line in cells[index][1].splitlines() if line.strip()), "")
+    lines = dict(cells).get(index, "").splitlines()  # by index: otter's check cells are left out
+    first = next((line.strip() for line in lines if line.strip()), "")
     return msg("code cell {number} ({start})", number=index + 1, start=first[:40].strip())
