@@ -51,7 +51,8 @@ READ_ONLY = {"inspect": {"signature", "Signature", "Parameter", "getsource", "ge
                          "getdoc", "cleandoc", "getfullargspec", "isfunction", "ismethod",
                          "isclass", "ismodule", "isbuiltin", "isroutine",
                          "isgeneratorfunction", "iscoroutinefunction"},
-             "importlib": {"reload", "metadata"}}  # a module run again; package versions
+             "importlib": {"reload", "metadata"},  # a module run again; package versions
+             "multiprocessing": {"cpu_count"}}  # how many cores, as os.cpu_count()
 NAMESPACES = ("globals", "locals", "vars", "dir")  # ``'x' in globals()`` only tests a name
 GETTERS = {"getattr": 1, "operator.attrgetter": 0, "operator.methodcaller": 0}  # name's place
 PATHS = ("/proc/self", "/proc/thread-self", "/dev/mem")

@@ -46,8 +46,8 @@ REACHES = {
         "c = object.__getattribute__(torch, name)"],
     "elsewhere": ["import threading", "from concurrent.futures import ThreadPoolExecutor",
                   "import os\npid = os.fork()", "import subprocess",
-                  "import _posixsubprocess", "import multiprocessing as mp",
-                  "import os\nos.system('ls')"],
+                  "import _posixsubprocess", "import multiprocessing as mp\nq = mp.Process()",
+                  "import os\nos.system('ls')", "import multiprocessing\np = multiprocessing.Pool()"],
 }
 EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in sys.modules",
             "model.eval()", "f = torch.compile(model)", "o = getattr(torch, 'optim')",
@@ -64,7 +64,8 @@ EVERYDAY = ["import gc\ngc.collect()", "import sys\nIN_COLAB = 'google.colab' in
             "print(globals().get('device', 'cpu'), globals()['torch'].__version__)",
             "from importlib import reload\nimport helpers\nhelpers = reload(helpers)",
             "import importlib\nimportlib.reload(np)",
-            "from importlib.metadata import version\nprint(version('torch'))"]
+            "from importlib.metadata import version\nprint(version('torch'))",
+            "import multiprocessing\nprint(multiprocessing.cpu_count())"]
 
 
 @pytest.mark.parametrize("code", [code for codes in REACHES.values() for code in codes])
