@@ -23,7 +23,9 @@ _INSTALLED = sys.stdlib_module_names | {"test", "torch", *PROVIDED}
 _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
-_LOOKING_ONLY = ("who", "whos", "who_ls", "pwd", "lsmagic")  # as statements: print, change nothing
+# as statements they print and change nothing (``x?`` and ``x??`` are pinfo and pinfo2)
+_LOOKING_ONLY = ("who", "whos", "who_ls", "pwd", "lsmagic", "pinfo", "pinfo2", "pdoc", "pdef",
+                 "psource", "pfile", "psearch")
 # Lines that may be IPython's own syntax: magics, shell escapes, help (``x?``, ``?x``),
 # autocall escapes, ``x = !cmd``, and the shell's calls that nbconvert writes for them
 # (``get_ipython().run_line_magic(...)``); cells without one are Python as they stand.

@@ -58,6 +58,10 @@ BATCH = {
                              "    print(torch.zeros(shape, device=device))\n"],
     "stopped": [c.replace("def make_tensor(", "print(shape)\ndef make_tensor(") for c in SOLUTION],
     "no_device": SOLUTION + ["def make_tensor(shape):\n    return torch.zeros(shape)\n"],
+    # a script's habit: the kernel's command line is not the script's (as in Jupyter)
+    "argparse": SOLUTION + ["import argparse\nparser = argparse.ArgumentParser()\n"
+                            "parser.add_argument('--lr', type=float, default=0.1)\n"
+                            "args = parser.parse_args()\n"],
     # otter's release: its self-check cells need otter's test files, which a grader has not
     "otter_cells": ["# Initialize Otter\nimport otter\ngrader = otter.Notebook('t.ipynb')",
                     *SOLUTION[:4], 'grader.check("make_tensor")',
@@ -168,6 +172,8 @@ def test_otter_self_check_cells_are_not_run_and_not_noted(graded):
     ("huge_output", 13, Status.GRADED, None),
     ("loop", 13, Status.TIMEOUT, "code cell 3 (while True:) ran past the time limit"),
     ("magics", 13, Status.GRADED, "%%bash was not run"),
+    ("argparse", 13, Status.GRADED, "code cell 14 (import argparse) ended the program with "
+     "SystemExit: 2 (from exit(), sys.exit(), or argparse's parse_args()"),
 ])
 def test_score_status_and_reason(graded, student, score, status, words):
     record = graded[0][student]
@@ -373,8 +379,8 @@ def test_timing_magics_run_their_python_and_other_magics_are_named(graded):
     assert len(notes) == 3, notes  # the %%time and %timeit cells ran; %matplotlib is silent
     assert notes[0].startswith("code cell 14 (%%bash): %%bash was not run")
     assert notes[1].startswith("code cell 15 (!pip install nothing): !pip install nothing was")
-    assert notes[2].startswith("code cell 16 (torch.zeros?): torch.zeros?; files = !ls; "
-                               "!echo flattening; flatten_images?? was not run")
+    assert notes[2].startswith("code cell 16 (torch.zeros?): files = !ls; !echo flattening "
+                               "was not run")  # a help request (x?, x??) only shows something
 
 
 def test_a_cell_runs_as_ipython_reads_it_line_for_line():
@@ -385,7 +391,7 @@ def test_a_cell_runs_as_ipython_reads_it_line_for_line():
     python, not_run = python_source(cell)
     assert python == ('\nx = f(1)\nlisting = None\ntext = """\n!not a command\n%s\n"""\n'
                       'if x:\n    g(x)\n    None\n    y = (1,\n    ,2)\nNone\n\n')
-    assert not_run == ("listing = !ls", "f?", "!pip install a \\ b")
+    assert not_run == ("listing = !ls", "!pip install a \\ b")  # f? only shows help
     assert python_source("x = 1  # plain Python\n") == ("x = 1  # plain Python\n", ())
     # %%writefile runs in the sandbox, as a file written; its module is read with its lines
     written = "\n%%writefile -a 'my helpers.py'\ndef f():\n    return 1\n"

@@ -156,6 +156,12 @@ def cell_notes(student, cells, limits):
                            "answer while grading, so the rest of that cell did not run: "
                            "write the value into the code instead."),
                  line=error.get("line", "?"))
+        elif kind == "SystemExit":
+            note(index, N_("{cell} ended the program with {error} (from exit(), sys.exit(), "
+                           "or argparse's parse_args(), which in a notebook reads the kernel's "
+                           "own command line), so the rest of that cell did not run: remove the "
+                           "exit, or give parse_args its arguments: parser.parse_args(args=[])."),
+                 error=f"SystemExit: {message}" if message else kind)
         elif kind == "FileNotFoundError":
             note(index, N_("{cell} could not open a file ({message}), so the rest of that "
                            "cell did not run: only the notebook itself is graded, without "
