@@ -18,7 +18,7 @@ NAMES = ASSIGNMENTS
 # What can change a grade besides the notebook and its assignment's checks: the code that
 # runs the notebook and the checks, reads the notebook, and turns outcomes into points.
 # Reports, the terminal and the execution backends are left out on purpose.
-ENGINE = ("sandbox", "checking", "notebook.py", "formats.py", "jupyter.py", "scoring.py",
+ENGINE = ("sandbox", "checking", "notebook", "formats.py", "jupyter.py", "scoring.py",
           "records.py", "checks/conftest.py")
 
 

@@ -3,6 +3,7 @@
 ``Limits`` are part of every regrade key; ``Course`` is ``course.yaml``, every key optional.
 """
 import os
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -57,6 +58,8 @@ LANGUAGES = ("en", "hu", "ko", "pl")
 PROVIDED = {"numpy": "numpy", "pandas": "pandas", "matplotlib": "matplotlib",
             "seaborn": "seaborn", "scipy": "scipy", "sklearn": "scikit-learn", "tqdm": "tqdm",
             "IPython": "ipython"}
+# Modules an import finds installed, before a file of the student's with the same name
+INSTALLED = sys.stdlib_module_names | {"test", "torch", *PROVIDED}
 
 
 SIMILAR = 0.6  # from this score the report shows a pair of students (course.yaml: similarity)

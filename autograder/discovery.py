@@ -46,8 +46,19 @@ def find(paths, log=print, skip=()):
                 candidates.append((folder.name, notebook_in(folder)))
         else:  # a file, a link or something else: read_cells says what it is
             candidates = [(path.stem, path)]
-        found += [Submission(name, candidate) for name, candidate in candidates]
+        found += [Submission(name, candidate, beside=modules_beside(candidate, path))
+                  for name, candidate in candidates]
     return found
+
+
+def modules_beside(notebook, given):
+    """{file name: path} of the Python files beside ``notebook`` in a student's own folder
+    (not in ``given``, a folder of everyone's notebooks): modules it may import."""
+    folder = notebook.parent
+    if notebook.is_dir() or folder == given or not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if p.suffix == SCRIPT and p != notebook
+            and p.is_file() and not p.is_symlink() and not p.name.startswith(".")}
 
 
 def discover(found, assignment, grading_key, log=print):
@@ -66,7 +77,7 @@ def discover(found, assignment, grading_key, log=print):
                 *first.identity.ignored, f"another submission for the same id: {other}"])
             continue
         chosen[student] = replace(submission, student=student,
-                                  key=f"{content_digest(submission.path)}:{grading_key}",
+                                  key=f"{files_digest(submission)}:{grading_key}",
                                   seed=seed_for(assignment, student))
     return sorted(chosen.values(), key=lambda s: s.student)
 
@@ -97,6 +108,17 @@ def notebooks_in(folder):
                                         for part in p.relative_to(folder).parts)]
     return ([p for p in files if p.suffix.lower() in SUBMITTED]
             or [p for p in files if p.suffix.lower() == SCRIPT])
+
+
+def files_digest(submission):
+    """A digest of what a submission's grade depends on: its file, and the Python files
+    handed in beside it."""
+    digest = content_digest(submission.path)
+    if not submission.beside:
+        return digest
+    parts = "".join(f"{name}\0{content_digest(path)}\0"
+                    for name, path in sorted(submission.beside.items()))
+    return f"{digest}+{hashlib.sha256(parts.encode('utf-8', 'replace')).hexdigest()[:16]}"
 
 
 def content_digest(path):

@@ -3,12 +3,11 @@ import ast
 import functools
 import re
 import shlex
-import sys
 
 from IPython.core.inputtransformer2 import (TransformerManager, leading_empty_lines,
                                             make_tokens_by_line)
 
-from .config import PROVIDED
+from .config import INSTALLED
 
 # IPython magics that only time or silence Python code: their Python runs, once.
 _TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
@@ -18,8 +17,6 @@ _SHOWING_CELL_MAGICS = ("%%html", "%%HTML", "%%markdown", "%%latex", "%%javascri
                         "%%svg")
 _WRITEFILE = ("%%writefile", "%%file")  # the cell's text goes to a file, run by the sandbox
 _MODULE = re.compile(r"([A-Za-z_]\w*)\.py")  # a file name Python can import as a module
-# Modules an import finds installed, where ``%run NAME.py`` means a file beside the notebook
-_INSTALLED = sys.stdlib_module_names | {"test", "torch", *PROVIDED}
 _TIMING_LINE_MAGICS = ("time", "timeit")
 # Settings of the interactive session only: nothing to run, nothing to report.
 _SESSION_ONLY = ("matplotlib", "config", "load_ext", "reload_ext", "autoreload")
@@ -174,7 +171,7 @@ def _run_as_import(arguments):
         return None
     names = [word for word in words if word != "-i"]
     found = len(names) == 1 and _MODULE.fullmatch(names[0].removeprefix("./"))
-    return found[1] if found and found[1] not in _INSTALLED else None
+    return found[1] if found and found[1] not in INSTALLED else None
 
 
 _TRANSFORMER = TransformerManager()

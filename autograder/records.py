@@ -114,6 +114,7 @@ class Submission:
     key: str = ""
     seed: int = 0  # what the checks' random inputs derive from: per assignment and student
     identity: Identity = field(default_factory=Identity)
+    beside: dict = field(default_factory=dict)  # Python files handed in with it: name -> path
 
 
 @dataclass

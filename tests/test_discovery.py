@@ -79,6 +79,6 @@ def test_the_grading_key_follows_limits_and_checks_but_not_reports(monkeypatch, 
                             lambda name: "0.0-other" if name == other else real(name))
         assert assignments.grading_key(A, Limits()) != base
     monkeypatch.undo()
-    assert "jupyter.py" in assignments.ENGINE and "notebook.py" in assignments.ENGINE
+    assert "jupyter.py" in assignments.ENGINE and "notebook" in assignments.ENGINE
     assert "reports" not in assignments.ENGINE and "backends" not in assignments.ENGINE
     assert assignments.grading_key(A, Limits()) == base

@@ -23,6 +23,7 @@ import torch
 
 from . import Backend
 from ..config import PACKAGE, ConfigError, Limits
+from ..jupyter import written_file
 from ..notebook import NotebookError, read_cells
 from ..records import Outcome, Status, Submission, msg
 
@@ -81,12 +82,15 @@ class ClusterBackend(Backend):
         futures = {}
         for submission in submissions:
             try:
-                cells = read_cells(submission.path)
+                cells = read_cells(submission.path, submission.beside)
             except NotebookError as error:
                 yield submission, Outcome(error.status, error.message)
                 continue
-            request = {"op": "grade", "assignment": assignment, "cells": cells,
-                       "limits": asdict(limits), "seed": submission.seed}
+            request = {"op": "grade", "assignment": assignment, "limits": asdict(limits),
+                       "cells": [cell for cell in cells if cell[0] >= 0],
+                       "beside": {written[0]: written[1] for index, source in cells
+                                  if index < 0 and (written := written_file(source))},
+                       "seed": submission.seed}
             futures[self.client.submit(_on_worker, request, pure=False,
                                        retries=RETRIES)] = submission
         for future in as_completed(futures):
@@ -145,7 +149,10 @@ def serve():
                      "source": source} for _, source in request["cells"]],
                     "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
                     "nbformat": 4, "nbformat_minor": 5}))
-                submission = Submission("student", path, seed=request["seed"])
+                beside = {name: Path(folder) / name for name in request["beside"]}
+                for name, text in request["beside"].items():
+                    beside[name].write_text(text, encoding="utf-8")
+                submission = Submission("student", path, seed=request["seed"], beside=beside)
                 reply = [outcome for _, outcome in backend.run(
                     request["assignment"], [submission], limits)][0].to_dict()
             replies.write(json.dumps(reply) + "\n")

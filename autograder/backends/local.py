@@ -163,7 +163,7 @@ def _fork_grader(assignment, submission, limits, spawner):
         torch.set_num_threads(1)  # one thread per submission; --jobs runs them side by side
         try:
             outcome = grade_notebook(assignment, submission.path, limits, spawner,
-                                     submission.seed)
+                                     submission.seed, submission.beside)
         except BaseException as error:
             outcome = Outcome(Status.INTERNAL_ERROR, msg(
                 "The grader failed on this notebook (internal error {error}); your instructor "

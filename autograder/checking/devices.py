@@ -9,7 +9,7 @@ without one the dry run could not follow this code, and nothing is judged. Any o
 is the code's own.
 """
 from ..i18n import N_
-from ..records import msg
+from ..records import Message, msg, place
 from .expect import CheckFailed
 from .student import StudentError
 
@@ -74,11 +74,12 @@ def _on_cpu(spec):
 
 
 def where(student, params):
-    """``code cell N, line L (the line)`` for an error's cell and line, from the notebook."""
-    cell, line = params.get("cell"), params.get("line")
-    sources = dict(student.cells)
-    if type(cell) is not int or type(line) is not int or cell - 1 not in sources:
+    """``code cell N, line L: the line`` for where an error was raised (``params``' where),
+    from the notebook."""
+    key = place(params["where"]) if isinstance(params.get("where"), Message) else None
+    if key is None:
         return msg("in the function")
-    lines = sources[cell - 1].splitlines()
+    cell, line = map(int, key.split(":"))
+    lines = dict(student.cells).get(cell - 1, "").splitlines()
     code = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
-    return msg("code cell {cell}, line {line}: {code}", cell=cell, line=line, code=code)
+    return msg("{where}: {code}", where=params["where"], code=code)

@@ -13,6 +13,7 @@ import ast
 from ..i18n import N_
 from ..jupyter import readable_code
 from ..records import msg
+from . import places
 
 RAW_MEMORY = N_("the process's raw memory")
 FRAMES = N_("the interpreter's frames or objects")
@@ -78,9 +79,9 @@ def scan(cells):
             if line in seen or not 0 < line <= len(lines):
                 continue
             seen.add(line)
-            flags.append(msg("code cell {cell}, line {line}: {code} (reaches {what})",
-                             cell=index + 1, line=line, code=lines[line - 1].strip()[:120],
-                             what=msg(what)))
+            flags.append(msg("{where}: {code} (reaches {what})",
+                             where=places.at(cells, index + 1, line),
+                             code=lines[line - 1].strip()[:120], what=msg(what)))
     return flags
 
 
@@ -92,14 +93,15 @@ def observed(noted, cells, flagged=()):
         lines = sources.get(cell - 1, "").splitlines()
         if (cell, line) not in seen and 0 < line <= len(lines):
             seen.add((cell, line))
-            found.append(msg("code cell {cell}, line {line}: {code} (ran {event} while "
-                             "running)", cell=cell, line=line,
+            found.append(msg("{where}: {code} (ran {event} while running)",
+                             where=places.at(cells, cell, line),
                              code=lines[line - 1].strip()[:120], event=event))
     return found
 
 
 def _where(flag):
-    return flag.params.get("cell"), flag.params.get("line")
+    where = flag.params.get("where")
+    return (where.params.get("cell"), where.params.get("line")) if where else (None, None)
 
 
 class _Reader(ast.NodeVisitor):

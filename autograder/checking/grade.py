@@ -6,7 +6,7 @@ from ..assignments import questions
 from ..i18n import N_
 from ..notebook import NotebookError, read_cells
 from ..records import PROBLEM_ORDER, Outcome, Status, msg, place
-from . import flags, notes, suite
+from . import flags, notes, places, suite
 from .student import Student
 
 DETAILS = {
@@ -17,11 +17,12 @@ DETAILS = {
 }
 
 
-def grade_notebook(assignment, path, limits, spawner, seed=0):
-    """The Outcome of running the assignment's hidden checks on the notebook at ``path``,
-    their random inputs derived from ``seed``; ``spawner`` starts its sandboxes."""
+def grade_notebook(assignment, path, limits, spawner, seed=0, beside=None):
+    """The Outcome of running the assignment's hidden checks on the notebook at ``path``
+    (with the Python files handed in ``beside`` it), their random inputs derived from
+    ``seed``; ``spawner`` starts its sandboxes."""
     try:
-        cells = read_cells(path)
+        cells = read_cells(path, beside)
     except NotebookError as error:
         return Outcome(error.status, error.message)
     student = Student(cells, limits, spawner, seed=seed)
@@ -51,16 +52,18 @@ def grade_notebook(assignment, path, limits, spawner, seed=0):
 
 def excerpts(cells, messages, around=2):
     """The student's lines around each place (code cell, line) the messages name, for the
-    feedback to show: {place: {"first": its first line's number, "lines": [text]}}."""
+    feedback to show: {place: {"first": its first line's number, "lines": [text], and for a
+    module handed in beside the notebook "shift": how many lines its cell has before it}}."""
     sources, found = dict(cells), {}
     for message in messages:
         key = place(message)
         cell, line = map(int, key.split(":")) if key else (0, 0)
-        lines = sources.get(cell - 1, "").splitlines()
-        if 0 < line <= len(lines):
-            first = max(1, line - around)
-            found[key] = {"first": first, "lines": [text[:160] for text in
-                                                    lines[first - 1:line + around]]}
+        lines, shift = sources.get(cell - 1, "").splitlines(), places.shift(cells, cell)
+        if shift < line <= len(lines):
+            first = max(1 + shift, line - around)
+            found[key] = {"first": first - shift,
+                          "lines": [text[:160] for text in lines[first - 1:line + around]],
+                          **({"shift": shift} if shift else {})}
     return found
 
 
@@ -68,7 +71,8 @@ def _definitions(cells, outcomes, most=15):
     """The code of each function whose question lost points, where it is last defined
     (its def line and the indented lines after it, ``most`` at most), for the feedback to
     show beside a mistake that names no line: {"def:<function>": {"cell": code cell
-    number, "first": the def line's number, "lines": [text]}}."""
+    number, "first": the def line's number, "lines": [text], and "file": the name of a
+    module handed in beside the notebook that defines it}}."""
     lost, found = {o.question for o in outcomes if not o.passed}, {}
     for index, source in cells:
         lines = source.splitlines()
@@ -84,6 +88,7 @@ def _definitions(cells, outcomes, most=15):
             while len(body) > 1 and not body[-1].strip():
                 body.pop()
             found[f"def:{match.group(1)}"] = {
-                "cell": index + 1, "first": first,
-                "lines": [text[:160] for text in body[:most]]}
+                "cell": index + 1, "first": first - places.shift(cells, index + 1),
+                "lines": [text[:160] for text in body[:most]],
+                **({"file": file} if (file := places.module_file(cells, index + 1)) else {})}
     return found

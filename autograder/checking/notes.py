@@ -9,8 +9,9 @@ import re
 from ..config import PROVIDED
 from ..i18n import N_
 from ..jupyter import python_source
-from ..notebook import outside_code
+from ..notebook.answers import outside_code
 from ..records import NOT_DEFINED, Status, msg
+from . import places
 from .values import fix_for
 
 
@@ -22,14 +23,14 @@ def failed_import(student, cells):
                    "the rest of the cell: code that uses what it imports fails, and the errors "
                    "below may come from that. The grader has PyTorch, Python's standard "
                    "library and {provided}: remove the import, or use one of these.",
-                   cell=_cell(cells, index), imports=skipped, provided=", ".join(PROVIDED))
+                   cell=places.cell(cells, index), imports=skipped, provided=", ".join(PROVIDED))
     for index, error in sorted(student.cell_errors.items()):
         if error.get("type") in ("ModuleNotFoundError", "ImportError"):
             return msg("{cell} stopped at an import ({message}): the grader does not have it, "
                        "so the rest of that cell did not run, and the errors below may come "
                        "from that. The grader has PyTorch, Python's standard library and "
                        "{provided}: remove the import, or use one of these.",
-                       cell=_cell(cells, index), message=error.get("message", ""),
+                       cell=places.cell(cells, index), message=error.get("message", ""),
                        provided=", ".join(PROVIDED))
     return None
 
@@ -50,10 +51,11 @@ def own_module(student):
               if error.get("type") == "ModuleNotFoundError")]
     found = next((match[1] for text in said for match in [_MISSING.search(text)]
                   if match and match[1] not in _PACKAGES), None)
-    return [msg("If {module} is a file of your own ({module}.py), it is not there when your "
-                "notebook is graded: only the notebook is. Put its code into the notebook: "
-                "a cell that starts with the line %%writefile {module}.py, above the import "
-                "(or the %run), makes the same module.", module=found)] if found else []
+    return [msg("If {module} is a file of your own ({module}.py), it was not handed in with "
+                "the notebook. Hand it in beside the notebook, in the same upload, or put its "
+                "code into the notebook: a cell that starts with the line %%writefile "
+                "{module}.py, above the import (or the %run), makes the same module.",
+                module=found)] if found else []
 
 
 def not_defined(path, cells, outcomes, asked, stopped):
@@ -78,7 +80,7 @@ def not_defined(path, cells, outcomes, asked, stopped):
             causes.append(msg("{function} is defined in {cell}, but that cell stopped before "
                               "it got there (its error is below), so it was never defined: fix "
                               "that error and run the cell again.", function=function,
-                              cell=_cell(cells, defined[function])))
+                              cell=places.cell(cells, defined[function])))
         elif close:
             causes.append(msg("{function} is not defined, but {other} is: the grader calls "
                               "{function} by that name, so rename {other} back to {function}.",
@@ -93,10 +95,10 @@ def defined_again(cells, outcomes, asked):
     where = {}
     for index, source in cells:
         for name in set(DEF.findall(source)) & set(asked) & lost:
-            where.setdefault(name, []).append(index + 1)
+            where.setdefault(name, []).append(places.short(cells, index))
     return [msg("{function} is defined in more than one code cell ({cells}): the last one to "
                 "run is the one graded. Delete the others, or make sure the last one is your "
-                "answer.", function=name, cells=", ".join(map(str, numbers)))
+                "answer.", function=name, cells=", ".join(numbers))
             for name, numbers in where.items() if len(numbers) > 1]
 
 
@@ -110,7 +112,7 @@ def default_dtype(cells, outcomes):
     return [msg("{cell} changes torch's default dtype ({call}): tensors your functions create "
                 "are then not float32 like the grader's inputs (and the questions' examples), "
                 "which can make them fail or differ. Remove that line.",
-                cell=_cell(cells, found[0]), call=found[1].group(0))]
+                cell=places.cell(cells, found[0]), call=found[1].group(0))]
 
 
 _DTYPE = re.compile(r"\bset_default_(?:dtype|tensor_type)\s*\([^)\n]*\)")
@@ -122,7 +124,7 @@ def cell_notes(student, cells, limits):
     notes = []
 
     def note(index, text, **params):
-        notes.append((index, msg(text, cell=_cell(cells, index), **params)))
+        notes.append((index, msg(text, cell=places.cell(cells, index), **params)))
 
     for index, source in cells:
         not_run = python_source(source)[1]
@@ -183,9 +185,3 @@ def _line(cells, index, error):
     lines = dict(cells).get(index, "").splitlines()
     line = error.get("line") if error.get("cell") == index + 1 else None
     return lines[line - 1] if isinstance(line, int) and 0 < line <= len(lines) else ""
-
-
-def _cell(cells, index):
-    lines = dict(cells).get(index, "").splitlines()  # by index: otter's check cells are left out
-    first = next((line.strip() for line in lines if line.strip()), "")
-    return msg("code cell {number} ({start})", number=index + 1, start=first[:40].strip())

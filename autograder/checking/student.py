@@ -96,7 +96,7 @@ class Student:
             self.problems.add(Status.TIMEOUT)
             raise _too_slow(call, self.limits.timeout)
         if status == "raised":
-            raised = describe_error(function, call, reply)
+            raised = describe_error(function, call, reply, self.cells)
             raise StudentError(raised.text, **raised.params)
         usage = dict(reply.get("usage") or {})
         if before and after:  # read from outside the process: what it reported is moot

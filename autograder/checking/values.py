@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from ..i18n import N_
 from ..records import NOT_IMPLEMENTED, msg
+from . import places
 
 # (words of errors PyTorch raises that beginners meet, what to do about them)
 FIXES = (
@@ -150,9 +151,9 @@ def mentions_meta(value):
     return type(value) in (list, tuple) and any(mentions_meta(item) for item in value)
 
 
-def describe_error(function, call, reply):
+def describe_error(function, call, reply, cells=()):
     """One beginner-readable sentence (a Message) for an exception in student code:
-    the call that failed, on which input, and what it raised where."""
+    the call that failed, on which input, and what it raised where (in ``cells``)."""
     kind, message = reply.get("type", "Exception"), reply.get("message", "")
     if kind == "NotImplementedError" and not message:
         return msg(NOT_IMPLEMENTED.text, function=function)
@@ -164,11 +165,11 @@ def describe_error(function, call, reply):
             message=message)
     params, fix = {"call": call, "error": kind, "message": message}, fix_for(message)
     if type(reply.get("cell")) is int and type(reply.get("line")) is int:
-        params.update(cell=reply["cell"], line=reply["line"])
+        params.update(where=places.at(cells, reply["cell"], reply["line"]))
         if fix:
-            return msg("{call} raised {error} (code cell {cell}, line {line}): {message} – what "
-                       "to do: {fix}", fix=fix, **params)
-        return msg("{call} raised {error} (code cell {cell}, line {line}): {message}", **params)
+            return msg("{call} raised {error} ({where}): {message} – what to do: {fix}",
+                       fix=fix, **params)
+        return msg("{call} raised {error} ({where}): {message}", **params)
     if fix:
         return msg("{call} raised {error}: {message} – what to do: {fix}", fix=fix, **params)
     return msg("{call} raised {error}: {message}", **params)

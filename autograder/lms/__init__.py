@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from zipfile import is_zipfile
 
-from ..discovery import find, notebooks_in, printable
+from ..discovery import find, modules_beside, notebooks_in, printable
 from . import blackboard, brightspace, canvas, gradescope, moodle
 from .download import Budget, UnpackError, names, pick, unpack
 from .export import absent, export, lms_of  # noqa: F401  (the pipeline's way out)
@@ -149,8 +149,10 @@ def _one_notebook(submission, assignment):
     chosen, others = pick(notebooks_in(folder), assignment)
     if chosen is None:
         return submission
-    return replace(submission, path=chosen, identity=replace(submission.identity, ignored=[
-        *submission.identity.ignored, *(str(p.relative_to(folder)) for p in others)]))
+    return replace(submission, path=chosen, beside=modules_beside(chosen, None),
+                   identity=replace(submission.identity, ignored=[
+                       *submission.identity.ignored,
+                       *(str(p.relative_to(folder)) for p in others)]))
 
 
 def _notebooks(folder):

@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from ..records import Identity, Submission
-from .download import pick
+from .download import beside, pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
@@ -74,7 +74,8 @@ def read(folder, assignment, log=print, roster=None):
         path = latest["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         ignored = [f"attempt {s}" for s in stamps if s != stamp] + [f.name for f in others]
         found.append(Submission(user, path, identity=Identity(
-            latest["name"] or user, "blackboard", user, False, stamp, ignored)))
+            latest["name"] or user, "blackboard", user, False, stamp, ignored),
+            beside=beside(chosen, others, latest["files"])))
     return found
 
 

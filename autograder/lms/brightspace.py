@@ -4,7 +4,7 @@ grades export beside the download."""
 import re
 
 from ..records import Identity, Submission
-from .download import pick
+from .download import beside, pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 # "<submission id>-<file id> - <First Last> - <date> - <file>" (flat), or the same less
@@ -80,7 +80,7 @@ def read(folder, assignment, log=print, roster=None):
         found.append(Submission(user, path, identity=Identity(
             latest["name"], "brightspace", user if student["matched"] else "", False,
             latest["date"], [f"submission of {by_id[i]['date']}" for i in ids[:-1]]
-            + [f.name for f in others])))
+            + [f.name for f in others]), beside=beside(chosen, others, latest["files"])))
     return found
 
 

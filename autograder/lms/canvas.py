@@ -3,7 +3,7 @@
 import re
 
 from ..records import Identity, Submission
-from .download import pick
+from .download import beside, pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 # <sortable name>[_LATE]_<user id>_<attachment id>_<original name>; with anonymous grading,
@@ -63,7 +63,7 @@ def read(folder, assignment, log=print, roster=None):
         path = entry["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         found.append(Submission(user, path, identity=Identity(
             entry["name"], "canvas", user, entry["late"], chosen.name if chosen else "",
-            [f.name for f in others])))
+            [f.name for f in others]), beside=beside(chosen, others, entry["files"])))
     return found
 
 

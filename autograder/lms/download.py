@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 
 from ..assignments import questions
 from ..discovery import SCRIPT, SUBMITTED
-from ..notebook import answered
+from ..notebook.answers import answered
 
 MAX_TOTAL = 4 * 2**30   # bytes unpacked from one download, zips inside it included
 MAX_ENTRIES = 50_000    # files unpacked from one download, likewise
@@ -102,6 +102,13 @@ def pick(files, assignment, on_disk=None):
     else:
         chosen = named[-1] if named else gradable[0]
     return chosen, sorted(f for f in files if f != chosen)
+
+
+def beside(chosen, others, on_disk=None):
+    """{file name: path} of the Python files among ``others`` in ``chosen``'s folder: the
+    modules its code may import, as from the notebook's folder in Jupyter."""
+    return {f.name: (on_disk or {}).get(f, f) for f in others if chosen is not None
+            and f.parent == chosen.parent and f.suffix == SCRIPT}
 
 
 # Letters of the course's languages that the DOS code pages put at different bytes

@@ -5,7 +5,7 @@ integrations/otter.py.)"""
 import yaml
 
 from ..records import Identity, Submission
-from .download import pick
+from .download import beside, pick
 
 METADATA = "submission_metadata.yml"
 MAX_METADATA = 20 * 2**20  # bytes
@@ -44,7 +44,7 @@ def read(folder, assignment, log=print, roster=None):
             student = _plain(person.get(":sid")) or _plain(person.get(":email")) or key
             found.append(Submission(student, chosen or entry, identity=Identity(
                 _plain(person.get(":name")) or student, "gradescope", student, False, key,
-                [f.name for f in others])))
+                [f.name for f in others]), beside=beside(chosen, others)))
     return found
 
 

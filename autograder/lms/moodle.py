@@ -7,7 +7,7 @@ import re
 import zipfile
 
 from ..records import Identity, Submission
-from .download import pick
+from .download import beside, pick
 from .sheet import Sheet, SheetError, clean, number, scale
 
 # "<full name>_<participant id>" or, in a team assignment, "<group name>_<group id>" or the
@@ -62,7 +62,7 @@ def read(folder, assignment, log=print, roster=None):
         chosen, others = pick(entry["files"], assignment)
         found.append(Submission(key, chosen or folder / f"{key}-no-notebook", identity=Identity(
             entry["name"], "moodle", entry["pid"], False, chosen.name if chosen else "",
-            [f.name for f in others])))
+            [f.name for f in others]), beside=beside(chosen, others)))
     return found
 
 

@@ -71,7 +71,7 @@ def excerpt(record, message, fmt="text"):
     none."""
     key = message and place(message)
     found = record.code.get(key) if key else None
-    return _block(found, int(key.split(":")[1]), fmt) if found else ""
+    return _block(found, int(key.split(":")[1]) - found.get("shift", 0), fmt) if found else ""
 
 
 def definition(record, function, fmt="text", lang="en"):
@@ -83,8 +83,10 @@ def definition(record, function, fmt="text", lang="en"):
     if (not found or any(excerpt(record, m) for m in failed)
             or all(not_attempted(m) for m in failed)):
         return ""
-    title = render(msg("Your {function}, in code cell {number}:", function=function,
-                       number=found["cell"]), fmt, lang)
+    title = render(msg("Your {function}, in {file}:", function=function, file=found["file"])
+                   if found.get("file") else msg("Your {function}, in code cell {number}:",
+                                                 function=function, number=found["cell"]),
+                   fmt, lang)
     block = _block(found, None, fmt)
     return f"<p class='muted'>{title}</p>{block}" if fmt == "html" else f"{title}\n{block}"
 

@@ -100,7 +100,7 @@ def test_a_flag_names_the_line_that_raised_it():
 def test_an_import_in_one_cell_counts_in_every_other():
     flags = scan([(0, "import torch as T\nimport ctypes as raw"),
                   (3, "T._C._set_grad_enabled(True)\nraw.memmove(0, 0, 0)")])
-    assert [flag.params["cell"] for flag in flags] == [1, 4, 4]
+    assert [flag.params["where"].params["cell"] for flag in flags] == [1, 4, 4]
 
 
 def test_what_ran_is_flagged_with_the_line_that_ran_it():

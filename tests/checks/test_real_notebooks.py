@@ -65,8 +65,8 @@ def test_an_import_the_grader_lacks_is_skipped_and_said_first_as_the_cause(grade
     assert gradescope_results(uses)["output"].startswith(f"- {render(uses.detail, 'markdown')}")
 
 
-def test_a_module_of_the_students_own_is_said_to_belong_in_the_notebook(grade_many):
-    """Imported or run with ``%run``, a file beside the notebook is not there; one that a
+def test_a_module_of_the_students_own_not_handed_in_is_said_to_be_missing(grade_many):
+    """Imported or run with ``%run``, a file not handed in is not there; one that a
     ``%%writefile`` cell wrote is, and ``%run`` of it defines its names (as an import)."""
     cells = solution_cells("tensor_shapes")
     at = next(i for i, cell in enumerate(cells) if cell.startswith("def make_tensor("))
@@ -84,9 +84,10 @@ def test_a_module_of_the_students_own_is_said_to_belong_in_the_notebook(grade_ma
     assert not records["runs_notebook"].flags  # test.py is not Python's test package
     assert records["own"].score == records["own"].max_score
     for name in ("own", "runs_own"):
-        assert ("If utils is a file of your own (utils.py), it is not there when your notebook "
-                "is graded: only the notebook is. Put its code into the notebook: a cell that "
-                "starts with the line %%writefile utils.py") in said(records[name])
+        assert ("If utils is a file of your own (utils.py), it was not handed in with the "
+                "notebook. Hand it in beside the notebook, in the same upload, or put its code "
+                "into the notebook: a cell that starts with the line %%writefile utils.py"
+                ) in said(records[name])
     assert not records["runs_own"].questions["make_tensor"].full
     written = records["runs_written"]
     assert written.score == written.max_score and not written.notes, said(written)

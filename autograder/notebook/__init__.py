@@ -10,8 +10,9 @@ import stat
 import zipfile
 import zlib
 
-from . import formats
-from .records import Message, Status, msg
+from .. import formats
+from ..records import Message, Status, msg
+from .beside import module_cells
 
 # What the grader reads of a notebook, bounded: bytes; values in its JSON (each one 80 bytes
 # once parsed); characters of code (the sandbox gets them in one channel frame); words and
@@ -30,19 +31,23 @@ class NotebookError(Exception):
         super().__init__(self.message.text.format(**self.message.params))
 
 
-def read_cells(path):
+def read_cells(path, beside=None):
     """Return [(index, source)] for the notebook's code cells (index among code cells), less
-    those that hold only otter's self-check calls.
+    those that hold only otter's self-check calls; first, the modules it imports from the
+    Python files handed in with it (``beside``: {file name: path}; in a zip, those beside
+    its notebook), as the ``%%writefile`` cells that make them (notebook.beside).
 
     ``path`` is a notebook, a zip holding exactly one (what otter's ``grader.export()``
     makes; nothing from it is written to disk), or a notebook downloaded as Python (.py).
     """
-    sources = [_source(cell) for cell in _load(path)["cells"]
+    modules = dict(beside or {})
+    sources = [_source(cell) for cell in _load(path, modules)["cells"]
                if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     if None in sources:
         raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
     cells = [(index, source) for index, source in enumerate(sources)
              if not _otter_self_check(source)]
+    cells = module_cells(cells, modules, _module_bytes, MAX_CODE) + cells
     if sum(len(source) for _, source in cells) > MAX_CODE or _tokens(cells) > MAX_TOKENS:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
                             "{megabytes} MB of text or more than {count} words and symbols; "
@@ -85,44 +90,6 @@ def _otter_self_check(source):
     return bool(body) and all(map(own, body))
 
 
-def answered(path, functions):
-    """How many of ``functions`` the notebook at ``path`` defines in a code cell that no
-    longer raises NotImplementedError (the released stub's body); 0 if it cannot be read."""
-    try:
-        cells = read_cells(path)
-    except NotebookError:
-        return 0
-    return sum(any(_defines(source, name) and not _STUB.search(source) for _, source in cells)
-               for name in functions)
-
-
-_STUB = re.compile(r"^\s*raise\s+NotImplementedError", re.MULTILINE)
-
-
-def _defines(source, name):
-    """Whether ``source`` has ``def name(`` at the start of a line."""
-    return re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.MULTILINE) is not None
-
-
-def outside_code(path, functions):
-    """{function: the first line of the cell that defines it} for those of ``functions``
-    defined only in Markdown or raw cells, which never run (a cell's type changed by a stray
-    key press: the ``def`` at the start of a line, no fenced example around it); {} when the
-    notebook cannot be read."""
-    try:
-        cells = [cell for cell in _load(path)["cells"] if isinstance(cell, dict)]
-    except NotebookError:
-        return {}
-    found = {}
-    for cell in cells:
-        source = _source(cell) if cell.get("cell_type") in ("markdown", "raw") else None
-        for name in functions if source and "```" not in source else ():
-            if name not in found and _defines(source, name):
-                found[name] = next(line.strip() for line in source.splitlines()
-                                   if line.strip())[:80]
-    return found
-
-
 def _source(cell):
     """A cell's text (Jupyter may save it as a list of lines), or None if it is not text."""
     source = cell.get("source", "")
@@ -131,8 +98,14 @@ def _source(cell):
     return source if isinstance(source, str) else None
 
 
-def _load(path):
-    """The notebook's JSON, once it is known to be a readable Python notebook."""
+def _module_bytes(where, most):
+    """A module's first ``most`` bytes: read from the file at ``where``, or from a zip."""
+    return where[:most] if isinstance(where, bytes) else _read_regular(where, most)
+
+
+def _load(path, modules):
+    """The notebook's JSON, once it is known to be a readable Python notebook; a zip's
+    Python files beside its notebook are added to ``modules``."""
     if os.path.islink(path):
         raise NotebookError(Status.UNREADABLE, "The submission is a symbolic link, not a file; "
                             "submit the notebook file itself.")
@@ -147,7 +120,7 @@ def _load(path):
                             "or a device), so it cannot be a notebook.")
     try:
         if str(path).lower().endswith(".zip"):
-            raw = _notebook_in_zip(path)
+            raw = _notebook_in_zip(path, modules)
         else:
             raw = _read_regular(path)
         if str(path).lower().endswith(".py") and len(raw) <= MAX_BYTES:
@@ -202,18 +175,18 @@ def _text(raw):
     return raw.decode("utf-8-sig")
 
 
-def _read_regular(path):
-    """The file's first MAX_BYTES + 1 bytes; never through a symbolic link, never from a
-    FIFO, device or /proc file."""
+def _read_regular(path, most=MAX_BYTES + 1):
+    """The file's first ``most`` bytes; never through a symbolic link, never from a FIFO,
+    device or /proc file."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotebookError(Status.UNREADABLE, "This is not a regular file, so it cannot "
                                 "be a notebook.")
-        return handle.read(MAX_BYTES + 1)
+        return handle.read(most)
 
 
-def _notebook_in_zip(path):
+def _notebook_in_zip(path, modules):
     try:
         raw = _read_regular(path)
         if len(raw) > MAX_BYTES:
@@ -226,6 +199,12 @@ def _notebook_in_zip(path):
                                     "notebooks, so which one to grade is unclear: submit the "
                                     "notebook itself (.ipynb), or a zip that holds only it "
                                     "(as grader.export() makes).", count=len(notebooks))
+            folder, size = notebooks[0].filename.rpartition("/")[0], 0
+            for info in archive.infolist():  # the Python files beside it: MAX_CODE in all
+                name = info.filename.rpartition("/")
+                if name[0] == folder and name[2].endswith(".py") and not _copy(info.filename) \
+                        and size + info.file_size <= MAX_CODE:
+                    modules[name[2]], size = archive.read(info), size + info.file_size
             with archive.open(notebooks[0]) as handle:
                 return handle.read(MAX_BYTES + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
