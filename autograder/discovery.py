@@ -46,16 +46,18 @@ def find(paths, log=print, skip=()):
                 candidates.append((folder.name, notebook_in(folder)))
         else:  # a file, a link or something else: read_cells says what it is
             candidates = [(path.stem, path)]
-        found += [Submission(name, candidate, beside=modules_beside(candidate, path))
+        # only in a student's own folder are the Python files beside a notebook its modules
+        found += [Submission(name, candidate, beside=modules_beside(candidate)
+                             if path not in (candidate, candidate.parent) else {})
                   for name, candidate in candidates]
     return found
 
 
-def modules_beside(notebook, given):
-    """{file name: path} of the Python files beside ``notebook`` in a student's own folder
-    (not in ``given``, a folder of everyone's notebooks): modules it may import."""
+def modules_beside(notebook):
+    """{file name: path} of the Python files beside ``notebook`` in a student's own folder:
+    the modules it may import."""
     folder = notebook.parent
-    if notebook.is_dir() or folder == given or not folder.is_dir():
+    if notebook.is_dir() or not folder.is_dir():
         return {}
     return {p.name: p for p in sorted(folder.iterdir()) if p.suffix == SCRIPT and p != notebook
             and p.is_file() and not p.is_symlink() and not p.name.startswith(".")}

@@ -81,7 +81,7 @@ def test_a_changed_module_is_graded_again_and_one_in_a_class_folder_is_nobodys(t
     loose.mkdir()
     write_notebook(loose / "bob.ipynb", _cells())
     (loose / "utils.py").write_text(GOOD)  # another student's script, not bob's module
-    assert all(not s.beside for s in find([loose]))
+    assert all(not s.beside for s in find([loose]) + find([loose / "bob.ipynb"]))
 
 
 def test_a_canvas_download_hands_the_students_other_files_to_the_notebook(tmp_path):

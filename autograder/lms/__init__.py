@@ -149,7 +149,7 @@ def _one_notebook(submission, assignment):
     chosen, others = pick(notebooks_in(folder), assignment)
     if chosen is None:
         return submission
-    return replace(submission, path=chosen, beside=modules_beside(chosen, None),
+    return replace(submission, path=chosen, beside=modules_beside(chosen),
                    identity=replace(submission.identity, ignored=[
                        *submission.identity.ignored,
                        *(str(p.relative_to(folder)) for p in others)]))
