@@ -47,15 +47,21 @@ def read_cells(path, beside=None):
         raise NotebookError(Status.INVALID_NOTEBOOK, "A code cell's source is not text.")
     cells = [(index, source) for index, source in enumerate(sources)
              if not _otter_self_check(source)]
-    cells = module_cells(cells, modules, _module_bytes, MAX_CODE) + cells
+    _bounded(cells)  # before the modules it imports are looked for
+    cells = _bounded(module_cells(cells, modules, _module_bytes, MAX_CODE) + cells)
+    if not any(source.strip() for _, source in cells):
+        raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
+                            "the right file, and save it before submitting?")
+    return cells
+
+
+def _bounded(cells):
+    """``cells``, when they are within the bounds on code the grader reads."""
     if sum(len(source) for _, source in cells) > MAX_CODE or _tokens(cells) > MAX_TOKENS:
         raise NotebookError(Status.INVALID_NOTEBOOK, "The notebook's code cells hold more than "
                             "{megabytes} MB of text or more than {count} words and symbols; "
                             "keep only your code (no pasted data).",
                             megabytes=MAX_CODE // 2**20, count=f"{MAX_TOKENS:,}")
-    if not any(source.strip() for _, source in cells):
-        raise NotebookError(Status.EMPTY_NOTEBOOK, "The notebook has no code in it. Did you submit "
-                            "the right file, and save it before submitting?")
     return cells
 
 

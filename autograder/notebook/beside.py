@@ -9,6 +9,9 @@ from ..config import INSTALLED
 
 MAX_MODULES = 20
 _NAME = re.compile(r"([A-Za-z_]\w*)\.py")
+# What a line imports (``from name ...``, ``import a, name as b``) or runs (``%run name.py``)
+_IMPORTS = re.compile(r"(?:^|;)[ \t]*(?:from[ \t]+(\w+)|import[ \t]+([^\n#;]*))"
+                      r"|%run[ \t]+(?:-i[ \t]+)?(?:\./)?(\w+)\.py", re.MULTILINE)
 
 
 def module_cells(cells, beside, read, most):
@@ -18,24 +21,25 @@ def module_cells(cells, beside, read, most):
     (``torch.py``, which Python would not import first), is left out."""
     available = {found[1]: where for name, where in beside.items()
                  if (found := _NAME.fullmatch(name)) and found[1] not in INSTALLED}
-    code, chosen, size = "\n".join(source for _, source in cells), {}, 0
-    while len(chosen) < MAX_MODULES and size <= most:
-        wanted = [name for name in sorted(available) if name not in chosen
-                  and re.search(_imports(name), code, re.MULTILINE)]
-        if not wanted:
-            break
-        for name in wanted[:MAX_MODULES - len(chosen)]:
-            try:
-                chosen[name] = read(available[name], most + 1 - size).decode("utf-8-sig")
-            except (UnicodeDecodeError, OSError):
-                chosen[name] = ""
-            code, size = code + "\n" + chosen[name], size + len(chosen[name])
+    chosen, size = {}, 0
+    wanted = sorted(_imported(source for _, source in cells) & set(available))
+    while wanted and len(chosen) < MAX_MODULES and size <= most:
+        name = wanted.pop(0)
+        try:
+            chosen[name] = read(available[name], most + 1 - size).decode("utf-8-sig")
+        except (UnicodeDecodeError, OSError):
+            chosen[name] = ""
+        size += len(chosen[name])
+        wanted = sorted((set(wanted) | _imported([chosen[name]])) & set(available) - set(chosen))
     return [(index - len(chosen), f"%%writefile {name}.py\n{text}")
             for index, (name, text) in enumerate(sorted(chosen.items())) if text]
 
 
-def _imports(name):
-    """A line that imports module ``name`` (``import a, name as b``, ``from name import``),
-    or runs its file (``%run name.py``)."""
-    return (rf"^[ \t]*(?:from[ \t]+{name}(?:[ \t.]|$)|import[ \t][^\n#]*\b{name}\b)"
-            rf"|%run[ \t][^\n]*\b{name}\.py")
+def _imported(sources):
+    """The top-level module names the code in ``sources`` imports or runs."""
+    names = set()
+    for source in sources:
+        for found in _IMPORTS.finditer(source):
+            names.update([found[1] or found[3]] if found[1] or found[3] else
+                         (part.split(".")[0] for part in re.findall(r"[\w.]+", found[2])))
+    return names
