@@ -1,6 +1,7 @@
 """A module a student hands in beside the notebook (utils.py in the same upload, folder or
 zip) is there when the notebook imports it, as in Jupyter; it is read, run and flagged like
 the notebook's code, and the feedback names its lines as the file numbers them."""
+import os
 import zipfile
 
 import pytest
@@ -106,3 +107,5 @@ def test_modules_are_read_within_the_notebooks_bounds(tmp_path):
     with pytest.raises(NotebookError, match="more than 16 MB"):
         read_cells(notebook, {"utils.py": huge})
     assert read_cells(notebook, {"other.py": huge, "torch.py": huge}) == read_cells(notebook)
+    os.mkfifo(tmp_path / "fifo.py")  # reading it would block: a module that is not there
+    assert read_cells(notebook, {"utils.py": tmp_path / "fifo.py"}) == read_cells(notebook)

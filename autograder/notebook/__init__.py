@@ -105,8 +105,12 @@ def _source(cell):
 
 
 def _module_bytes(where, most):
-    """A module's first ``most`` bytes: read from the file at ``where``, or from a zip."""
-    return where[:most] if isinstance(where, bytes) else _read_regular(where, most)
+    """A module's first ``most`` bytes: read from the file at ``where``, or from a zip;
+    OSError for what is not a regular file."""
+    try:
+        return where[:most] if isinstance(where, bytes) else _read_regular(where, most)
+    except NotebookError as error:
+        raise OSError(str(error)) from None
 
 
 def _load(path, modules):
