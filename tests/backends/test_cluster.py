@@ -29,7 +29,8 @@ def scheduler():
 
 @pytest.fixture(scope="module")
 def submissions(tmp_path_factory):
-    """A mixed class: reference, stub, corpus mistakes, an endless loop, a crash, a bad file."""
+    """A mixed class: reference, stub, corpus mistakes, an endless loop, a crash, a bad file,
+    a module handed in beside a notebook."""
     folder = tmp_path_factory.mktemp("cluster") / "submissions"
     folder.mkdir()
     solution = solution_cells(A)
@@ -41,6 +42,11 @@ def submissions(tmp_path_factory):
     for student, cells in notebooks.items():
         write_notebook(folder / f"{student}.ipynb", cells)
     (folder / "broken.ipynb").write_text('{"cells": [')
+    (folder / "carl").mkdir()  # an upload unzipped: the notebook and a module it imports
+    write_notebook(folder / "carl" / "hw.ipynb", solution + ["from helpers import sgd_step\n"])
+    (folder / "carl" / "helpers.py").write_text(
+        "import torch\n\ndef sgd_step(W, lr):\n    with torch.no_grad():\n"
+        "        W -= lr * W.grad\n    return W  # W.grad left as it was\n")
     return folder
 
 
@@ -61,6 +67,8 @@ def test_the_cluster_gives_the_local_gradebook(scheduler, submissions, local, tm
                 for row in local.splitlines()[1:]}
     assert statuses["loop"] == "timeout" and statuses["crash"] == "crashed"
     assert statuses["broken"] == "invalid-notebook" and statuses["alice"] == "graded"
+    carl = next(row.split(",") for row in local.splitlines() if row.startswith("carl,"))
+    assert carl[4] == "graded" and float(carl[2]) == float(carl[3]) - 1  # its helper's slip
 
 
 class KillsAWorker(ClusterBackend):
