@@ -96,6 +96,7 @@ def test_a_canvas_download_hands_the_students_other_files_to_the_notebook(tmp_pa
     assert {s.student: sorted(s.beside) for s in found} == {"123": ["utils.py"], "124": []}
     smith = next(s for s in found if s.student == "123")
     assert smith.beside["utils.py"].name == "smith_123_457_utils.py"
+    assert not smith.identity.ignored  # a module the notebook may import is not left out
 
 
 def test_modules_are_read_within_the_notebooks_bounds(tmp_path):

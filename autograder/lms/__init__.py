@@ -146,7 +146,7 @@ def _one_notebook(submission, assignment):
     folder = submission.path
     if not folder.is_dir() or folder.is_symlink():
         return submission
-    chosen, others = pick(notebooks_in(folder), assignment)
+    chosen, others, _ = pick(notebooks_in(folder), assignment)
     if chosen is None:
         return submission
     return replace(submission, path=chosen, beside=modules_beside(chosen),

@@ -4,7 +4,7 @@ import re
 from datetime import datetime
 
 from ..records import Identity, Submission
-from .download import beside, pick
+from .download import pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 STAMP = r"\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}"
@@ -70,12 +70,12 @@ def read(folder, assignment, log=print, roster=None):
         stamps = sorted(by_stamp, key=lambda s: datetime.strptime(s, "%Y-%m-%d-%H-%M-%S"))
         stamp = ([s for s in stamps if by_stamp[s]["files"]] or stamps)[-1]
         latest = by_stamp[stamp]
-        chosen, others = pick(list(latest["files"]), assignment, latest["files"])
+        chosen, others, modules = pick(list(latest["files"]), assignment, latest["files"])
         path = latest["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         ignored = [f"attempt {s}" for s in stamps if s != stamp] + [f.name for f in others]
         found.append(Submission(user, path, identity=Identity(
             latest["name"] or user, "blackboard", user, False, stamp, ignored),
-            beside=beside(chosen, others, latest["files"])))
+            beside=modules))
     return found
 
 

@@ -4,7 +4,7 @@ grades export beside the download."""
 import re
 
 from ..records import Identity, Submission
-from .download import beside, pick
+from .download import pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 # "<submission id>-<file id> - <First Last> - <date> - <file>" (flat), or the same less
@@ -75,12 +75,12 @@ def read(folder, assignment, log=print, roster=None):
         by_id = student["by_id"]
         ids = sorted(by_id)
         latest = by_id[ids[-1]]
-        chosen, others = pick(list(latest["files"]), assignment, latest["files"])
+        chosen, others, modules = pick(list(latest["files"]), assignment, latest["files"])
         path = latest["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         found.append(Submission(user, path, identity=Identity(
             latest["name"], "brightspace", user if student["matched"] else "", False,
             latest["date"], [f"submission of {by_id[i]['date']}" for i in ids[:-1]]
-            + [f.name for f in others]), beside=beside(chosen, others, latest["files"])))
+            + [f.name for f in others]), beside=modules))
     return found
 
 

@@ -3,7 +3,7 @@
 import re
 
 from ..records import Identity, Submission
-from .download import beside, pick
+from .download import pick
 from .sheet import Sheet, SheetError, clean, scale, table
 
 # <sortable name>[_LATE]_<user id>_<attachment id>_<original name>; with anonymous grading,
@@ -59,11 +59,11 @@ def read(folder, assignment, log=print, roster=None):
             entry["late"] |= bool(match["late"] or found.get("anon"))
     found = []
     for user, entry in students.items():
-        chosen, others = pick(list(entry["files"]), assignment, entry["files"])
+        chosen, others, modules = pick(list(entry["files"]), assignment, entry["files"])
         path = entry["files"][chosen] if chosen else folder / f"{user}-no-notebook"
         found.append(Submission(user, path, identity=Identity(
             entry["name"], "canvas", user, entry["late"], chosen.name if chosen else "",
-            [f.name for f in others]), beside=beside(chosen, others, entry["files"])))
+            [f.name for f in others]), beside=modules))
     return found
 
 

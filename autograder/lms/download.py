@@ -72,8 +72,9 @@ def unpack(path, parent, log=print, budget=None):
 
 
 def pick(files, assignment, on_disk=None):
-    """(the file to grade, [the others]) among one student's files (``on_disk`` maps a name
-    to the file that holds it; by default each is its own file). The notebook named after
+    """(the file to grade, [the others], {name: file} of the Python files beside it, which it
+    may import) among one student's files (``on_disk`` maps a name to the file that holds
+    it; by default each is its own file). The notebook named after
     the assignment (Canvas appends ``-N`` to a re-upload: the highest N wins) when it holds
     answers; else the one answering most of the questions (a draft, a copy of the stub and
     the answers, in any order); else the only notebook or zip, else the first in name
@@ -85,8 +86,7 @@ def pick(files, assignment, on_disk=None):
                       key=lambda f: (f.suffix.lower() != ".ipynb", f.name))
     gradable = of(SUBMITTED) or of((SCRIPT,))
     if len(gradable) < 2:  # nothing to choose: nothing read
-        chosen = gradable[0] if gradable else None
-        return chosen, sorted(f for f in files if f != chosen)
+        return _beside(gradable[0] if gradable else None, files, on_disk)
 
     def upload(file):
         match = re.fullmatch(rf"{re.escape(assignment)}(?:-(\d+))?", file.stem)
@@ -101,14 +101,15 @@ def pick(files, assignment, on_disk=None):
         chosen = max(gradable, key=answers.get)  # the first of those answering most
     else:
         chosen = named[-1] if named else gradable[0]
-    return chosen, sorted(f for f in files if f != chosen)
+    return _beside(chosen, files, on_disk)
 
 
-def beside(chosen, others, on_disk=None):
-    """{file name: path} of the Python files among ``others`` in ``chosen``'s folder: the
-    modules its code may import, as from the notebook's folder in Jupyter."""
-    return {f.name: (on_disk or {}).get(f, f) for f in others if chosen is not None
-            and f.parent == chosen.parent and f.suffix == SCRIPT}
+def _beside(chosen, files, on_disk):
+    """(chosen, the other files, the Python files in its folder): modules it may import, as
+    from the notebook's folder in Jupyter, not files left ungraded."""
+    modules = {f.name: (on_disk or {}).get(f, f) for f in files if chosen is not None
+               and f != chosen and f.parent == chosen.parent and f.suffix == SCRIPT}
+    return chosen, sorted(f for f in files if f != chosen and f.name not in modules), modules
 
 
 # Letters of the course's languages that the DOS code pages put at different bytes

@@ -5,7 +5,7 @@ integrations/otter.py.)"""
 import yaml
 
 from ..records import Identity, Submission
-from .download import beside, pick
+from .download import pick
 
 METADATA = "submission_metadata.yml"
 MAX_METADATA = 20 * 2**20  # bytes
@@ -39,12 +39,12 @@ def read(folder, assignment, log=print, roster=None):
         people = [p for p in people if isinstance(p, dict)] if isinstance(people, list) else []
         files = ([p for p in sorted(entry.rglob("*")) if p.is_file()] if entry.is_dir()
                  else [entry])
-        chosen, others = pick(files, assignment)
+        chosen, others, modules = pick(files, assignment)
         for person in people or [{}]:
             student = _plain(person.get(":sid")) or _plain(person.get(":email")) or key
             found.append(Submission(student, chosen or entry, identity=Identity(
                 _plain(person.get(":name")) or student, "gradescope", student, False, key,
-                [f.name for f in others]), beside=beside(chosen, others)))
+                [f.name for f in others]), beside=modules))
     return found
 
 

@@ -7,7 +7,7 @@ import re
 import zipfile
 
 from ..records import Identity, Submission
-from .download import beside, pick
+from .download import pick
 from .sheet import Sheet, SheetError, clean, number, scale
 
 # "<full name>_<participant id>" or, in a team assignment, "<group name>_<group id>" or the
@@ -59,10 +59,10 @@ def read(folder, assignment, log=print, roster=None):
             entry["files"].append(path)
     found = []
     for key, entry in students.items():
-        chosen, others = pick(entry["files"], assignment)
+        chosen, others, modules = pick(entry["files"], assignment)
         found.append(Submission(key, chosen or folder / f"{key}-no-notebook", identity=Identity(
             entry["name"], "moodle", entry["pid"], False, chosen.name if chosen else "",
-            [f.name for f in others]), beside=beside(chosen, others)))
+            [f.name for f in others]), beside=modules))
     return found
 
 
