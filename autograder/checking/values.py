@@ -44,6 +44,23 @@ FIXES = (
      "that opens it (4 spaces), the same way on every line, without mixing tabs and spaces.")),
     (("expected target dtype to be Long",), N_("cross_entropy takes class indices as integers "
      "(torch.long), not floats.")),
+    (("can't be cast to the desired output type",), N_("an in-place step (x /= 255, x += 0.5) "
+     "cannot turn an integer tensor, such as uint8 pixels, into floats: convert first, out of "
+     "place: x = x.float() / 255.")),
+    (("Boolean value of Tensor with more than one value",), N_("if, and, or and not need one "
+     "True or False: reduce the comparison with .all() or .any(), or compare one element.")),
+    (("Dimension out of range",), N_("the tensor has fewer dimensions than the dim given: print "
+     "its .shape and count from 0 (or from -1 at the end).")),
+    (("to have the same dtype", "expected scalar type"), N_("two tensors in one operation have "
+     "different dtypes (float64 from NumPy next to float32, or floats where class indices "
+     "must be integers): convert one with .float(), .long() or .to(other.dtype).")),
+    (("object has no attribute 'zero_'", "and 'NoneType'", "'NoneType' and"), N_("a value here "
+     "is None, most often a .grad, which stays None until a backward() reaches that tensor: "
+     "call loss.backward() first, on a loss computed (not under torch.no_grad()) from a leaf "
+     "with requires_grad=True.")),
+    (("view size is not compatible with input tensor",), N_("view() needs a tensor laid out in "
+     "order, and permute() or transpose() gives one that is not: use reshape(), or call "
+     ".contiguous() before view().")),
 )
 
 

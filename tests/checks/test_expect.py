@@ -82,7 +82,8 @@ def _raised(code):
     w = torch.ones(2, requires_grad=True)
     try:
         code(w)
-    except (RuntimeError, ValueError, AssertionError) as error:
+    except (RuntimeError, ValueError, AssertionError, IndexError, TypeError,
+            AttributeError) as error:
         return str(error)
     raise AssertionError("no error")
 
@@ -112,6 +113,12 @@ BEGINNERS_ERRORS = {
     "do not broadcast": lambda w: torch.ones(3) + torch.ones(4),
     "class indices as integers": lambda w: torch.nn.functional.cross_entropy(
         torch.randn(3, 4), torch.tensor([0.0, 1.0, 2.0])),
+    "convert first, out of place": lambda w: torch.zeros(2, dtype=torch.uint8).div_(255),
+    "reduce the comparison with .all()": lambda w: bool(torch.ones(2) > 0),
+    "count from 0": lambda w: torch.ones(2).sum(dim=1),
+    "have different dtypes": lambda w: torch.ones(2, 2) @ torch.ones(2, 2).double(),
+    "stays None until a backward()": lambda w: 0.1 * w.detach().grad,
+    "call .contiguous() before view()": lambda w: torch.ones(2, 3).permute(1, 0).view(6),
     **({} if torch.cuda.is_available() else {  # the CPU build's answer to "cuda"
         "never \"cuda\" or .cuda() by name": lambda w: torch.zeros(1, device="cuda")}),
 }
