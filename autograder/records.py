@@ -194,6 +194,7 @@ class Record:
     curves: dict = field(default_factory=dict)  # recorded losses beside the reference's
     code: dict = field(default_factory=dict)  # the student's lines around each place named
     flags: list = field(default_factory=list)  # [Message]: lines flagged for review (flags.py)
+    beside: dict = field(default_factory=dict)  # Python files handed in with it: name -> path
 
     def to_dict(self):
         return asdict(self)  # statuses are str, so they serialize as their values

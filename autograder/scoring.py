@@ -71,4 +71,5 @@ def record(assignment, submission, outcome, questions):
                   outcome.detail, round(sum(q.score for q in per_question.values()), 2),
                   float(sum(questions.values())), per_question, outcome.notes,
                   outcome.seconds, outcome.isolation, submission.seed, submission.identity,
-                  outcome.curves, outcome.code, outcome.flags)
+                  outcome.curves, outcome.code, outcome.flags,
+                  {name: str(path) for name, path in submission.beside.items()})

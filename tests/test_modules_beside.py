@@ -3,6 +3,7 @@ zip) is there when the notebook imports it, as in Jupyter; it is read, run and f
 the notebook's code, and the feedback names its lines as the file numbers them."""
 import os
 import zipfile
+from dataclasses import replace
 
 import pytest
 
@@ -110,3 +111,28 @@ def test_modules_are_read_within_the_notebooks_bounds(tmp_path):
     assert read_cells(notebook, {"other.py": huge, "torch.py": huge}) == read_cells(notebook)
     os.mkfifo(tmp_path / "fifo.py")  # reading it would block: a module that is not there
     assert read_cells(notebook, {"utils.py": tmp_path / "fifo.py"}) == read_cells(notebook)
+
+
+def test_modules_count_when_the_class_is_compared_for_similarity(tmp_path):
+    """Two students who share a module share code, as if it were in their notebooks."""
+    from autograder.records import Record, Status
+    from autograder.reports.similarity import rank
+    shared = ("import torch\n\n\ndef tallied_bigram_frequencies(corpus_text, smoothing_alpha):\n"
+              "    vocabulary_sorted = sorted(set(corpus_text))\n"
+              "    lookup_position = {ch: k for k, ch in enumerate(vocabulary_sorted)}\n"
+              "    frequency_grid = torch.full((len(lookup_position),) * 2, smoothing_alpha)\n"
+              "    for left_char, right_char in zip(corpus_text, corpus_text[1:]):\n"
+              "        frequency_grid[lookup_position[left_char], lookup_position[right_char]]"
+              " += 1\n    return frequency_grid / frequency_grid.sum(1, keepdim=True)\n")
+    records = []
+    for student, cells in (("xavier", ["import utils\nx = 1\n"]),
+                           ("yolanda", ["import utils\ny = [2, 3]\nprint(len(y))\n"])):
+        (tmp_path / student).mkdir()
+        write_notebook(tmp_path / student / "hw.ipynb", cells)
+        (tmp_path / student / "utils.py").write_text(shared)
+        records.append(Record(student, A, str(tmp_path / student / "hw.ipynb"), Status.GRADED,
+                              None, 0.0, 13.0, {},
+                              beside={"utils.py": str(tmp_path / student / "utils.py")}))
+    with_modules = rank(records, A)
+    without = rank([replace(record, beside={}) for record in records], A)
+    assert with_modules and with_modules[0][0] > (without[0][0] if without else 0.0)

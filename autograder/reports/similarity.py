@@ -68,7 +68,7 @@ class _Class:
 
     def __init__(self, records, assignment, base_files):
         keep = set(questions(assignment))  # the graded functions' names are everyone's
-        codes = {r.student: _code(r.path) for r in records}
+        codes = {r.student: _code(r.path, r.beside) for r in records}
         self.students = sorted(s for s, cells in codes.items() if "".join(cells).strip())
         n = self.n = len(self.students)
         boiler = fingerprint(_base(assignment, base_files), keep=keep).hashes
@@ -130,10 +130,12 @@ def weight(count, n):
     return max(0.0, math.log(n / count) / math.log(n / 2))
 
 
-def _code(path):
-    """The notebook's code cells, magics taken out; [] if it cannot be read."""
+def _code(path, beside=None):
+    """The notebook's code cells, magics taken out, and the modules it imports from the
+    files handed in ``beside`` it ({name: path}); [] if it cannot be read."""
     try:
-        return [readable_code(source) for _, source in read_cells(path)]
+        return [readable_code(source) for _, source in read_cells(
+            path, {name: Path(file) for name, file in (beside or {}).items()})]
     except (NotebookError, OSError, ValueError):
         return []
 
