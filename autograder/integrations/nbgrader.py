@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import pipeline
 from ..assignments import NAMES, public_checks, questions
 from ..config import ROOT
-from ..discovery import printable
+from ..discovery import modules_beside, printable
 from ..records import Identity, Submission
 from ..release import PUBLIC_HEADER, translate_notebook
 from ..reports.render import render
@@ -143,11 +143,12 @@ def _read(course, assignment):
         if not folder.is_dir() or folder.is_symlink():
             continue
         notebook = folder / f"{assignment}.ipynb"
+        beside = modules_beside(notebook)  # nbgrader runs the notebook in this folder too
         others = sorted(p.name for p in folder.iterdir() if p != notebook
-                        and p.name != "timestamp.txt")
+                        and p.name != "timestamp.txt" and p.name not in beside)
         stamp = (folder / "timestamp.txt").read_text().strip() \
             if (folder / "timestamp.txt").is_file() else ""
-        found.append(Submission(folder.parent.name, notebook, identity=Identity(
+        found.append(Submission(folder.parent.name, notebook, beside=beside, identity=Identity(
             folder.parent.name, "nbgrader", folder.parent.name, False, stamp[:40], others)))
     return found
 

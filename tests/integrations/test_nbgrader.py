@@ -154,3 +154,14 @@ def test_a_course_in_another_language_keeps_nbgraders_cells():
     header = translate("Public checks for this question; the grade comes from hidden checks\n"
                        "that torchgrade runs in a sandbox.", "pl", "notebooks")
     assert tests and all(t.startswith("# " + header.split("\n")[0]) for t in tests)
+
+
+def test_a_module_beside_a_submitted_notebook_is_its_own_as_nbgrader_runs_it(tmp_path):
+    folder = tmp_path / "submitted" / "zoe" / A
+    folder.mkdir(parents=True)
+    (folder / f"{A}.ipynb").write_text("{}")
+    (folder / "utils.py").write_text("x = 1\n")
+    (folder / "notes.txt").write_text("hi")
+    (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")
+    (zoe,) = integration._read(tmp_path, A)
+    assert list(zoe.beside) == ["utils.py"] and zoe.identity.ignored == ["notes.txt"]
