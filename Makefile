@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 OUT    ?= out
 
-.PHONY: setup grade test serve bench gpu-check gpu-wheels release dist catalogs clean
+.PHONY: setup grade test test-fast serve bench gpu-check gpu-wheels release dist catalogs clean
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ grade: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The same less the slowest modules (pytest mark "slow"), for a quick loop while editing.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 # The LTI 1.3 tool (lti.yaml: copy lti.example.yaml), on 127.0.0.1:8000 behind HTTPS.
 serve: setup

@@ -15,6 +15,8 @@ from autograder.config import ConfigError
 from conftest import FAST, solution_cells, stub_cells, write_notebook
 from corpus import WRONG
 
+pytestmark = pytest.mark.slow  # left out by make test-fast
+
 distributed = pytest.importorskip("distributed")
 A = "no_grad_update"
 

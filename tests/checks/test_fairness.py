@@ -10,6 +10,8 @@ from autograder.config import ROOT
 from conftest import FAST, grade_folder, said, solution_cells
 from corpus import VALID
 
+pytestmark = pytest.mark.slow  # left out by make test-fast
+
 SEEDS = 30  # students, so seeds, per reference solution
 VARIANT_SEEDS = 6
 

@@ -18,6 +18,8 @@ from autograder.integrations import nbgrader as integration
 from conftest import FAST
 from corpus import WRONG
 
+pytestmark = pytest.mark.slow  # left out by make test-fast
+
 A = "tensor_shapes"
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}

@@ -20,6 +20,8 @@ from autograder.config import ROOT
 from conftest import solution_cells, stub_cells, write_notebook
 from corpus import WRONG
 
+pytestmark = pytest.mark.slow  # left out by make test-fast
+
 OTTER = Path(sys.executable).parent / "otter"
 
 

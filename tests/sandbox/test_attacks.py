@@ -21,6 +21,8 @@ from autograder.sandbox.inside.confine import beside
 
 from conftest import failures, grade_folder, said, solution_cells, stub_cells, write_notebook
 
+pytestmark = pytest.mark.slow  # left out by make test-fast
+
 A = "tensor_shapes"
 CHEAT = "def make_tensor(shape, device='cpu'):\n    return torch.ones(shape)\n"  # fails both checks
 
