@@ -1,6 +1,7 @@
 """Read a submitted notebook into its code cells, or say clearly why not."""
 import ast
 import codecs
+import functools
 import io
 import itertools
 import json
@@ -105,11 +106,12 @@ def _source(cell):
 
 
 def _module_bytes(where, most):
-    """A module's first ``most`` bytes: read from the file at ``where``, or from a zip;
-    OSError for what is not a regular file."""
+    """A module's first ``most`` bytes: from the file at ``where``, or read by ``where``
+    (a zip's member); OSError for what is not a regular file or a readable member."""
     try:
-        return where[:most] if isinstance(where, bytes) else _read_regular(where, most)
-    except NotebookError as error:
+        return where(most) if callable(where) else _read_regular(where, most)
+    except (NotebookError, zipfile.BadZipFile, EOFError, ValueError, NotImplementedError,
+            RuntimeError, zlib.error) as error:
         raise OSError(str(error)) from None
 
 
@@ -201,26 +203,30 @@ def _notebook_in_zip(path, modules):
         raw = _read_regular(path)
         if len(raw) > MAX_BYTES:
             return raw  # reported as too large by the caller
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            notebooks = [info for info in archive.infolist() if info.filename.endswith(".ipynb")
-                         and not info.is_dir() and not _copy(info.filename)]
-            if len(notebooks) != 1:
-                raise NotebookError(Status.INVALID_NOTEBOOK, "The zip file holds {count} "
-                                    "notebooks, so which one to grade is unclear: submit the "
-                                    "notebook itself (.ipynb), or a zip that holds only it "
-                                    "(as grader.export() makes).", count=len(notebooks))
-            folder, size = notebooks[0].filename.rpartition("/")[0], 0
-            for info in archive.infolist():  # the Python files beside it: MAX_CODE in all
-                name = info.filename.rpartition("/")
-                if name[0] == folder and name[2].endswith(".py") and not _copy(info.filename) \
-                        and size + info.file_size <= MAX_CODE:
-                    modules[name[2]], size = archive.read(info), size + info.file_size
-            with archive.open(notebooks[0]) as handle:
-                return handle.read(MAX_BYTES + 1)
+        archive = zipfile.ZipFile(io.BytesIO(raw))  # left open: modules are read if imported
+        notebooks = [info for info in archive.infolist() if info.filename.endswith(".ipynb")
+                     and not info.is_dir() and not _copy(info.filename)]
+        if len(notebooks) != 1:
+            raise NotebookError(Status.INVALID_NOTEBOOK, "The zip file holds {count} "
+                                "notebooks, so which one to grade is unclear: submit the "
+                                "notebook itself (.ipynb), or a zip that holds only it "
+                                "(as grader.export() makes).", count=len(notebooks))
+        folder = notebooks[0].filename.rpartition("/")[0]
+        for info in archive.infolist():  # the Python files beside it
+            name = info.filename.rpartition("/")
+            if name[0] == folder and name[2].endswith(".py") and not _copy(info.filename):
+                modules[name[2]] = functools.partial(_member, archive, info)
+        return _member(archive, notebooks[0], MAX_BYTES + 1)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError,
             RuntimeError, zlib.error):  # RuntimeError: an encrypted member
         raise NotebookError(Status.INVALID_NOTEBOOK, "The zip file is damaged or not a zip file; "
                             "export the notebook again and resubmit.") from None
+
+
+def _member(archive, info, most):
+    """The first ``most`` bytes of a zip's member."""
+    with archive.open(info) as handle:
+        return handle.read(most)
 
 
 def _copy(name):

@@ -27,7 +27,7 @@ def get_ipython():
     return get_ipython()
 '''
 # The command line of a Jupyter kernel (argparse's parse_args() in a notebook stops there)
-JUPYTER_ARGV = ["ipykernel_launcher.py", "-f", "kernel.json"]
+_JUPYTER_ARGV = ["ipykernel_launcher.py", "-f", "kernel.json"]
 _COLAB = {
     "drive": "def mount(*args, **kwargs):\n    pass\n"
              "def flush_and_unmount(*args, **kwargs):\n    pass\n",
@@ -45,7 +45,7 @@ def main_namespace(own):
     ``get_ipython``, a kernel's ``sys.argv``, Colab's google.colab and the modules its
     ``%%writefile`` cells write, and torchgrade's modules (``own``) leave ``sys.modules`` (a
     notebook that rewrites every module it can import finds none)."""
-    sys.argv[:] = JUPYTER_ARGV  # not the zygote's: parse_args() fails as it does in Jupyter
+    sys.argv[:] = _JUPYTER_ARGV  # not the zygote's: parse_args() fails as it does in Jupyter
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     exec(compile(_JUPYTER, "<jupyter>", "exec"), main.__dict__)
